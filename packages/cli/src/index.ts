@@ -1,0 +1,2 @@
+/** The crossedit command. */
+export {};

@@ -1,0 +1,39 @@
+import { COMPARISONS } from '../kernels/defs.js';
+import { div, greater, greaterEqual, less, lessEqual, log, mul, neg, pow, sub, where } from '../ops/elementwise.js';
+import { unbroadcast, type GradRule } from './rule.js';
+
+export const BinaryGrad: GradRule<'Binary'> = {
+  vjp(dy, { a, b }, [y], { op }) {
+    if (COMPARISONS.has(op) || a.dtype !== 'f32') return { a: null, b: null };
+    let ga;
+    let gb;
+    switch (op) {
+      case 'add':
+        [ga, gb] = [dy, dy];
+        break;
+      case 'sub':
+        [ga, gb] = [dy, neg(dy)];
+        break;
+      case 'mul':
+        [ga, gb] = [mul(dy, b), mul(dy, a)];
+        break;
+      case 'div':
+        [ga, gb] = [div(dy, b), neg(div(mul(dy, y), b))];
+        break;
+      case 'max':
+        [ga, gb] = [mul(dy, greaterEqual(a, b)), mul(dy, less(a, b))];
+        break;
+      case 'min':
+        [ga, gb] = [mul(dy, lessEqual(a, b)), mul(dy, greater(a, b))];
+        break;
+      case 'pow':
+        ga = mul(dy, mul(b, pow(a, sub(b, 1))));
+        gb = mul(dy, where(greater(a, 0), mul(y, log(where(greater(a, 0), a, 1))), 0));
+        break;
+      default:
+        return { a: null, b: null };
+    }
+    return { a: unbroadcast(ga, a.shape), b: unbroadcast(gb, b.shape) };
+  },
+};
+

@@ -1,0 +1,17 @@
+import { exp, mul, sub } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
+import type { GradRule } from './rule.js';
+
+/** dx = y * (dy - sum(dy * y)). */
+export const SoftmaxGrad: GradRule<'Softmax'> = {
+  vjp(dy, _inputs, [y]) {
+    return { x: mul(y, sub(dy, sum(mul(dy, y), -1, true))) };
+  },
+};
+
+/** dx = dy - softmax(x) * sum(dy). */
+export const LogSoftmaxGrad: GradRule<'LogSoftmax'> = {
+  vjp(dy, _inputs, [y]) {
+    return { x: sub(dy, mul(exp(y), sum(dy, -1, true))) };
+  },
+};

@@ -1,0 +1,107 @@
+/**
+ * The kernel table: every kernel's inputs and attributes, as types. A backend implements each kernel
+ * named here (a mapped type makes a missing one a compile error); shape rules live one per file beside
+ * this one, and gradients in `../grad/`.
+ *
+ * Layout conventions: tensors are dense and row-major. `Rope` takes `x` as `[B, S, H, Dh]`.
+ */
+import type { DType } from '../dtype.js';
+
+/** Elementwise unary functions. */
+export type UnaryOp =
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'silu'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'abs'
+  | 'square'
+  | 'recip'
+  | 'sign'
+  | 'step';
+
+/** Elementwise binary functions (numpy broadcasting). Comparisons return 0/1 in `f32`. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+/** The comparison subset of {@link BinaryOp}. */
+export const COMPARISONS: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+/** Reductions over one axis. */
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/** Index-returning reductions over one axis. */
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/** Inputs and attributes of every kernel, generic over the tensor handle type `T`. */
+export interface KernelDefs<T> {
+  /** y = op(x), elementwise. */
+  Unary: { inputs: { x: T }; attrs: { op: UnaryOp } };
+  /** y = op(a, b) with broadcasting; both inputs share a dtype. */
+  Binary: { inputs: { a: T; b: T }; attrs: { op: BinaryOp } };
+  /** y = cond != 0 ? a : b with broadcasting over all three. */
+  Where: { inputs: { cond: T; a: T; b: T }; attrs: Record<string, never> };
+  /** Reduction over `axis`. */
+  Reduce: { inputs: { x: T }; attrs: { op: ReduceOp; axis: number; keepDims: boolean } };
+  /** Index of the max/min over `axis` (first on ties), as `i32`. */
+  ArgReduce: { inputs: { x: T }; attrs: { op: ArgReduceOp; axis: number; keepDims: boolean } };
+  /** Softmax over the last axis. */
+  Softmax: { inputs: { x: T }; attrs: Record<string, never> };
+  /** Log-softmax over the last axis. */
+  LogSoftmax: { inputs: { x: T }; attrs: Record<string, never> };
+  /** y = x * rsqrt(mean(x^2, last) + eps) * weight; weight has the last axis' extent. */
+  RmsNorm: { inputs: { x: T; weight: T }; attrs: { eps: number } };
+  /**
+   * Rotary position embedding, HF `rotate_half` layout, on `x: [B, S, H, Dh]` with `positions: [B, S]` (i32).
+   * For i < Dh/2 and theta = pos * base^(-2i/Dh): y[i] = x[i] cos - x[i+Dh/2] sin,
+   * y[i+Dh/2] = x[i+Dh/2] cos + x[i] sin. `inverse` rotates by -theta (the VJP).
+   */
+  Rope: { inputs: { x: T; positions: T }; attrs: { base: number; inverse: boolean } };
+  /**
+   * Batched matrix product. `a: [...batchA, M, K]` (`[..., K, M]` when `transA`), `b: [...batchB, K, N]`
+   * (`[..., N, K]` when `transB`); batch dimensions broadcast. Output `[...batch, M, N]`.
+   */
+  MatMul: { inputs: { a: T; b: T }; attrs: { transA: boolean; transB: boolean } };
+  /** Rows of `table: [V, D]` at `ids` (i32, any shape) → `[...ids, D]`. */
+  Gather: { inputs: { table: T; ids: T }; attrs: Record<string, never> };
+  /** The adjoint of Gather: `out[v] = sum of updates[n] where ids[n] = v`, `out: [numRows, D]`. */
+  ScatterAdd: { inputs: { updates: T; ids: T }; attrs: { numRows: number } };
+  /** `y[..., ] = x[..., idx[...]]`: picks one entry along the last axis; `idx` has x's shape minus the last axis. */
+  PickLast: { inputs: { x: T; idx: T }; attrs: Record<string, never> };
+  /** The adjoint of PickLast: zeros of `[...values, depth]` with `values` put at `idx`. */
+  PutLast: { inputs: { values: T; idx: T }; attrs: { depth: number } };
+  /** Axis permutation. */
+  Transpose: { inputs: { x: T }; attrs: { perm: readonly number[] } };
+  /** A box `[begin, begin + size)` of x. */
+  Slice: { inputs: { x: T }; attrs: { begin: readonly number[]; size: readonly number[] } };
+  /** Zero padding: `before[i]` and `after[i]` elements on each axis. */
+  Pad: { inputs: { x: T }; attrs: { before: readonly number[]; after: readonly number[] } };
+  /** Concatenation along `axis`. */
+  Concat: { inputs: { xs: T[] }; attrs: { axis: number } };
+  /** Same data, new shape (no copy). */
+  Reshape: { inputs: { x: T }; attrs: { shape: readonly number[] } };
+  /** Conversion between `f32` and `i32` (truncation toward zero). */
+  Cast: { inputs: { x: T }; attrs: { dtype: DType } };
+  /** A tensor of one value. */
+  Fill: { inputs: Record<string, never>; attrs: { shape: readonly number[]; dtype: DType; value: number } };
+  /** The k largest entries along the last axis, descending (ties: lower index first): values and i32 indices. */
+  TopK: { inputs: { x: T }; attrs: { k: number } };
+}
+
+/** The name of a kernel. */
+export type KernelName = keyof KernelDefs<unknown>;
+
+/** The inputs record of kernel `K` with handles of type `T`. */
+export type KernelInputs<K extends KernelName, T> = KernelDefs<T>[K]['inputs'];
+
+/** The attributes of kernel `K`. */
+export type KernelAttrs<K extends KernelName> = KernelDefs<unknown>[K]['attrs'];
+
+/** Kernels that have no gradient (their outputs are integer-valued or constant). */
+export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK';
+
+/** Kernels whose gradient must be defined in `../grad/` (checked by a mapped type). */
+export type DifferentiableKernel = Exclude<KernelName, NonDifferentiableKernel>;

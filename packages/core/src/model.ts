@@ -1,0 +1,140 @@
+/**
+ * The model contract methods program against: typed module addresses, hook points, weight access.
+ * The network itself lives in `@crossedit/transformer`; methods never see a model name.
+ */
+import type { Backend } from './backend.js';
+import type { Tensor } from './tensor.js';
+
+/** Architecture facts of a decoder-only LLaMA-family model. */
+export interface ModelConfig {
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  /** Key/value heads (grouped-query attention); equals numHeads for multi-head attention. */
+  numKvHeads: number;
+  rmsNormEps: number;
+  ropeBase: number;
+  maxPositions: number;
+  /** LM head shares the embedding matrix. */
+  tieEmbeddings?: boolean;
+  /** Baichuan2's NormHead: lm_head rows are L2-normalised at run time. */
+  normHead?: boolean;
+}
+
+/**
+ * A typed address of a module in the network. Inputs and outputs:
+ * - `embed`: output = token embeddings `[B, S, D]`;
+ * - `layer`: output = residual stream after decoder layer `layer` `[B, S, D]`; input = before it;
+ * - `attn`: output = attention output after `o_proj` `[B, S, D]`; input = the normed hidden state;
+ * - `mlp`: output = MLP output `[B, S, D]`; input = the normed hidden state;
+ * - `mlp.gate`: output = gate_proj output, pre-SiLU `[B, S, M]` (KN's neurons); input = normed hidden;
+ * - `mlp.up`: output = up_proj output `[B, S, M]`; input = normed hidden;
+ * - `mlp.down`: input = the key `silu(gate) * up` `[B, S, M]`; output = the MLP output `[B, S, D]`;
+ * - `final`: output = the final-norm output `[B, S, D]`; input = the last residual stream;
+ * - `logits`: output = `[B, S, V]`.
+ */
+export type ModuleRef =
+  | { kind: 'embed' }
+  | { kind: 'layer'; layer: number }
+  | { kind: 'attn'; layer: number }
+  | { kind: 'mlp'; layer: number }
+  | { kind: 'mlp.gate'; layer: number }
+  | { kind: 'mlp.up'; layer: number }
+  | { kind: 'mlp.down'; layer: number }
+  | { kind: 'final' }
+  | { kind: 'logits' };
+
+/**
+ * A typed address of a weight matrix, in PyTorch's `[out, in]` layout:
+ * `mlp.gate`/`mlp.up`: `[M, D]`; `mlp.down`: `[D, M]`; `attn.q|k|v|o`; `embed`: `[V, D]`; `lmHead`: `[V, D]`;
+ * norms are vectors.
+ */
+export type WeightRef =
+  | { kind: 'mlp.gate' | 'mlp.up' | 'mlp.down' | 'attn.q' | 'attn.k' | 'attn.v' | 'attn.o' | 'norm.attn' | 'norm.mlp'; layer: number }
+  | { kind: 'embed' | 'lmHead' | 'norm.final' };
+
+/** A hook: called with a module's input or output; may return a replacement of the same shape. */
+export interface Hook {
+  ref: ModuleRef;
+  /** Default `'output'`. */
+  io?: 'input' | 'output';
+  fn: (x: Tensor) => Tensor | void;
+}
+
+/** Options of {@link LanguageModel.forward}. */
+export interface ForwardOptions {
+  /** `[B, S]` f32: 1 for real tokens, 0 for padding (default all ones). */
+  attentionMask?: Tensor;
+  /** `[B, S]` i32 positions (default: from the mask, counting real tokens from 0). */
+  positions?: Tensor;
+  hooks?: readonly Hook[];
+  /** Stop after this decoder layer; `logits` is then absent. */
+  stopAfterLayer?: number;
+  /** Key/value cache for incremental decoding. */
+  cache?: KVCache;
+}
+
+/** Result of a forward pass. */
+export interface ForwardResult {
+  /** `[B, S, V]`, absent when stopped early. */
+  logits?: Tensor;
+  /** The last computed residual stream `[B, S, D]`. */
+  hidden: Tensor;
+}
+
+/** An opaque key/value cache created by the model. */
+export interface KVCache {
+  /** Tokens already cached per row. */
+  readonly length: number;
+  dispose(): void;
+}
+
+/** A loaded language model. */
+export interface LanguageModel {
+  readonly config: ModelConfig;
+  readonly backend: Backend;
+  /** Forward pass on `ids: [B, S]` (i32). */
+  forward(ids: Tensor, opts?: ForwardOptions): ForwardResult;
+  /** A new empty KV cache for `batch` rows. */
+  createCache(batch: number): KVCache;
+  /** The weight at an address. */
+  weight(ref: WeightRef): Tensor;
+  /** Replaces a weight; returns the previous tensor (ownership passes to the caller). */
+  setWeight(ref: WeightRef, value: Tensor): Tensor;
+  /** Every weight by its canonical (HF LLaMA) name, e.g. `model.layers.5.mlp.down_proj.weight`. */
+  weights(): ReadonlyMap<string, Tensor>;
+  /** Releases the weights. */
+  dispose(): void;
+}
+
+/** Canonical HF-LLaMA parameter name of a weight reference. */
+export function weightName(ref: WeightRef): string {
+  switch (ref.kind) {
+    case 'embed':
+      return 'model.embed_tokens.weight';
+    case 'lmHead':
+      return 'lm_head.weight';
+    case 'norm.final':
+      return 'model.norm.weight';
+    case 'norm.attn':
+      return `model.layers.${ref.layer}.input_layernorm.weight`;
+    case 'norm.mlp':
+      return `model.layers.${ref.layer}.post_attention_layernorm.weight`;
+    case 'mlp.gate':
+      return `model.layers.${ref.layer}.mlp.gate_proj.weight`;
+    case 'mlp.up':
+      return `model.layers.${ref.layer}.mlp.up_proj.weight`;
+    case 'mlp.down':
+      return `model.layers.${ref.layer}.mlp.down_proj.weight`;
+    case 'attn.q':
+      return `model.layers.${ref.layer}.self_attn.q_proj.weight`;
+    case 'attn.k':
+      return `model.layers.${ref.layer}.self_attn.k_proj.weight`;
+    case 'attn.v':
+      return `model.layers.${ref.layer}.self_attn.v_proj.weight`;
+    case 'attn.o':
+      return `model.layers.${ref.layer}.self_attn.o_proj.weight`;
+  }
+}

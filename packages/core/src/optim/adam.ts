@@ -1,0 +1,100 @@
+/**
+ * Adam and AdamW with PyTorch's defaults and semantics (`torch.optim.Adam` / `AdamW`): bias-corrected
+ * moments, `eps` added outside the square root, L2 weight decay added to the gradient (Adam) or
+ * decoupled (AdamW).
+ */
+import { untrack, tidy } from '../engine.js';
+import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
+import { zerosLike } from '../ops/creation.js';
+import type { Tensor } from '../tensor.js';
+
+/** Adam hyperparameters. */
+export interface AdamOptions {
+  lr: number;
+  /** Default [0.9, 0.999]. */
+  betas?: [number, number];
+  /** Default 1e-8. */
+  eps?: number;
+  /** Default 0. */
+  weightDecay?: number;
+  /** AdamW (decoupled weight decay) when true. Default false. */
+  decoupled?: boolean;
+}
+
+/**
+ * An Adam optimizer over a fixed list of parameters. Tensors are immutable, so `step` returns the
+ * updated parameters; the caller swaps them in and disposes the old ones it owns.
+ *
+ * @example
+ * ```ts
+ * const opt = new Adam({ lr: 0.5 });
+ * [delta] = opt.step([delta], [grad]);
+ * ```
+ */
+export class Adam {
+  readonly lr: number;
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly decoupled: boolean;
+  #m: Tensor[] | null = null;
+  #v: Tensor[] | null = null;
+  #t = 0;
+
+  constructor(opts: AdamOptions) {
+    this.lr = opts.lr;
+    this.betas = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? 0;
+    this.decoupled = opts.decoupled ?? false;
+  }
+
+  /** Steps taken. */
+  get steps(): number {
+    return this.#t;
+  }
+
+  /** One update; returns new parameter tensors (not tracked by any tidy scope). */
+  step(params: readonly Tensor[], grads: readonly Tensor[], lr = this.lr): Tensor[] {
+    if (params.length !== grads.length) throw new RangeError(`Adam.step: ${params.length} params but ${grads.length} grads`);
+    if (!this.#m) {
+      this.#m = params.map((p) => untrack(zerosLike(p)));
+      this.#v = params.map((p) => untrack(zerosLike(p)));
+    }
+    if (this.#m.length !== params.length) throw new RangeError(`Adam.step: built for ${this.#m.length} params, got ${params.length}`);
+    this.#t++;
+    const [b1, b2] = this.betas;
+    const bc1 = 1 - b1 ** this.#t;
+    const bc2 = 1 - b2 ** this.#t;
+    const m = this.#m;
+    const v = this.#v!;
+    const out = tidy(() =>
+      params.map((p, i) => {
+        let g = grads[i];
+        let base = p;
+        if (this.weightDecay && !this.decoupled) g = add(g, mul(p, this.weightDecay));
+        if (this.weightDecay && this.decoupled) base = mul(p, 1 - lr * this.weightDecay);
+        const mi = add(mul(m[i], b1), mul(g, 1 - b1));
+        const vi = add(mul(v[i], b2), mul(square(g), 1 - b2));
+        const denom = add(div(sqrt(vi), Math.sqrt(bc2)), this.eps);
+        const next = sub(base, mul(div(mi, denom), lr / bc1));
+        m[i].dispose();
+        v[i].dispose();
+        m[i] = mi;
+        v[i] = vi;
+        return { next, mi, vi };
+      }),
+    );
+    for (const o of out) {
+      untrack(o.mi);
+      untrack(o.vi);
+    }
+    return out.map((o) => untrack(o.next));
+  }
+
+  /** Releases the moment buffers. */
+  dispose(): void {
+    for (const t of [...(this.#m ?? []), ...(this.#v ?? [])]) t.dispose();
+    this.#m = this.#v = null;
+  }
+}

@@ -1,0 +1,2 @@
+/** Reference backend in plain TypeScript with float64 accumulation. */
+export {};

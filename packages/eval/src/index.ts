@@ -1,0 +1,2 @@
+/** Bi-ZsRE datasets, scorers, edit-evaluate-restore schedules and results (protobuf + JSON). */
+export {};

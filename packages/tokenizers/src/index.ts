@@ -1,0 +1,2 @@
+/** HF tokenizers wrapper and SentencePiece tokenizer.model import through protobuf. */
+export {};

@@ -1,0 +1,2 @@
+/** Decoder-only LLaMA-family network on core ops, generation, hook points and checkpoint readers. */
+export {};

@@ -1,0 +1,2 @@
+/** Baichuan-7B backbone plugin (fused W_pack). */
+export {};

@@ -1,0 +1,2 @@
+/** Baichuan2-7B backbone plugin (fused W_pack, NormHead). */
+export {};

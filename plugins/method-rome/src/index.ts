@@ -1,0 +1,2 @@
+/** ROME: rank-one model editing. */
+export {};
