@@ -38,3 +38,4 @@ export * from './model.js';
 export * from './backbone.js';
 export * from './hparams.js';
 export * from './method.js';
+export * from './hooks.js';
