@@ -1,2 +1,11 @@
-/** The crossedit command. */
-export {};
+/**
+ * `@crossedit/cli`: the `crossedit` command, and the pieces other tools reuse (backend selection,
+ * plugin resolution, progress bars).
+ *
+ * @packageDocumentation
+ */
+export { main } from './main.js';
+export { createBackend, parseBackendKind, UsageError, type BackendKind } from './backend.js';
+export { resolveMethod, resolveBackbone } from './plugins.js';
+export { ProgressBar, fmtTime } from './progress.js';
+export type { Command, OptionSpec } from './args.js';

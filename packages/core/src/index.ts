@@ -39,3 +39,5 @@ export * from './backbone.js';
 export * from './hparams.js';
 export * from './method.js';
 export * from './hooks.js';
+export * from './text.js';
+export * from './encoder.js';

@@ -1,2 +1,17 @@
-/** Reference backend in plain TypeScript with float64 accumulation. */
-export {};
+/**
+ * `@crossedit/cpu`: the reference backend in plain TypeScript. `f32` tensors are stored and computed in
+ * float64; it is the oracle for tests and the fallback when no WebGPU adapter exists.
+ *
+ * @packageDocumentation
+ */
+export { CpuBackend, createCpuBackend } from './backend.js';
+export { CpuStorage, alloc, broadcastIndex, type CpuArray, type HostTensor } from './storage.js';
+export { CPU_KERNELS, HOST_KERNELS, adapt, type HostKernel } from './kernels/index.js';
+export { matmulImpl } from './kernels/MatMul.js';
+export { ropeImpl } from './kernels/Rope.js';
+export { rmsNormImpl } from './kernels/RmsNorm.js';
+export { softmaxImpl, logSoftmaxImpl } from './kernels/Softmax.js';
+export { topkImpl } from './kernels/TopK.js';
+export { unaryImpl, sigmoidScalar, UNARY_F32, UNARY_I32 } from './kernels/Unary.js';
+export { BINARY_F32, BINARY_I32 } from './kernels/Binary.js';
+export { toI32 } from './kernels/Cast.js';

@@ -1,2 +1,8 @@
-/** Decoder-only LLaMA-family network on core ops, generation, hook points and checkpoint readers. */
-export {};
+/**
+ * `@crossedit/transformer`: the decoder-only LLaMA-family network on core ops (hook points, KV cache,
+ * generation, teacher-forced scoring) and checkpoint readers.
+ *
+ * @packageDocumentation
+ */
+export * from './model/index.js';
+// TODO(lead): add `export * from './checkpoint/index.js';` once packages/transformer/src/checkpoint/index.ts exists.

@@ -1,2 +1,34 @@
-/** FT: fine-tuning one weight, optional L-infinity constraint. */
-export {};
+/**
+ * `@crossedit/method-ft`: fine-tune one weight matrix (by default `mlp.down` of layer 21 of 32,
+ * scaled to depth) with Adam, with an optional L∞ constraint around the original weights.
+ *
+ * The default follows the paper's "FT with L∞ constraint" (radius 5e-4, the reference's GPT-2 XL value);
+ * EasyEdit's LLaMA configs leave it off (`normConstraint: 0`). The default objective is the
+ * teacher-forced `target_new`; `objective: 'prompt_last'` reproduces the paper-era reference.
+ *
+ * @packageDocumentation
+ */
+import { defineMethod } from '@crossedit/core';
+import { applyFt } from './apply.js';
+import { FT_HPARAMS, type FtHparams } from './hparams.js';
+
+export { applyFt } from './apply.js';
+export { promptLastLoss, targetNewLoss } from './loss.js';
+export { FT_HPARAMS, type FtHparams, type FtObjective } from './hparams.js';
+
+/** Layer 21 of a 32-layer model, at the same relative depth for other depths. */
+export function defaultLayer(numLayers: number): number {
+  return Math.round((21 / 31) * (numLayers - 1));
+}
+
+/** The FT method plugin. */
+const ft = defineMethod<FtHparams>({
+  id: 'ft',
+  description: 'fine-tuning of one weight matrix with Adam (optional L-infinity constraint)',
+  hparams: FT_HPARAMS,
+  requires: { gradients: true },
+  supports: { batch: true, sequential: true },
+  presets: ({ config }) => ({ layers: [defaultLayer(config.numLayers)] }),
+  apply: (ctx, requests, h) => applyFt(ctx, requests, h.layers.length ? h : { ...h, layers: [defaultLayer(ctx.backbone.config.numLayers)] }),
+});
+export default ft;

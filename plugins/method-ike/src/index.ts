@@ -1,2 +1,31 @@
-/** IKE: in-context knowledge editing. */
-export {};
+/**
+ * `@crossedit/method-ike`: in-context knowledge editing. No weight changes: the edit is a prefix of
+ * retrieved demonstrations (`New Fact: … / Prompt: …`) that the evaluator puts before each question.
+ *
+ * The bank is built from training data in the edit language (never from the test set) and embedded
+ * once; retrieval is cosine top-k with a {@link SentenceEncoder}: a sentence-transformers model when
+ * `encoderDir` is given, else the backbone's own mean-pooled hidden states.
+ *
+ * @packageDocumentation
+ */
+import { defineMethod } from '@crossedit/core';
+import { applyIke } from './apply.js';
+import { IKE_HPARAMS, type IkeHparams } from './hparams.js';
+
+export { applyIke, bankSource } from './apply.js';
+export { buildBank, readDemoSources, type DemoBank } from './bank.js';
+export { contextPrompt, demoText, demosOf, queryText, type Demo, type DemoKind, type DemoSource } from './demos.js';
+export { backboneEncoder } from './encoder.js';
+export { topKCosine } from './retrieve.js';
+export { IKE_HPARAMS, type IkeHparams } from './hparams.js';
+
+/** The IKE method plugin. */
+const ike = defineMethod<IkeHparams>({
+  id: 'ike',
+  description: 'in-context knowledge editing with retrieved demonstrations',
+  hparams: IKE_HPARAMS,
+  requires: { gradients: false },
+  supports: { batch: true, sequential: false },
+  apply: (ctx, requests, h) => applyIke(ctx, requests, h),
+});
+export default ike;

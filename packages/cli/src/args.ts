@@ -1,0 +1,56 @@
+/** Small helpers over `node:util` parseArgs: typed options, `--help` text, clear usage errors. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './backend.js';
+
+/** A command's option definition with help text. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  help: string;
+  default?: string | boolean;
+  /** Placeholder shown in help, e.g. `DIR`. */
+  arg?: string;
+}
+
+/** A subcommand. */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: Record<string, OptionSpec>;
+  run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number | void>;
+}
+
+/** Renders a command's help. */
+export function helpText(cmd: Command): string {
+  const lines = [`crossedit ${cmd.name} — ${cmd.summary}`, '', `usage: crossedit ${cmd.usage}`, '', 'options:'];
+  const all = { ...cmd.options, help: { type: 'boolean', short: 'h', help: 'show this help' } as OptionSpec };
+  for (const [name, o] of Object.entries(all)) {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}`;
+    const def = o.default !== undefined ? ` (default: ${o.default})` : '';
+    lines.push(`  ${flag.padEnd(30)} ${o.help}${o.multiple ? ' (repeatable)' : ''}${def}`);
+  }
+  return lines.join('\n');
+}
+
+/** Parses argv for a command; throws UsageError on unknown flags. */
+export function parseCommand(cmd: Command, argv: string[]): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[]; help: boolean } {
+  const options: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, o] of Object.entries(cmd.options)) {
+    options[name] = { type: o.type, short: o.short, multiple: o.multiple, default: o.default as never };
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: values as Record<string, string | boolean | string[] | undefined>, positionals, help: !!values.help };
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${helpText(cmd)}`);
+  }
+}
+
+/** Reads a required string option or throws a usage error naming it. */
+export function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`missing --${name}`);
+  return v;
+}

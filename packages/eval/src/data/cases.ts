@@ -1,0 +1,104 @@
+/** Edit requests and the evaluation items of both languages, from a dataset record. */
+import type { EditRequest } from '@crossedit/core';
+import type { MetricId } from '../metrics/columns.js';
+import { scoringRules, type ScorerMode } from '../scorers/mode.js';
+import type { BiZsreRecord, ZsreRecord } from './types.js';
+
+/** What an evaluation item measures. */
+export type ItemKind = 'rewrite' | 'rephrase' | 'locality' | 'portability';
+
+/** One question the edited model is scored on, teacher-forced with `target`. */
+export interface EvalItem {
+  /** The metric column it counts towards. */
+  metric: MetricId;
+  kind: ItemKind;
+  /** Language of `prompt`. */
+  lang: string;
+  /** The question. */
+  prompt: string;
+  /**
+   * The continuation the model is teacher-forced with: the new answer (rewrite, rephrase), the gold
+   * `loc_ans` (locality; scored post-edit against pre-edit, not against this), or the portability answer.
+   */
+  target: string;
+}
+
+/** An edit request and everything evaluated for it. */
+export interface EditCase {
+  /** Index of the record in its file. */
+  recordIndex: number;
+  request: EditRequest;
+  /** Items in the table's column order. */
+  items: readonly EvalItem[];
+}
+
+/** Options of the case builders. */
+export interface CaseOptions {
+  /** Scorer mode; `bizsre-2023` changes the reliability target (default `correct`). */
+  mode?: ScorerMode;
+  /** The method's id; IKE is exempt from the `bizsre-2023` reliability quirk. */
+  methodId?: string;
+}
+
+/** The request id of a record and source language: `"12:en"`. */
+export function requestId(recordIndex: number, lang: string): string {
+  return `${recordIndex}:${lang}`;
+}
+
+/**
+ * The edit request of a Bi-ZsRE record in a source language: prompt = src, target = alt, subject
+ * (no ground truth: Bi-ZsRE has no old answers).
+ * @throws Error when the record has no such language.
+ */
+export function biZsreRequest(record: BiZsreRecord, srcLang: string): EditRequest {
+  const s = record.sides[srcLang];
+  if (!s) throw new Error(`record ${record.index} has no language "${srcLang}" (it has ${Object.keys(record.sides).join(', ')})`);
+  return { id: requestId(record.index, srcLang), prompt: s.src, subject: s.subject, target: s.alt, lang: srcLang };
+}
+
+/**
+ * The edit case of a Bi-ZsRE record: the source-language request, then reliability (source prompt),
+ * generality (rephrase, each language against its own `alt`), locality (`loc` with `loc_ans`) and
+ * portability (New Question with New Answer) in both languages, in the table's column order.
+ * @example
+ * const c = biZsreCase(ds.records[0], ds.languages, 'zh');
+ * c.items.map((i) => i.metric); // ['reliability', 'generality.en', 'generality.zh', 'locality.en', ...]
+ */
+export function biZsreCase(record: BiZsreRecord, languages: readonly string[], srcLang: string, opts: CaseOptions = {}): EditCase {
+  const request = biZsreRequest(record, srcLang);
+  const rules = scoringRules(opts.mode ?? 'correct');
+  const src = record.sides[srcLang];
+  let reliabilityTarget = src.alt;
+  if (rules.reliabilityTarget === 'english-except-ike' && (opts.methodId ?? '').toLowerCase() !== 'ike') {
+    reliabilityTarget = (record.sides.en ?? record.sides[languages[0]]).alt;
+  }
+  const items: EvalItem[] = [{ metric: 'reliability', kind: 'rewrite', lang: srcLang, prompt: src.src, target: reliabilityTarget }];
+  for (const l of languages) items.push({ metric: `generality.${l}`, kind: 'rephrase', lang: l, prompt: record.sides[l].rephrase, target: record.sides[l].alt });
+  for (const l of languages) items.push({ metric: `locality.${l}`, kind: 'locality', lang: l, prompt: record.sides[l].loc, target: record.sides[l].locAns });
+  for (const l of languages) {
+    const p = record.sides[l].portability;
+    items.push({ metric: `portability.${l}`, kind: 'portability', lang: l, prompt: p.question, target: p.answer });
+  }
+  return { recordIndex: record.index, request, items };
+}
+
+/** The edit request of a ZsRE record: prompt = src, target = alt, subject, groundTruth = answers[0]. */
+export function zsreRequest(record: ZsreRecord, lang: string): EditRequest {
+  const req: EditRequest = { id: requestId(record.index, lang), prompt: record.src, subject: record.subject, target: record.alt, lang };
+  if (record.answers.length > 0) req.groundTruth = record.answers[0];
+  return req;
+}
+
+/**
+ * The edit case of a ZsRE record (one language): reliability, generality, locality, and portability
+ * when the record has it.
+ */
+export function zsreCase(record: ZsreRecord, lang: string): EditCase {
+  const items: EvalItem[] = [
+    { metric: 'reliability', kind: 'rewrite', lang, prompt: record.src, target: record.alt },
+    { metric: `generality.${lang}`, kind: 'rephrase', lang, prompt: record.rephrase, target: record.alt },
+    { metric: `locality.${lang}`, kind: 'locality', lang, prompt: record.loc, target: record.locAns },
+  ];
+  if (record.portability) items.push({ metric: `portability.${lang}`, kind: 'portability', lang, prompt: record.portability.question, target: record.portability.answer });
+  return { recordIndex: record.index, request: zsreRequest(record, lang), items };
+}

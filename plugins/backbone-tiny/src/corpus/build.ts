@@ -1,0 +1,153 @@
+/**
+ * Builds the tiny backbone's bilingual corpus from the shared Bi-ZsRE / MzsRE data: the 10,000 aligned
+ * English/Chinese training facts (question + answer), the Chinese dev set (question + gold answer,
+ * paraphrase, locality pair), and the Bi-ZsRE test records' questions, paraphrases and locality pairs.
+ * Everything an evaluation scores against stays out: the test records' `alt` targets and portability
+ * answers (and the dev set's `alt` targets).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { FormatError, Rng } from '@crossedit/core';
+import { readDevSet, readPairs, readTestSet, type QA } from './read.js';
+
+/** One training fact in both languages; `id` is its 0-based line number in the `mzsre/train` files. */
+export interface Fact {
+  id: number;
+  en: QA;
+  zh: QA;
+}
+
+/** A line of text that is not a training fact. */
+export interface ExtraLine {
+  kind: 'dev-qa' | 'dev-rephrase' | 'test-question' | 'test-rephrase' | 'loc';
+  lang: 'en' | 'zh';
+  text: string;
+}
+
+/** The corpus: training facts, held-out facts, other lines. */
+export interface Corpus {
+  facts: Fact[];
+  heldOut: Fact[];
+  extra: ExtraLine[];
+}
+
+/** Options of {@link buildCorpus}. */
+export interface BuildCorpusOptions {
+  /** Seed of the held-out split (default 1234). */
+  seed?: number;
+  /** Number of facts held out of training (default 500). */
+  heldOut?: number;
+}
+
+/** The input files, relative to the shared folder. */
+export const CORPUS_INPUTS = {
+  trainEn: 'data/mzsre/train/zsre_mend_train_en_10000.txt',
+  trainZh: 'data/mzsre/train/zsre_mend_train_zh_10000.txt',
+  devZh: 'data/bizsre/zsre_mend_eval_chinese.json',
+  test: 'data/bizsre/mzsre_test_duplicate_enzh.json',
+} as const;
+
+/** A training sequence's text: the question, a space, the answer (the form teacher-forced evaluation uses). */
+export function qaText(x: QA): string {
+  return `${x.q} ${x.a}`;
+}
+
+/**
+ * Reads the shared data and splits the facts (seeded) into training and held-out sets.
+ *
+ * @example
+ * ```ts
+ * const corpus = buildCorpus(sharedDir());
+ * console.log(corpus.facts.length, corpus.heldOut.length); // 9500 500
+ * ```
+ */
+export function buildCorpus(shared: string, opts: BuildCorpusOptions = {}): Corpus {
+  const seed = opts.seed ?? 1234;
+  const nHeld = opts.heldOut ?? 500;
+  const enFile = path.join(shared, CORPUS_INPUTS.trainEn);
+  const zhFile = path.join(shared, CORPUS_INPUTS.trainZh);
+  const en = readPairs(enFile);
+  const zh = readPairs(zhFile);
+  if (en.length !== zh.length) throw new FormatError(zhFile, `has ${zh.length} lines but ${enFile} has ${en.length}; the files must be line-aligned`);
+  // Records with an empty answer in either language (35 of 10,000) are not facts.
+  const all: Fact[] = en.map((e, i) => ({ id: i, en: e, zh: zh[i] })).filter((f) => f.en.a && f.zh.a);
+  if (nHeld < 0 || nHeld >= all.length) throw new RangeError(`buildCorpus: heldOut must be in [0, ${all.length}), got ${nHeld}`);
+
+  const order = all.map((f) => f.id);
+  const rng = new Rng(seed);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const held = new Set(order.slice(0, nHeld));
+  const facts = all.filter((f) => !held.has(f.id));
+  const heldOut = all.filter((f) => held.has(f.id));
+
+  const extra: ExtraLine[] = [];
+  const seen = new Set<string>();
+  const push = (kind: ExtraLine['kind'], lang: ExtraLine['lang'], text: string): void => {
+    const t = text.trim();
+    if (!t || seen.has(t)) return;
+    seen.add(t);
+    extra.push({ kind, lang, text: t });
+  };
+  for (const r of readDevSet(path.join(shared, CORPUS_INPUTS.devZh))) {
+    if (r.answers.length) push('dev-qa', 'zh', `${r.src} ${r.answers[0]}`);
+    push('dev-rephrase', 'zh', r.rephrase);
+    push('loc', /[\u4e00-\u9fff]/.test(r.loc) ? 'zh' : 'en', `${r.loc} ${r.locAns}`);
+  }
+  for (const r of readTestSet(path.join(shared, CORPUS_INPUTS.test))) {
+    for (const lang of ['en', 'zh'] as const) {
+      const s = r[lang];
+      push('test-question', lang, s.src);
+      push('test-rephrase', lang, s.rephrase);
+      push('loc', lang, `${s.loc} ${s.locAns}`);
+    }
+  }
+  return { facts, heldOut, extra };
+}
+
+/** Every text of the corpus a tokenizer is trained on: the training facts in both languages and the other lines (not the held-out facts). */
+export function tokenizerTexts(c: Corpus): string[] {
+  return [...c.facts.flatMap((f) => [qaText(f.en), qaText(f.zh)]), ...c.extra.map((e) => e.text)];
+}
+
+/** The files {@link writeCorpus} writes, relative to its output folder. */
+export const CORPUS_FILES = {
+  facts: 'facts.jsonl',
+  heldOut: 'heldout.jsonl',
+  extra: 'extra.jsonl',
+  tokenizerText: 'tokenizer-train.txt',
+  manifest: 'manifest.json',
+} as const;
+
+/** Writes the corpus as JSONL (one record a line) plus a plain-text file for tokenizer training and a manifest. */
+export function writeCorpus(c: Corpus, outDir: string, meta: { shared: string; seed: number }): void {
+  mkdirSync(outDir, { recursive: true });
+  const jsonl = (xs: readonly unknown[]): string => xs.map((x) => JSON.stringify(x)).join('\n') + '\n';
+  writeFileSync(path.join(outDir, CORPUS_FILES.facts), jsonl(c.facts));
+  writeFileSync(path.join(outDir, CORPUS_FILES.heldOut), jsonl(c.heldOut));
+  writeFileSync(path.join(outDir, CORPUS_FILES.extra), jsonl(c.extra));
+  writeFileSync(path.join(outDir, CORPUS_FILES.tokenizerText), tokenizerTexts(c).join('\n') + '\n');
+  const inputs = Object.fromEntries(
+    Object.entries(CORPUS_INPUTS).map(([k, rel]) => [k, { path: rel, sha256: createHash('sha256').update(readFileSync(path.join(meta.shared, rel))).digest('hex') }]),
+  );
+  const counts: Record<string, number> = { facts: c.facts.length, heldOut: c.heldOut.length };
+  for (const e of c.extra) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+  writeFileSync(path.join(outDir, CORPUS_FILES.manifest), JSON.stringify({ seed: meta.seed, inputs, counts }, null, 2) + '\n');
+}
+
+/** Reads a JSONL file written by {@link writeCorpus}. */
+export function readJsonl<T>(file: string): T[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as T;
+      } catch (e) {
+        throw new FormatError(file, `line ${i + 1}: not valid JSON (${(e as Error).message})`);
+      }
+    });
+}

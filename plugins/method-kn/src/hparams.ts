@@ -1,0 +1,30 @@
+/** KN hyperparameters (EasyEdit names in brackets). */
+import type { HparamSchema } from '@crossedit/core';
+
+/** KN's hyperparameters. */
+export interface KnHparams {
+  /** Integrated-gradients steps: α = linspace(0, 1, steps) [steps]. `1` reproduces the reference (α = 0 only). */
+  steps: number;
+  /** Keep neurons whose score exceeds this fraction of the maximum [adaptive_threshold]. */
+  adaptiveThreshold: number;
+  /** Layers to attribute (empty: all). */
+  layers: number[];
+  /**
+   * The "old answer" attributed: `pre-edit` uses the model's own greedy answer (default);
+   * `endoftext` reproduces the reference, which attributed the literal string `<|endoftext|>`.
+   */
+  oldAnswer: string;
+  /** Keep BOS in the target and old-answer ids, as the paper-era reference did. */
+  keepBos: boolean;
+  /** At most this many old-answer tokens are attributed (each costs one attribution pass per layer). */
+  maxAnswerTokens: number;
+}
+
+export const KN_HPARAMS: HparamSchema<KnHparams> = {
+  steps: { default: 20, doc: 'integrated-gradients steps', check: (v) => (Number.isInteger(v) && v >= 1 ? null : 'must be an integer >= 1') },
+  adaptiveThreshold: { default: 0.2, doc: 'fraction of the max score a neuron must exceed', check: (v) => (v > 0 && v <= 1 ? null : 'must be in (0, 1]') },
+  layers: { default: [], doc: 'layers to attribute (empty: all)' },
+  oldAnswer: { default: 'pre-edit', doc: "'pre-edit' (model's greedy answer) or 'endoftext' (reference)", check: (v) => (v === 'pre-edit' || v === 'endoftext' ? null : `unknown value '${v}'`) },
+  keepBos: { default: false, doc: 'keep BOS in target ids (paper-era reference)' },
+  maxAnswerTokens: { default: 8, doc: 'old-answer tokens attributed at most', check: (v) => (Number.isInteger(v) && v >= 1 ? null : 'must be an integer >= 1') },
+};
