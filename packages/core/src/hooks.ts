@@ -3,10 +3,10 @@
  * (row, position) pairs, replace activations there. All are written with ops, so gradients flow through
  * them (ROME's δ, KN's scaled activations, MEND's captured inputs).
  */
-import { keep } from './engine.js';
+import { untrack } from './engine.js';
 import { add, mul, sub } from './ops/elementwise.js';
 import { tensor } from './ops/creation.js';
-import { reshape } from './ops/layout.js';
+import { detach, reshape } from './ops/layout.js';
 import { matmul } from './ops/nn.js';
 import { sum } from './ops/reduce.js';
 import { ShapeError } from './errors.js';
@@ -20,11 +20,11 @@ export interface Site {
 }
 
 /**
- * A hook that hands the activation to `sink`. The tensor is `keep()`-ed, so it survives the enclosing
- * `tidy`; the receiver disposes it.
+ * A hook that hands the activation to `sink`: a new handle on the same data that no `tidy` scope owns
+ * (the forward pass runs in its own scopes), so it outlives the forward; the receiver disposes it.
  */
 export function captureHook(ref: ModuleRef, io: 'input' | 'output', sink: (x: Tensor) => void): Hook {
-  return { ref, io, fn: (x) => void sink(keep(x)) };
+  return { ref, io, fn: (x) => void sink(untrack(detach(x))) };
 }
 
 /** `[B, S, n]` one-hot selector: 1 at `(sites[i].row, sites[i].pos, i)`. @internal */
@@ -32,7 +32,10 @@ function selector(x: Tensor, sites: readonly Site[], what: string): Tensor {
   const [b, s] = x.shape;
   const n = sites.length;
   const sel = new Float64Array(b * s * n);
+  const seen = new Set<number>();
   sites.forEach(({ row, pos }, i) => {
+    if (seen.has(row * s + pos)) throw new ShapeError(`${what}: site (row ${row}, pos ${pos}) is given twice`);
+    seen.add(row * s + pos);
     if (row < 0 || row >= b || pos < 0 || pos >= s) {
       throw new ShapeError(`${what}: site (row ${row}, pos ${pos}) is outside the activation ${x.describe()}`);
     }

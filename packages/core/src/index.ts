@@ -30,7 +30,7 @@ export * from './ops/nn.js';
 export { GRAD_RULES, unbroadcast, broadcastTo, type GradRule, type InputGrads } from './grad/index.js';
 export { valueAndGrads, grads, type GradOptions } from './autograd.js';
 export { Rng } from './random.js';
-export { Adam, type AdamOptions } from './optim/adam.js';
+export { Adam, type AdamOptions, type AdamState } from './optim/adam.js';
 export { clipGradNorm, allFinite } from './optim/clip.js';
 export * from './linalg.js';
 export * from './tokenizer.js';

@@ -5,4 +5,4 @@
  * @packageDocumentation
  */
 export * from './model/index.js';
-// TODO(lead): add `export * from './checkpoint/index.js';` once packages/transformer/src/checkpoint/index.ts exists.
+export * from './checkpoint/index.js';

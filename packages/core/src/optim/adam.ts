@@ -21,6 +21,16 @@ export interface AdamOptions {
   decoupled?: boolean;
 }
 
+/** What {@link Adam.state} returns and {@link Adam.loadState} takes. */
+export interface AdamState {
+  /** Steps taken (the bias-correction count). */
+  steps: number;
+  /** First moments, one per parameter. */
+  m: readonly Tensor[];
+  /** Second moments, one per parameter. */
+  v: readonly Tensor[];
+}
+
 /**
  * An Adam optimizer over a fixed list of parameters. Tensors are immutable, so `step` returns the
  * updated parameters; the caller swaps them in and disposes the old ones it owns.
@@ -90,6 +100,24 @@ export class Adam {
       untrack(o.vi);
     }
     return out.map((o) => untrack(o.next));
+  }
+
+  /**
+   * The state to checkpoint: steps taken and the first and second moments, one per parameter (the
+   * optimizer keeps owning them); `null` before the first step.
+   */
+  state(): AdamState | null {
+    if (!this.#m || !this.#v) return null;
+    return { steps: this.#t, m: [...this.#m], v: [...this.#v] };
+  }
+
+  /** Restores a state saved from {@link Adam.state} (for resuming); takes ownership of the tensors. */
+  loadState(state: AdamState): void {
+    if (state.m.length !== state.v.length) throw new RangeError(`Adam.loadState: ${state.m.length} first moments but ${state.v.length} second moments`);
+    this.dispose();
+    this.#m = state.m.map((t) => untrack(t));
+    this.#v = state.v.map((t) => untrack(t));
+    this.#t = state.steps;
   }
 
   /** Releases the moment buffers. */

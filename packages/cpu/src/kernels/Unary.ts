@@ -40,9 +40,39 @@ export const UNARY_I32: Partial<{ readonly [U in UnaryOp]: (x: number) => number
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
 };
 
-/** Applies a unary op elementwise to a host array. */
-export function unaryImpl(op: UnaryOp, x: ArrayLike<number>, out: Float64Array | Int32Array): void {
-  const f = out instanceof Int32Array ? UNARY_I32[op] : UNARY_F32[op];
+/** Monomorphic float64 loops for the hottest ops; the rest go through {@link UNARY_F32}. */
+function unaryF64(op: UnaryOp, x: Float64Array, o: Float64Array): void {
+  const n = o.length;
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) o[i] = -x[i];
+      return;
+    case 'exp':
+      for (let i = 0; i < n; i++) o[i] = Math.exp(x[i]);
+      return;
+    case 'square':
+      for (let i = 0; i < n; i++) o[i] = x[i] * x[i];
+      return;
+    case 'silu':
+      for (let i = 0; i < n; i++) o[i] = x[i] * sigmoidScalar(x[i]);
+      return;
+    case 'relu':
+      for (let i = 0; i < n; i++) o[i] = x[i] < 0 ? 0 : x[i];
+      return;
+    default: {
+      const f = UNARY_F32[op];
+      for (let i = 0; i < n; i++) o[i] = f(x[i]);
+    }
+  }
+}
+
+/** Applies a unary op elementwise: `out` is a Float64Array for `f32` data, an Int32Array for `i32`. */
+export function unaryImpl(op: UnaryOp, x: Float64Array | Int32Array, out: Float64Array | Int32Array): void {
+  if (out instanceof Float64Array) {
+    unaryF64(op, x as Float64Array, out);
+    return;
+  }
+  const f = UNARY_I32[op];
   if (!f) throw new TypeError(`Unary(${op}): not defined for i32`);
   for (let i = 0; i < out.length; i++) out[i] = f(x[i]);
 }

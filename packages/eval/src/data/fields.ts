@@ -15,11 +15,9 @@ function describe(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-const NOTHING: unique symbol = Symbol('nothing');
-
 /** The error for a bad field: `file: record 3, field "zh.alt": expected a non-empty string, got null`. */
-export function fieldError(at: FieldPath, expected: string, got: unknown = NOTHING): FormatError {
-  const tail = got === NOTHING ? '' : `, got ${got === undefined ? 'nothing (the key is missing)' : describe(got)}`;
+export function fieldError(at: FieldPath, expected: string, ...got: [unknown?]): FormatError {
+  const tail = got.length === 0 ? '' : `, got ${got[0] === undefined ? 'nothing (the key is missing)' : describe(got[0])}`;
   const where = at.field ? `record ${at.record}, field "${at.field}"` : `record ${at.record}`;
   return new FormatError(at.file, `${where}: expected ${expected}${tail}`);
 }

@@ -106,11 +106,13 @@ function perPrefix(tok: Tokenizer, item: PlanInput, rules: ScoringRules, opts: P
 
 /**
  * Plans the teacher-forced evaluation of one item under the rules of a scorer mode.
+ * @throws Error for an empty target.
  * @example
  * const plan = planTeacherForcing(tok, { kind: 'rewrite', prompt: q, target: a }, scoringRules('correct'));
  * // run plan.sequences, take argmax at plan.reads → predictions; then scoreItem(...)
  */
 export function planTeacherForcing(tokenizer: Tokenizer, item: PlanInput, rules: ScoringRules, opts: PlanOptions = {}): TeacherForcingPlan {
+  if (item.target.trim() === '') throw new Error(`teacher forcing: empty target for the ${item.kind} prompt ${JSON.stringify(item.prompt)}`);
   return rules.teacherForcing === 'single-pass' ? singlePass(tokenizer, item, rules) : perPrefix(tokenizer, item, rules, opts);
 }
 

@@ -10,3 +10,4 @@ export { unpickle, type UnpickleHooks } from './unpickle.js';
 export { ZipReader, type ZipEntry } from './zip.js';
 export { RangeFile } from './range-file.js';
 export { STORAGE_BYTES, type WritableDType } from './convert.js';
+export { GgufLlamaReader, ggufLlamaConfig, ggufLlamaName, unpermuteGgufRope } from './gguf-llama.js';

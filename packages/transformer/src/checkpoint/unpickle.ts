@@ -84,6 +84,11 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file: string, m
     if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
+  // popMark() replaces `stack`, so evaluate it before touching the stack it returns to
+  const pushMarked = (): void => {
+    const items = popMark();
+    stack.push(items);
+  };
   const asMap = (o: unknown, op: string): Map<unknown, unknown> => {
     if (!(o instanceof Map)) fail(`${op} on a non-dict`);
     return o as Map<unknown, unknown>;
@@ -124,20 +129,20 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file: string, m
         const items = popMark();
         const m = new Map();
         for (let i = 0; i + 1 < items.length; i += 2) m.set(items[i], items[i + 1]);
-        stack.push(m);
+        stack.push(m); // `stack` is the outer stack again here
         break;
       }
       case 0x5d: // EMPTY_LIST
         stack.push([]);
         break;
       case 0x6c: // LIST
-        stack.push(popMark());
+        pushMarked();
         break;
       case 0x29: // EMPTY_TUPLE
         stack.push([]);
         break;
       case 0x74: // TUPLE
-        stack.push(popMark());
+        pushMarked();
         break;
       case 0x85: // TUPLE1
         stack.push([pop()]);

@@ -5,7 +5,7 @@ export { headDim, validateConfig, expectedWeightShapes } from './config.js';
 export { validateWeights, randomWeights, type RandomWeightsOptions } from './weights.js';
 export { selfAttention, linear, type AttentionWeights } from './attention.js';
 export { gatedMlp, type MlpWeights } from './mlp.js';
-export { positionsFromMask, attentionBias, MASKED_SCORE } from './masks.js';
+export { positionsFromMask, attentionBias, causalBias, arangePositions, MASKED_SCORE } from './masks.js';
 export { refToString } from './hook-table.js';
 export { captureHook, addAtHook, replaceAtHook, addHook, selectAt, type At } from './hooks.js';
 export { generate, type GenerateOptions, type GenerateResult, type PromptBatch } from './generate.js';

@@ -26,7 +26,7 @@ import { linear, selfAttention } from './attention.js';
 import { LlamaCache, type LayerKV } from './cache.js';
 import { expectedWeightShapes, validateConfig } from './config.js';
 import { HookTable } from './hook-table.js';
-import { attentionBias, extendKeyMask, onesMask, positionsFromMask } from './masks.js';
+import { arangePositions, attentionBias, causalBias, extendKeyMask, onesMask, positionsFromMask } from './masks.js';
 import { gatedMlp } from './mlp.js';
 import { validateWeights } from './weights.js';
 
@@ -159,11 +159,22 @@ export class LlamaModel implements LanguageModel {
     }
 
     return tidy(() => {
-      const newMask = !m ? onesMask(b, s, this.backend) : m.shape[1] === s ? m : sliceAxis(m, 1, past, past + s);
-      const derived = positionsFromMask(newMask, cache?.realCount ?? null);
-      const positions = opts.positions ?? derived.positions;
-      const keyMask = m && m.shape[1] === past + s && past > 0 ? m : extendKeyMask(cache?.keyMask ?? null, newMask);
-      const bias = attentionBias(keyMask, past, s);
+      let positions: Tensor;
+      let bias: Tensor;
+      let keyMask: Tensor | null = null;
+      let count: Tensor | null = null;
+      if (!m && !cache) {
+        // fast path: no padding, no cache — positions and the causal bias are known on the host
+        positions = opts.positions ?? arangePositions(b, s, this.backend);
+        bias = causalBias(s, this.backend);
+      } else {
+        const newMask = !m ? onesMask(b, s, this.backend) : m.shape[1] === s ? m : sliceAxis(m, 1, past, past + s);
+        const derived = positionsFromMask(newMask, cache?.realCount ?? null);
+        positions = opts.positions ?? derived.positions;
+        count = derived.count;
+        keyMask = m && m.shape[1] === past + s && past > 0 ? m : extendKeyMask(cache?.keyMask ?? null, newMask);
+        bias = attentionBias(keyMask, past, s);
+      }
 
       let h = hooks.run({ kind: 'embed' }, 'output', gather(this.weight({ kind: 'embed' }), ids));
       const kvs: LayerKV[] = [];
@@ -175,7 +186,7 @@ export class LlamaModel implements LanguageModel {
         h = r.h;
         if (r.kv) kvs.push(r.kv);
       }
-      if (cache) cache.commit(kvs, reshape(keyMask, keyMask.shape), derived.count, past + s);
+      if (cache) cache.commit(kvs, reshape(keyMask!, keyMask!.shape), count!, past + s);
       if (last < cfg.numLayers - 1) return { hidden: h };
 
       h = hooks.run({ kind: 'final' }, 'input', h);

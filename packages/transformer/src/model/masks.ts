@@ -42,3 +42,17 @@ export function extendKeyMask(past: Tensor | null, mask: Tensor): Tensor {
 export function onesMask(b: number, s: number, backend: Backend): Tensor {
   return ones([b, s], { backend });
 }
+
+/** Positions `0..S-1` in every row, `[B, S]` (i32): the default of an unpadded batch without cache. */
+export function arangePositions(b: number, s: number, backend: Backend): Tensor {
+  const v = new Int32Array(b * s);
+  for (let i = 0; i < b * s; i++) v[i] = i % s;
+  return tensor(v, [b, s], { backend, dtype: 'i32' });
+}
+
+/** The causal-only additive bias `[1, 1, S, S]` of an unpadded batch without cache. */
+export function causalBias(s: number, backend: Backend): Tensor {
+  const v = new Float64Array(s * s);
+  for (let i = 0; i < s; i++) for (let j = i + 1; j < s; j++) v[i * s + j] = MASKED_SCORE;
+  return tensor(v, [1, 1, s, s], { backend });
+}

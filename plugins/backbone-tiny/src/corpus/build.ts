@@ -151,3 +151,12 @@ export function readJsonl<T>(file: string): T[] {
       }
     });
 }
+
+/** Reads a corpus written by {@link writeCorpus}. */
+export function readCorpus(dir: string): Corpus {
+  return {
+    facts: readJsonl<Fact>(path.join(dir, CORPUS_FILES.facts)),
+    heldOut: readJsonl<Fact>(path.join(dir, CORPUS_FILES.heldOut)),
+    extra: readJsonl<ExtraLine>(path.join(dir, CORPUS_FILES.extra)),
+  };
+}

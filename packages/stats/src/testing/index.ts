@@ -1,0 +1,63 @@
+/**
+ * Test fixtures shared by the statistics package and the ROME/MEMIT plugins: a word-level tokenizer,
+ * a tiny random LLaMA on the CPU backend, and an edit context. Not part of the published build.
+ */
+import { Rng, setBackend, type Backend, type EditContext, type ModelConfig, type StatsProvider } from '@crossedit/core';
+import { createCpuBackend } from '@crossedit/cpu';
+import { LlamaModel, randomWeights } from '@crossedit/transformer';
+import { WordTokenizer } from './word-tokenizer.js';
+
+export { WordTokenizer, TEST_WORDS } from './word-tokenizer.js';
+
+let cpu: Backend | null = null;
+
+/** The shared CPU backend (also set as the default backend). */
+export function cpuBackend(): Backend {
+  cpu ??= createCpuBackend();
+  setBackend(cpu);
+  return cpu;
+}
+
+/** A tiny LLaMA config over a vocabulary of `vocabSize`. */
+export function tinyConfig(vocabSize: number, over: Partial<ModelConfig> = {}): ModelConfig {
+  return {
+    vocabSize,
+    hiddenSize: 32,
+    intermediateSize: 48,
+    numLayers: 4,
+    numHeads: 4,
+    numKvHeads: 2,
+    rmsNormEps: 1e-5,
+    ropeBase: 10000,
+    maxPositions: 128,
+    ...over,
+  };
+}
+
+/**
+ * A tiny random model, its tokenizer and an edit context on `backend` (default: CPU). `scale` multiplies
+ * the linear layers' initial standard deviation (see `randomWeights`).
+ */
+export function tinySetup(
+  opts: { seed?: number; config?: Partial<ModelConfig>; backend?: Backend; stats?: StatsProvider; cacheDir?: string; scale?: number } = {},
+): {
+  model: LlamaModel;
+  tokenizer: WordTokenizer;
+  ctx: EditContext;
+} {
+  const backend = opts.backend ?? cpuBackend();
+  const tokenizer = new WordTokenizer();
+  const config = tinyConfig(tokenizer.vocabSize, opts.config);
+  const model = new LlamaModel(config, randomWeights(config, { seed: opts.seed ?? 1, backend, scale: opts.scale ?? 1 }));
+  const ctx: EditContext = {
+    model,
+    tokenizer,
+    backbone: { id: 'tiny-test', config },
+    backend,
+    rng: new Rng(opts.seed ?? 1),
+    stats: opts.stats,
+    log: { info: () => undefined, warn: () => undefined },
+    cacheDir: opts.cacheDir,
+  };
+  return { model, tokenizer, ctx };
+}

@@ -1,0 +1,48 @@
+/** Loading a tokenizer from a file or a model folder. */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { PaddingSide } from '@crossedit/core';
+import { FormatError } from '@crossedit/core';
+import type { BaseTokenizer } from './base-tokenizer.js';
+import { modelProtoToTokenizerJson } from './hf/convert.js';
+import { HfTokenizer } from './hf/hf-tokenizer.js';
+import { readModelProto } from './sentencepiece/model-file.js';
+import { SentencePieceTokenizer } from './sentencepiece/sentencepiece-tokenizer.js';
+
+/** Options of {@link loadTokenizer}. */
+export interface LoadTokenizerOptions {
+  /**
+   * For a `tokenizer.model`: `'sentencepiece'` (default) runs the exact TypeScript SentencePiece
+   * implementation; `'hf'` converts it ({@link modelProtoToTokenizerJson}) and runs HF `tokenizers`.
+   */
+  engine?: 'sentencepiece' | 'hf';
+  /** Default padding side (default `'left'`). */
+  paddingSide?: PaddingSide;
+}
+
+/**
+ * Loads a tokenizer, dispatching on the file: a SentencePiece `*.model`, or an HF `*.json`. A folder is
+ * searched for `tokenizer.model` first (the reference tokenizer of the LLaMA family), then `tokenizer.json`.
+ *
+ * @throws FormatError naming the path when it is neither, or when the file is malformed
+ * @example
+ * const tok = await loadTokenizer('../shared/tokenizers/chinese-llama-2-7b/tokenizer.model');
+ * tok.encode('你好').ids;
+ */
+export async function loadTokenizer(file: string, opts?: LoadTokenizerOptions): Promise<BaseTokenizer> {
+  let target = file;
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    const found = ['tokenizer.model', 'tokenizer.json'].map((f) => path.join(file, f)).find((f) => existsSync(f));
+    if (!found) throw new FormatError(file, 'folder has neither tokenizer.model nor tokenizer.json');
+    target = found;
+  }
+  const side = { paddingSide: opts?.paddingSide };
+  if (target.endsWith('.model')) {
+    const proto = readModelProto(target);
+    if ((opts?.engine ?? 'sentencepiece') === 'sentencepiece') return SentencePieceTokenizer.fromProto(proto, target, side);
+    const sp = SentencePieceTokenizer.fromProto(proto, target);
+    return HfTokenizer.fromJson(modelProtoToTokenizerJson(proto, target), target, { ...side, special: sp.special });
+  }
+  if (target.endsWith('.json')) return HfTokenizer.fromFile(target, side);
+  throw new FormatError(target, 'unknown tokenizer file; expected a SentencePiece *.model or an HF tokenizer *.json');
+}

@@ -1,0 +1,115 @@
+/**
+ * A size-class pool of storage buffers with byte counters. Sizes are rounded up to a class (powers of
+ * two up to 4 KiB, then eight steps per octave, so at most 12.5% is wasted) and freed buffers wait in a
+ * per-class free list for reuse. Buffers freed while the current command batch is still being encoded
+ * are kept apart until it is submitted: a later `queue.writeBuffer` (an upload) would otherwise land
+ * before commands that still read the old contents. Kernel outputs may reuse them at once, since
+ * dispatches in one encoder run in order.
+ */
+
+/** Counters of a {@link BufferPool}. */
+export interface PoolStats {
+  /** Bytes of buffers handed out and not yet released (size-class bytes). */
+  bytesAllocated: number;
+  /** Bytes sitting in free lists. */
+  bytesPooled: number;
+  /** Buffers handed out and not yet released. */
+  buffersInUse: number;
+  /** Buffers ever created by the pool (a cache-miss counter). */
+  buffersCreated: number;
+}
+
+/** Rounds a byte size up to its size class (minimum 16 bytes). */
+export function sizeClass(bytes: number): number {
+  if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`sizeClass: bad byte size ${bytes}`);
+  if (bytes <= 16) return 16;
+  const p = 2 ** Math.ceil(Math.log2(bytes));
+  if (p <= 4096) return p;
+  const step = p / 8;
+  return Math.ceil(bytes / step) * step;
+}
+
+/** Options of {@link BufferPool}. */
+export interface BufferPoolOptions {
+  /** Usage flags of every buffer. */
+  usage: number;
+  /** Free-list bytes above which released buffers are destroyed instead of kept (default 1 GiB). */
+  maxPooledBytes?: number;
+  /** Label prefix for debugging. */
+  label?: string;
+}
+
+/** A pool of `GPUBuffer`s of one usage, keyed by size class. */
+export class BufferPool {
+  readonly #device: GPUDevice;
+  readonly #usage: number;
+  readonly #maxPooled: number;
+  readonly #label: string;
+  readonly #free = new Map<number, GPUBuffer[]>();
+  /** Released during the batch being encoded; movable to #free after submit. */
+  readonly #fresh = new Map<number, GPUBuffer[]>();
+  readonly #stats: PoolStats = { bytesAllocated: 0, bytesPooled: 0, buffersInUse: 0, buffersCreated: 0 };
+
+  constructor(device: GPUDevice, opts: BufferPoolOptions) {
+    this.#device = device;
+    this.#usage = opts.usage;
+    this.#maxPooled = opts.maxPooledBytes ?? 2 ** 30;
+    this.#label = opts.label ?? 'crossedit';
+  }
+
+  /**
+   * A buffer of at least `bytes` bytes. `forUpload` excludes buffers released during the current batch
+   * (see the module comment).
+   */
+  acquire(bytes: number, forUpload = false): GPUBuffer {
+    const size = sizeClass(bytes);
+    let buf = (forUpload ? undefined : this.#fresh.get(size)?.pop()) ?? this.#free.get(size)?.pop();
+    if (buf) this.#stats.bytesPooled -= size;
+    else {
+      buf = this.#device.createBuffer({ size, usage: this.#usage, label: `${this.#label}:${size}` });
+      this.#stats.buffersCreated++;
+    }
+    this.#stats.bytesAllocated += size;
+    this.#stats.buffersInUse++;
+    return buf;
+  }
+
+  /** Returns a buffer to the pool (or destroys it when the pool is full). */
+  release(buf: GPUBuffer, batchOpen: boolean): void {
+    const size = buf.size;
+    this.#stats.bytesAllocated -= size;
+    this.#stats.buffersInUse--;
+    if (this.#stats.bytesPooled + size > this.#maxPooled) {
+      buf.destroy();
+      return;
+    }
+    const lists = batchOpen ? this.#fresh : this.#free;
+    let list = lists.get(size);
+    if (!list) lists.set(size, (list = []));
+    list.push(buf);
+    this.#stats.bytesPooled += size;
+  }
+
+  /** Called after a submit: buffers released during the batch become available to uploads. */
+  onSubmit(): void {
+    for (const [size, list] of this.#fresh) {
+      let free = this.#free.get(size);
+      if (!free) this.#free.set(size, (free = []));
+      free.push(...list);
+    }
+    this.#fresh.clear();
+  }
+
+  /** Destroys every pooled (free) buffer. Buffers in use are untouched. */
+  trim(): void {
+    this.onSubmit();
+    for (const list of this.#free.values()) for (const b of list) b.destroy();
+    this.#free.clear();
+    this.#stats.bytesPooled = 0;
+  }
+
+  /** A copy of the counters. */
+  stats(): PoolStats {
+    return { ...this.#stats };
+  }
+}

@@ -1,0 +1,34 @@
+/** What a WebGPU kernel implementation sees of the backend. */
+import type { TensorInfo } from '@crossedit/core';
+import type { ProgramDesc } from './program.js';
+import type { GpuStorage } from './storage.js';
+
+/** Device capabilities kernels choose code paths by. */
+export interface GpuCaps {
+  /** `maxComputeWorkgroupsPerDimension`. */
+  maxWorkgroupsPerDim: number;
+  /** `maxStorageBufferBindingSize` in bytes. */
+  maxBindingBytes: number;
+  /** `maxComputeWorkgroupStorageSize` in bytes. */
+  maxWorkgroupStorage: number;
+  /** `maxComputeInvocationsPerWorkgroup`. */
+  maxInvocations: number;
+  /** The `subgroups` feature is enabled on the device. */
+  subgroups: boolean;
+  /** Smallest subgroup size the adapter reports (0 when unknown). */
+  subgroupMinSize: number;
+  /** A software (CPU) adapter such as lavapipe: kernels favour large register tiles, few barriers. */
+  software: boolean;
+}
+
+/** The services a kernel implementation uses: allocation and dispatch. */
+export interface GpuContext {
+  readonly caps: GpuCaps;
+  /** A new storage for a kernel output (contents undefined until a program writes it). */
+  alloc(info: TensorInfo): GpuStorage;
+  /**
+   * Encodes one dispatch of `desc` with `storages` bound in declaration order and `workgroups`
+   * workgroups. Nothing runs until the batch is submitted (on read, sync or a batch limit).
+   */
+  dispatch(desc: ProgramDesc, storages: readonly GpuStorage[], workgroups: readonly [number, number, number]): void;
+}

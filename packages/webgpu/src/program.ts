@@ -1,0 +1,53 @@
+/**
+ * A program is a description of one compute shader: its storage bindings, its uniforms, its workgroup
+ * size and its WGSL body. {@link buildProgram} assembles the full source (bindings first, then the
+ * `Uniforms` struct at the next binding, then the body); the source text is the pipeline-cache key,
+ * so everything the code depends on must be in it, and everything that only changes values (sizes,
+ * strides) goes in uniforms.
+ */
+import { layoutUniforms, type UniformField, type UniformLayout } from './uniforms.js';
+
+/** Element types a storage binding may be declared with. */
+export type BindingElem = 'f32' | 'i32' | 'u32' | 'vec4<f32>' | 'atomic<u32>' | 'atomic<i32>';
+
+/** One storage binding, in binding order. */
+export interface BindingDecl {
+  readonly name: string;
+  readonly elem: BindingElem;
+  readonly access: 'read' | 'read_write';
+}
+
+/** What a kernel describes. */
+export interface ProgramDesc {
+  /** Human-readable name (pipeline label and error messages). */
+  readonly name: string;
+  readonly bindings: readonly BindingDecl[];
+  readonly uniforms: readonly UniformField[];
+  /** WGSL after the declarations: helper functions and the `main` entry point. */
+  readonly body: string;
+  /** WGSL `enable` directives (e.g. `subgroups`). */
+  readonly enables?: readonly string[];
+}
+
+/** A program ready to dispatch: its source (the cache key) and uniform layout. */
+export interface BuiltProgram {
+  readonly name: string;
+  readonly source: string;
+  readonly layout: UniformLayout;
+  readonly uniforms: readonly UniformField[];
+  readonly bindingCount: number;
+}
+
+/** Assembles the WGSL source of a program. Uniforms are visible as `u.<name>`. */
+export function buildProgram(desc: ProgramDesc): BuiltProgram {
+  const layout = layoutUniforms(desc.uniforms);
+  const lines: string[] = [];
+  for (const e of desc.enables ?? []) lines.push(`enable ${e};`);
+  desc.bindings.forEach((b, i) => {
+    lines.push(`@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.elem}>;`);
+  });
+  lines.push(layout.wgsl);
+  lines.push(`@group(0) @binding(${desc.bindings.length}) var<uniform> u: Uniforms;`);
+  lines.push(desc.body);
+  return { name: desc.name, source: lines.join('\n'), layout, uniforms: desc.uniforms, bindingCount: desc.bindings.length };
+}

@@ -1,0 +1,88 @@
+/** The training configuration of the tiny backbone: architecture, data mix, optimizer, schedule. */
+import type { ModelConfig } from '@crossedit/core';
+
+/** Everything that determines a training run (two runs with equal configs and corpora are the same run). */
+export interface TrainConfig {
+  /** The architecture (vocabSize must equal the tokenizer's). */
+  model: ModelConfig;
+  /** Seed of the initial weights and of the batch order. */
+  seed: number;
+  /** Number of training facts: the first `facts` of the corpus's training facts (by line number). */
+  facts: number;
+  /** Other corpus lines (dev QA, test questions and paraphrases, locality pairs) mixed into every epoch. */
+  extraLines: number;
+  /** Also train on `en question en answer zh question zh answer` lines, so the two languages are aligned. */
+  pairedLines: boolean;
+  /** Optimizer steps. */
+  steps: number;
+  /** Sequences per step. */
+  batchSize: number;
+  /** Longest sequence in tokens (BOS and EOS included); longer lines are left out. */
+  maxLen: number;
+  /** Peak learning rate (Adam). */
+  lr: number;
+  /** Final learning rate of the cosine decay. */
+  minLr: number;
+  /** Linear warm-up steps. */
+  warmupSteps: number;
+  /** Decoupled weight decay (AdamW); 0 for plain Adam. */
+  weightDecay: number;
+  /** Global gradient-norm clip. */
+  gradClip: number;
+  /** Evaluate (teacher-forced accuracy, held-out loss) every this many steps (and at the end). */
+  evalEvery: number;
+  /** Write a resumable checkpoint every this many steps (and at the end); 0 for none. */
+  checkpointEvery: number;
+  /** Training facts scored for teacher-forced accuracy (the first ones; 0 for all). */
+  evalFacts: number;
+  /** Held-out facts whose loss is measured (the first ones; 0 for all). */
+  heldOutFacts: number;
+}
+
+/** The architecture of the shipped model: LLaMA with 4 layers, hidden size 128, 4 heads, tied embeddings. */
+export const TINY_MODEL: ModelConfig = {
+  vocabSize: 6144,
+  hiddenSize: 128,
+  intermediateSize: 352,
+  numLayers: 4,
+  numHeads: 4,
+  numKvHeads: 4,
+  rmsNormEps: 1e-5,
+  ropeBase: 10000,
+  maxPositions: 256,
+  tieEmbeddings: true,
+};
+
+/** The configuration the shipped weights were trained with. */
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  model: TINY_MODEL,
+  seed: 20240607,
+  facts: 600,
+  extraLines: 300,
+  pairedLines: true,
+  steps: 600,
+  batchSize: 32,
+  maxLen: 96,
+  lr: 3e-3,
+  minLr: 3e-4,
+  warmupSteps: 30,
+  weightDecay: 0,
+  gradClip: 1,
+  evalEvery: 100,
+  checkpointEvery: 50,
+  evalFacts: 200,
+  heldOutFacts: 200,
+};
+
+/** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */
+export function learningRate(cfg: Pick<TrainConfig, 'lr' | 'minLr' | 'warmupSteps' | 'steps'>, step: number): number {
+  if (step < cfg.warmupSteps) return (cfg.lr * (step + 1)) / cfg.warmupSteps;
+  const span = Math.max(1, cfg.steps - cfg.warmupSteps);
+  const t = Math.min(1, (step - cfg.warmupSteps) / span);
+  return cfg.minLr + 0.5 * (cfg.lr - cfg.minLr) * (1 + Math.cos(Math.PI * t));
+}
+
+/** Merges overrides into a config (the model config is merged field by field). */
+export function withOverrides(base: TrainConfig, over: Partial<Omit<TrainConfig, 'model'>> & { model?: Partial<ModelConfig> } = {}): TrainConfig {
+  return { ...base, ...over, model: { ...base.model, ...(over.model ?? {}) } };
+}

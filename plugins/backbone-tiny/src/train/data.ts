@@ -1,0 +1,165 @@
+/** Training sequences from the corpus, and the seeded, length-bucketed batch order. */
+import { Rng } from '@crossedit/core';
+import type { Corpus, Fact } from '../corpus/build.js';
+import { qaText } from '../corpus/build.js';
+import type { TrainConfig } from './config.js';
+
+/** Encodes text to ids without special tokens. */
+export type EncodeFn = (texts: string[]) => Promise<number[][]>;
+
+/** Special ids the sequences use. */
+export interface SeqSpecials {
+  bos: number;
+  eos: number;
+  pad: number;
+}
+
+/** One training or evaluation sequence: `BOS text EOS`. */
+export interface Seq {
+  ids: number[];
+  /** Index in `ids` of the first answer token (QA lines), or -1. */
+  answerStart: number;
+  /** Index in `ids` one past the last answer token (before EOS), or -1. */
+  answerEnd: number;
+  lang: 'en' | 'zh' | 'en-zh' | 'zh-en';
+  /** The fact id of fact lines. */
+  fact?: number;
+}
+
+/** The tokenized data of a run. */
+export interface TrainData {
+  /** The lines of one epoch. */
+  train: Seq[];
+  /** Ids of the training facts. */
+  factIds: number[];
+  /** Question-answer sequences of the first `evalFacts` training facts, per language. */
+  evalFacts: { en: Seq[]; zh: Seq[] };
+  /** Question-answer sequences of the first `heldOutFacts` held-out facts (both languages). */
+  heldOut: Seq[];
+  /** Lines left out for being longer than `maxLen`. */
+  dropped: number;
+}
+
+/**
+ * Tokenizes a corpus for a config: per training fact an English and a Chinese `question answer` line
+ * and (with `pairedLines`) one bilingual line, English first for even fact ids and Chinese first for odd
+ * ones; plus `extraLines` other lines picked with the seed.
+ */
+export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: EncodeFn, sp: SeqSpecials): Promise<TrainData> {
+  const facts = corpus.facts.slice(0, cfg.facts);
+  if (facts.length < cfg.facts) throw new RangeError(`prepareData: config asks for ${cfg.facts} facts, the corpus has ${corpus.facts.length}`);
+  const qa = async (items: { q: string; a: string }[]): Promise<{ ids: number[]; answerStart: number; answerEnd: number }[]> => {
+    const full = await encode(items.map(qaText));
+    const prompts = await encode(items.map((x) => x.q));
+    return full.map((ids, i) => {
+      const p = prompts[i];
+      if (p.length >= ids.length || p.some((id, j) => id !== ids[j])) {
+        throw new Error(`prepareData: the tokens of '${items[i].q}' are not a prefix of those of '${qaText(items[i])}'`);
+      }
+      return { ids: [sp.bos, ...ids, sp.eos], answerStart: 1 + p.length, answerEnd: 1 + ids.length };
+    });
+  };
+  const factSeqs = async (fs: Fact[]): Promise<{ en: Seq[]; zh: Seq[] }> => {
+    const en = await qa(fs.map((f) => f.en));
+    const zh = await qa(fs.map((f) => f.zh));
+    return {
+      en: en.map((s, i) => ({ ...s, lang: 'en' as const, fact: fs[i].id })),
+      zh: zh.map((s, i) => ({ ...s, lang: 'zh' as const, fact: fs[i].id })),
+    };
+  };
+  const plain = async (texts: string[]): Promise<number[][]> => (await encode(texts)).map((ids) => [sp.bos, ...ids, sp.eos]);
+
+  const own = await factSeqs(facts);
+  const lines: Seq[] = [...own.en, ...own.zh];
+  if (cfg.pairedLines) {
+    const texts = facts.map((f) => (f.id % 2 === 0 ? `${qaText(f.en)} ${qaText(f.zh)}` : `${qaText(f.zh)} ${qaText(f.en)}`));
+    (await plain(texts)).forEach((ids, i) => lines.push({ ids, answerStart: -1, answerEnd: -1, lang: facts[i].id % 2 === 0 ? 'en-zh' : 'zh-en', fact: facts[i].id }));
+  }
+  if (cfg.extraLines > 0) {
+    const order = shuffled(corpus.extra.length, new Rng(cfg.seed ^ 0x5eed));
+    const picked = order.slice(0, cfg.extraLines).map((i) => corpus.extra[i]);
+    (await plain(picked.map((e) => e.text))).forEach((ids, i) => lines.push({ ids, answerStart: -1, answerEnd: -1, lang: picked[i].lang }));
+  }
+  const train = lines.filter((s) => s.ids.length <= cfg.maxLen);
+  const nEval = cfg.evalFacts > 0 ? cfg.evalFacts : facts.length;
+  const evalOwn = { en: own.en.slice(0, nEval), zh: own.zh.slice(0, nEval) };
+  const held = await factSeqs(corpus.heldOut.slice(0, cfg.heldOutFacts > 0 ? cfg.heldOutFacts : corpus.heldOut.length));
+  return {
+    train,
+    factIds: facts.map((f) => f.id),
+    evalFacts: evalOwn,
+    heldOut: [...held.en, ...held.zh].filter((s) => s.ids.length <= cfg.maxLen),
+    dropped: lines.length - train.length,
+  };
+}
+
+/** A Fisher-Yates permutation of `0..n-1`. */
+export function shuffled(n: number, rng: Rng): number[] {
+  const p = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+/**
+ * The batch order: each epoch is a seeded permutation of the lines, cut into groups of 16 batches that are
+ * sorted by length (so a batch pads little) and visited in a seeded order. The batch of a step depends
+ * only on the seed, the lines and the step, so a resumed run sees the batches an uninterrupted one would.
+ */
+export class BatchSchedule {
+  readonly stepsPerEpoch: number;
+  #epoch = -1;
+  #batches: number[][] = [];
+
+  constructor(
+    readonly lines: readonly Seq[],
+    readonly batchSize: number,
+    readonly seed: number,
+  ) {
+    if (lines.length === 0) throw new RangeError('BatchSchedule: no training lines');
+    this.stepsPerEpoch = Math.ceil(lines.length / batchSize);
+  }
+
+  /** The line indices of the batch at a 0-based step. */
+  batch(step: number): number[] {
+    const epoch = Math.floor(step / this.stepsPerEpoch);
+    if (epoch !== this.#epoch) {
+      this.#batches = this.#epochBatches(epoch);
+      this.#epoch = epoch;
+    }
+    return this.#batches[step % this.stepsPerEpoch];
+  }
+
+  #epochBatches(epoch: number): number[][] {
+    const rng = new Rng((this.seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
+    const perm = shuffled(this.lines.length, rng);
+    const group = this.batchSize * 16;
+    const out: number[][] = [];
+    for (let g = 0; g < perm.length; g += group) {
+      const chunk = perm.slice(g, g + group).sort((a, b) => this.lines[a].ids.length - this.lines[b].ids.length || a - b);
+      const batches: number[][] = [];
+      for (let i = 0; i < chunk.length; i += this.batchSize) batches.push(chunk.slice(i, i + this.batchSize));
+      for (const k of shuffled(batches.length, rng)) out.push(batches[k]);
+    }
+    return out;
+  }
+}
+
+/** Right-padded inputs, next-token targets and the loss mask of a batch, as flat row-major arrays. */
+export function collate(seqs: readonly Seq[], pad: number): { inputs: Int32Array; targets: Int32Array; mask: Float64Array; rows: number; cols: number } {
+  const cols = Math.max(...seqs.map((s) => s.ids.length)) - 1;
+  const rows = seqs.length;
+  const inputs = new Int32Array(rows * cols).fill(pad);
+  const targets = new Int32Array(rows * cols).fill(pad);
+  const mask = new Float64Array(rows * cols);
+  seqs.forEach((s, r) => {
+    for (let j = 0; j < s.ids.length - 1; j++) {
+      inputs[r * cols + j] = s.ids[j];
+      targets[r * cols + j] = s.ids[j + 1];
+      mask[r * cols + j] = 1;
+    }
+  });
+  return { inputs, targets, mask, rows, cols };
+}
