@@ -59,3 +59,5 @@ export { parseFrames, parseJsonLines, encodeFrame, encodeJsonLine, type ParsedSt
 export { headerToProto, headerFromProto, recordToProto, recordFromProto, aggregateToProto, aggregateFromProto } from './results/convert.js';
 /** The generated `crossedit.v1` protobuf messages and schemas. */
 export * as pb from './results/gen/crossedit/v1/results_pb.js';
+
+export * from './runner/index.js';

@@ -7,13 +7,13 @@
 export { BaseTokenizer } from './base-tokenizer.js';
 export { locateSpan } from './locate.js';
 export { loadTokenizer, type LoadTokenizerOptions } from './load.js';
-export { SentencePieceTokenizer } from './sentencepiece/sentencepiece-tokenizer.js';
+export { SentencePieceTokenizer, type SentencePieceTokenizerOptions } from './sentencepiece/sentencepiece-tokenizer.js';
 export { parseModelProto, readModelProto, modelTypeName, PieceType, ModelType, type ModelProto } from './sentencepiece/model-file.js';
 export { PrecompiledCharsmap } from './sentencepiece/charsmap.js';
 export { normalize, SPACE_SYMBOL, type NormalizedText, type NormalizerOptions } from './sentencepiece/normalizer.js';
 export { HfTokenizer, type HfTokenizerOptions } from './hf/hf-tokenizer.js';
 export { convertSentencePiece, modelProtoToTokenizerJson, writeTokenizerJson } from './hf/convert.js';
 export { deriveMerges, type ScoredPiece } from './hf/merges.js';
-export { inferSpecialIds, tokenizerJsonVocab } from './hf/special-ids.js';
+export { inferSpecialIds, sidecarSpecialTokens, tokenizerJsonVocab } from './hf/special-ids.js';
 export type { TokenizerJson, AddedTokenJson, BpeModelJson, ComponentJson } from './hf/tokenizer-json.js';
 export { buildCorpus, sharedDir, fixturesDir } from './corpus.js';

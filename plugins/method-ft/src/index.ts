@@ -16,9 +16,18 @@ export { applyFt } from './apply.js';
 export { promptLastLoss, targetNewLoss } from './loss.js';
 export { FT_HPARAMS, type FtHparams, type FtObjective } from './hparams.js';
 
-/** Layer 21 of a 32-layer model, at the same relative depth for other depths. */
+/**
+ * Layer 21 of a 32-layer model scaled to depth, `round(21 / 32 · numLayers)` clamped to the model (the
+ * rule ROME's presets use too).
+ *
+ * @example
+ * ```ts
+ * defaultLayer(32); // 21
+ * defaultLayer(40); // 26
+ * ```
+ */
 export function defaultLayer(numLayers: number): number {
-  return Math.round((21 / 31) * (numLayers - 1));
+  return Math.min(numLayers - 1, Math.max(0, Math.round((21 / 32) * numLayers)));
 }
 
 /** The FT method plugin. */

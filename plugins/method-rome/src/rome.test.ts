@@ -5,7 +5,9 @@ import { tinySetup } from '@crossedit/stats/testing';
 import rome, { romeApply, romeTemplates, type RomeHparams, type RomeStep } from './index.js';
 import { rewriteRow, promptTemplate, targetIds } from './rows.js';
 
-const REQ: EditRequest = { id: 'r0', prompt: 'What is the capital city of France?', subject: 'France', target: 'Rome', lang: 'en' };
+// On a random tiny model attention carries little from the subject to later positions, so the edit
+// prompt ends with the subject (the target is predicted right at the edited token).
+const REQ: EditRequest = { id: 'r0', prompt: 'The capital city of France', subject: 'France', target: 'Rome', lang: 'en' };
 
 function hparams(ctx: ReturnType<typeof tinySetup>['ctx'], over: Partial<RomeHparams> = {}): RomeHparams {
   return parseHparams<RomeHparams>('rome', rome.hparams, rome.presets?.(ctx.backbone), over);
@@ -91,7 +93,7 @@ describe('rome', () => {
     expect(paper[0]).toBe(tokenizer.special.bos);
     expect(paper.slice(1)).toEqual(head);
     expect(tokenizer.decode(head)).toBe('Rome');
-    expect(promptTemplate(REQ)).toBe('What is the capital city of {}?');
+    expect(promptTemplate(REQ)).toBe('The capital city of {}');
     // labels: the last prompt token predicts the first target token
     const row = rewriteRow(tokenizer, 'The red city. {}', promptTemplate(REQ), REQ.subject, [...head, head[0]]);
     expect(row.labels[0][0]).toBe(row.ids.length - 2);

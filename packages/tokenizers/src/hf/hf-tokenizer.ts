@@ -9,8 +9,8 @@ import type { TokenizerJson } from './tokenizer-json.js';
 
 /** Options of {@link HfTokenizer}. */
 export interface HfTokenizerOptions {
-  /** Special ids; by default inferred ({@link inferSpecialIds}). */
-  special?: SpecialIds;
+  /** Special ids overriding the inferred ones ({@link inferSpecialIds}). */
+  special?: Partial<SpecialIds>;
   /** Default padding side (default `'left'`). */
   paddingSide?: PaddingSide;
 }
@@ -66,7 +66,7 @@ export class HfTokenizer extends BaseTokenizer {
    */
   static fromJson(json: TokenizerJson, source: string, opts?: HfTokenizerOptions): HfTokenizer {
     const vocab = tokenizerJsonVocab(json, source);
-    const special = opts?.special ?? inferSpecialIds(json, source.endsWith('.json') ? source : null);
+    const special = { ...inferSpecialIds(json, source.endsWith('.json') ? source : null), ...opts?.special };
     const bridge = new SyncHfBridge(JSON.stringify(json), source);
     const specialIds = new Set((json.added_tokens ?? []).filter((t) => t.special).map((t) => t.id));
     return new HfTokenizer({ bridge, vocab, specialIds }, special, opts?.paddingSide ?? 'left');

@@ -29,6 +29,31 @@ function tokenName(v: unknown): string | null {
 }
 
 /**
+ * The special token names given by `tokenizer_config.json` and `special_tokens_map.json` (the latter
+ * wins) in the folder of `file`, as transformers reads them; `null` entries are left out.
+ *
+ * @throws FormatError naming a sidecar file that is not valid JSON
+ */
+export function sidecarSpecialTokens(file: string): Partial<Record<keyof SpecialIds, string>> {
+  const named: Partial<Record<keyof SpecialIds, string>> = {};
+  for (const side of ['tokenizer_config.json', 'special_tokens_map.json']) {
+    const f = path.join(path.dirname(file), side);
+    if (!existsSync(f)) continue;
+    let cfg: Record<string, unknown>;
+    try {
+      cfg = JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new FormatError(f, `cannot parse JSON: ${(e as Error).message}`);
+    }
+    for (const k of ['bos', 'eos', 'unk', 'pad'] as const) {
+      const name = tokenName(cfg[`${k}_token`]);
+      if (name !== null) named[k] = name;
+    }
+  }
+  return named;
+}
+
+/**
  * Special ids of a `tokenizer.json`: from `special_tokens_map.json` / `tokenizer_config.json` beside it
  * when present, else from the post-processor template (BOS), the BPE `unk_token`, and the usual names
  * (`<s>`, `</s>`, `<unk>`, `<pad>`, `<|endoftext|>`).
@@ -42,23 +67,7 @@ export function inferSpecialIds(json: TokenizerJson, file: string | null): Speci
   vocab.forEach((p, i) => {
     if (p !== undefined && !idOf.has(p)) idOf.set(p, i);
   });
-  const named: Partial<Record<keyof SpecialIds, string>> = {};
-  if (file) {
-    for (const side of ['tokenizer_config.json', 'special_tokens_map.json']) {
-      const f = path.join(path.dirname(file), side);
-      if (!existsSync(f)) continue;
-      let cfg: Record<string, unknown>;
-      try {
-        cfg = JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
-      } catch (e) {
-        throw new FormatError(f, `cannot parse JSON: ${(e as Error).message}`);
-      }
-      for (const k of ['bos', 'eos', 'unk', 'pad'] as const) {
-        const name = tokenName(cfg[`${k}_token`]);
-        if (name !== null) named[k] = name;
-      }
-    }
-  }
+  const named = file ? sidecarSpecialTokens(file) : {};
   const pp = json.post_processor as { type?: string; single?: { SpecialToken?: { id: string } }[] } | null;
   if (named.bos === undefined && pp?.type === 'TemplateProcessing') {
     const first = pp.single?.[0]?.SpecialToken?.id;

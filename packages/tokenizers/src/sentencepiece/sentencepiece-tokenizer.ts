@@ -27,6 +27,14 @@ interface SpModel {
   cache: Map<string, Int32Array>;
 }
 
+/** Options of {@link SentencePieceTokenizer.fromFile} and {@link SentencePieceTokenizer.fromProto}. */
+export interface SentencePieceTokenizerOptions {
+  /** Default padding side (default `'left'`). */
+  paddingSide?: PaddingSide;
+  /** Special ids overriding the model's `TrainerSpec` ids (e.g. a pad token added by a model's config). */
+  special?: Partial<SpecialIds>;
+}
+
 const CACHE_LIMIT = 100_000;
 const encoder = new TextEncoder();
 
@@ -57,7 +65,7 @@ export class SentencePieceTokenizer extends BaseTokenizer {
   }
 
   /** Loads a `tokenizer.model` file. */
-  static fromFile(file: string, opts?: { paddingSide?: PaddingSide }): SentencePieceTokenizer {
+  static fromFile(file: string, opts?: SentencePieceTokenizerOptions): SentencePieceTokenizer {
     return SentencePieceTokenizer.fromProto(readModelProto(file), file, opts);
   }
 
@@ -67,7 +75,7 @@ export class SentencePieceTokenizer extends BaseTokenizer {
    * @param file the model's path, for error messages
    * @throws FormatError for non-BPE models, duplicate pieces, byte pieces without byte fallback
    */
-  static fromProto(proto: ModelProto, file: string, opts?: { paddingSide?: PaddingSide }): SentencePieceTokenizer {
+  static fromProto(proto: ModelProto, file: string, opts?: SentencePieceTokenizerOptions): SentencePieceTokenizer {
     const ts = proto.trainerSpec!;
     const ns = proto.normalizerSpec!;
     if (ts.modelType !== ModelType.BPE) {
@@ -149,7 +157,7 @@ export class SentencePieceTokenizer extends BaseTokenizer {
         stripLeadingSpace: ns.addDummyPrefix || ns.removeExtraWhitespaces,
         removeExtraWhitespaces: ns.removeExtraWhitespaces,
       },
-      special: { bos: opt(ts.bosId), eos: opt(ts.eosId), pad: opt(ts.padId), unk: unkId },
+      special: { bos: opt(ts.bosId), eos: opt(ts.eosId), pad: opt(ts.padId), unk: unkId, ...opts?.special },
       cache: new Map(),
     };
     return new SentencePieceTokenizer(m, opts?.paddingSide ?? 'left');

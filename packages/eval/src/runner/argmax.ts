@@ -1,0 +1,50 @@
+/** Batched forward passes that return only argmax ids (never the full logits) to the host. */
+import { argmax, tensor, tidy, type LanguageModel } from '@crossedit/core';
+
+/** Options of {@link argmaxRows}. */
+export interface ArgmaxOptions {
+  /** Upper bound on padded tokens per forward pass (rows are grouped by length). Default 4096. */
+  batchTokens?: number;
+  /** Id used for padding (masked out). Default 0. */
+  padId?: number;
+}
+
+/**
+ * Runs every sequence through the model (right-padded batches with an attention mask) and returns,
+ * per sequence, the argmax id at each of its positions.
+ */
+export async function argmaxRows(model: LanguageModel, sequences: readonly (readonly number[])[], opts: ArgmaxOptions = {}): Promise<number[][]> {
+  const budget = opts.batchTokens ?? 4096;
+  const padId = opts.padId ?? 0;
+  const order = sequences.map((_, i) => i).sort((a, b) => sequences[a].length - sequences[b].length);
+  const out: number[][] = new Array(sequences.length);
+  let at = 0;
+  while (at < order.length) {
+    // grow the group while the padded size stays within budget (lengths ascend, so the last is longest)
+    let end = at + 1;
+    while (end < order.length && sequences[order[end]].length * (end + 1 - at) <= budget) end++;
+    const group = order.slice(at, end);
+    const s = Math.max(1, sequences[group[group.length - 1]].length);
+    const b = group.length;
+    const ids = new Int32Array(b * s).fill(padId);
+    const mask = new Float64Array(b * s);
+    group.forEach((g, r) => {
+      sequences[g].forEach((id, p) => {
+        ids[r * s + p] = id;
+        mask[r * s + p] = 1;
+      });
+    });
+    const am = tidy(() => {
+      const be = model.backend;
+      const { logits } = model.forward(tensor(ids, [b, s], { backend: be, dtype: 'i32' }), { attentionMask: tensor(mask, [b, s], { backend: be }) });
+      return argmax(logits!, -1);
+    });
+    const v = await am.data();
+    am.dispose();
+    group.forEach((g, r) => {
+      out[g] = Array.from(v.subarray(r * s, r * s + sequences[g].length));
+    });
+    at = end;
+  }
+  return out;
+}

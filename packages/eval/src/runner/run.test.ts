@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { add, applyDeltas, defineMethod, fill, Rng, setBackend, type EditMethod, type ModelConfig } from '@crossedit/core';
+import { createCpuBackend } from '@crossedit/cpu';
+import { LlamaModel, randomWeights, weightsHash } from '@crossedit/transformer';
+import { loadBiZsre } from '../data/bizsre.js';
+import { biZsreCase } from '../data/cases.js';
+import { selectSubset } from '../data/subset.js';
+import { readResults } from '../results/reader.js';
+import { ResultsWriter } from '../results/writer.js';
+import { scoringRules } from '../scorers/mode.js';
+import { tokenizeForF1 } from '../scorers/f1.js';
+import { sharedDir } from '../testing/shared.js';
+import { ToyTokenizer } from '../testing/toyTokenizer.js';
+import { runEval } from './run.js';
+import { parseSchedule } from './schedule.js';
+
+const backend = createCpuBackend();
+setBackend(backend);
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A trivial method: shifts one MLP matrix by a constant that depends on the target's length. */
+const nudge: EditMethod<{ size: number }> = defineMethod({
+  id: 'nudge',
+  description: 'test method',
+  hparams: { size: { default: 0.05, doc: 'shift' } },
+  requires: { gradients: false },
+  supports: { batch: true, sequential: true },
+  async apply(ctx, requests, h) {
+    const w = ctx.model.weight({ kind: 'mlp.down', layer: 0 });
+    const delta = fill(w.shape, h.size * 0.01 * requests.reduce((n, r) => n + r.target.length, 0), { backend: ctx.backend });
+    const restore = applyDeltas(ctx.model, [{ ref: { kind: 'mlp.down', layer: 0 }, delta }], add);
+    return { deltas: [{ ref: { kind: 'mlp.down', layer: 0 }, delta }], diagnostics: { n: requests.length }, restore: async () => (await restore(), delta.dispose()) };
+  },
+});
+
+function setup() {
+  const ds = loadBiZsre(path.join(sharedDir(), 'data/bizsre/mzsre_test_duplicate_enzh.json'));
+  const records = selectSubset(ds.records, { limit: 20 });
+  const tok = new ToyTokenizer();
+  const cases = (['en', 'zh'] as const).flatMap((src) => records.map((r) => biZsreCase(r, ds.languages, src)));
+  // assign ids to every string the evaluation will tokenize, then size the model's vocabulary
+  for (const c of cases) for (const it of c.items) tok.encode(`${it.prompt} ${it.target}`);
+  const config: ModelConfig = { vocabSize: tok.vocabSize, hiddenSize: 16, intermediateSize: 32, numLayers: 2, numHeads: 2, numKvHeads: 2, rmsNormEps: 1e-6, ropeBase: 10000, maxPositions: 512 };
+  const model = new LlamaModel(config, randomWeights(config, { seed: 3, backend }));
+  return { ds, tok, cases, model, config };
+}
+
+async function run(dir: string, s: ReturnType<typeof setup>, stopAfter?: number) {
+  const header = { method: 'nudge', backbone: 'test', sourceLang: 'en+zh', dataset: s.ds.name, hparams: { size: 0.05 }, scorerMode: 'correct' as const, created: '2026-01-01T00:00:00Z', evalLangs: [...s.ds.languages], schedule: 'single' };
+  const writer = await ResultsWriter.open(dir, header, { fsync: false });
+  let tick = 0;
+  try {
+    return await runEval({
+      model: s.model,
+      tokenizer: s.tok,
+      backbone: { id: 'test', config: s.config },
+      method: nudge,
+      hparams: { size: 0.05 },
+      cases: s.cases,
+      schedule: parseSchedule('single'),
+      rules: scoringRules('correct'),
+      f1Tokenize: tokenizeForF1(s.tok),
+      writer,
+      context: { rng: new Rng(0), log: { info() {}, warn() {} } },
+      weightsHash: () => weightsHash(s.model),
+      clock: () => tick++,
+      onProgress: (done) => {
+        if (stopAfter !== undefined && done === stopAfter) throw new Error('killed');
+      },
+    });
+  } finally {
+    await writer.close();
+  }
+}
+
+describe('runEval', () => {
+  it('edits, evaluates and restores 20 records in both source languages, and a killed run resumes to the same file', async () => {
+    const s = setup();
+    const hash0 = await weightsHash(s.model);
+    const full = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    const resumed = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    dirs.push(full, resumed);
+    const table = await run(full, s);
+    expect(table.edits).toBe(40);
+    expect(table.failed).toBe(0);
+    expect(table.counts).toEqual([40, 40, 40, 40, 40, 40, 40]);
+    // a random model rarely agrees with the targets, but locality of a tiny nudge is mostly preserved
+    expect(table.tokenAcc[3]).toBeGreaterThan(0.5);
+    expect(table.tokenAcc[3]).toBeLessThanOrEqual(1);
+    expect(await weightsHash(s.model)).toBe(hash0);
+
+    await expect(run(resumed, s, 17)).rejects.toThrow('killed');
+    const partial = await readResults(resumed);
+    expect(partial.records.length).toBe(17);
+    await run(resumed, s);
+    for (const f of ['results.jsonl', 'results.binpb']) {
+      expect(readFileSync(path.join(resumed, f)).equals(readFileSync(path.join(full, f)))).toBe(true);
+    }
+    const back = await readResults(resumed);
+    expect(back.records.map((r) => r.requestId)).toEqual(s.cases.map((c) => c.request.id));
+    expect(back.aggregate.f1).toEqual(table.f1);
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * The edit → evaluate → restore loop. Pre-edit predictions are computed once, before any edit; each
+ * schedule group is edited, evaluated, and restored; each finished request is appended to the results
+ * at once, so an interrupted run resumes with the requests that are not in the results yet.
+ */
+import type { EditContext, EditMethod, EditResult, LanguageModel, ModelConfig, Tokenizer } from '@crossedit/core';
+import type { EditCase } from '../data/cases.js';
+import type { AggregateTable } from '../metrics/aggregate.js';
+import type { EditRecord } from '../results/types.js';
+import type { ResultsWriter } from '../results/writer.js';
+import type { TextTokenize } from '../scorers/f1.js';
+import type { ScoringRules } from '../scorers/mode.js';
+import type { ArgmaxOptions } from './argmax.js';
+import { predictItems, scoreCase, type ItemPredictions } from './evaluate.js';
+import { scheduleGroups, type Schedule } from './schedule.js';
+
+/** Everything one evaluation run needs. */
+export interface EvalRunOptions<H> {
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  backbone: { id: string; config: ModelConfig };
+  method: EditMethod<H>;
+  hparams: H;
+  cases: readonly EditCase[];
+  schedule: Schedule;
+  rules: ScoringRules;
+  /** Tokens for F1 (the Chinese-LLaMA-Plus tokenizer by default, chosen by the caller). */
+  f1Tokenize: TextTokenize;
+  writer: ResultsWriter;
+  /** The rest of the method's context: rng, log, stats, cacheDir, dataDir. */
+  context: Omit<EditContext, 'model' | 'tokenizer' | 'backbone' | 'backend'>;
+  argmax?: ArgmaxOptions;
+  /** Progress after each finished request. */
+  onProgress?: (done: number, total: number, note: string) => void;
+  /**
+   * A weights hash; when given it is checked after every restore, and a difference stops the run (the
+   * model would no longer be the base model).
+   */
+  weightsHash?: () => Promise<string>;
+  /** Milliseconds clock for the timings (default `performance.now`; tests pass a fake one). */
+  clock?: () => number;
+}
+
+async function applyGroup<H>(o: EvalRunOptions<H>, ctx: EditContext, group: readonly EditCase[]): Promise<EditResult[]> {
+  const reqs = group.map((c) => c.request);
+  if (o.schedule.kind !== 'sequential') return [await o.method.apply(ctx, reqs, o.hparams)];
+  const results: EditResult[] = [];
+  try {
+    for (const r of reqs) results.push(await o.method.apply(ctx, [r], o.hparams));
+  } catch (e) {
+    for (const r of results.reverse()) await r.restore();
+    throw e;
+  }
+  return results;
+}
+
+/** Runs the loop; returns the aggregate over every record in the results (earlier runs included). */
+export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> {
+  const { model, tokenizer, writer } = o;
+  const ctx: EditContext = { ...o.context, model, tokenizer, backbone: o.backbone, backend: model.backend };
+  const now = o.clock ?? (() => performance.now());
+  const todo = o.cases.filter((c) => !writer.isDone(c.request.id));
+  const total = o.cases.length;
+  let done = total - todo.length;
+  const decode = (ids: readonly number[]) => tokenizer.decode(ids.filter((i) => i >= 0), { skipSpecialTokens: true });
+  const scoreCtx = { decode, f1Tokenize: o.f1Tokenize, rules: o.rules };
+  const argmaxOpts = { ...o.argmax, padId: o.argmax?.padId ?? tokenizer.special.pad ?? tokenizer.special.eos ?? 0 };
+  // pre-edit predictions, once, on the unedited model
+  const pre = new Map<string, ItemPredictions[]>();
+  {
+    const items = todo.flatMap((c) => c.items);
+    const preds = await predictItems(model, tokenizer, items, o.rules, argmaxOpts);
+    let at = 0;
+    for (const c of todo) {
+      pre.set(c.request.id, preds.slice(at, at + c.items.length));
+      at += c.items.length;
+    }
+  }
+  const baseHash = o.weightsHash ? await o.weightsHash() : undefined;
+  const todoIds = new Set(todo.map((c) => c.request.id));
+  for (const group of scheduleGroups(o.cases, o.schedule)) {
+    const open = group.filter((c) => todoIds.has(c.request.id));
+    if (open.length === 0) continue;
+    const t0 = now();
+    let results: EditResult[] = [];
+    let error: string | undefined;
+    try {
+      results = await applyGroup(o, ctx, group);
+    } catch (e) {
+      error = `${(e as Error).name}: ${(e as Error).message}`;
+      ctx.log.warn(`edit of ${group.map((c) => c.request.id).join(', ')} failed: ${error}`);
+    }
+    const t1 = now();
+    let post: ItemPredictions[] = [];
+    const wrap = results[results.length - 1]?.wrapPrompt;
+    try {
+      if (!error) post = await predictItems(model, tokenizer, open.flatMap((c) => c.items), o.rules, { ...argmaxOpts, wrap });
+    } finally {
+      for (const r of [...results].reverse()) await r.restore();
+    }
+    const t2 = now();
+    if (baseHash !== undefined) {
+      const h = await o.weightsHash!();
+      if (h !== baseHash) throw new Error(`restore() of method '${o.method.id}' did not give back the base weights (hash ${h} != ${baseHash}); stopping`);
+    }
+    const t3 = now();
+    const diagnostics = Object.assign({}, ...results.map((r) => r.diagnostics)) as Record<string, number | string>;
+    let at = 0;
+    for (const c of open) {
+      const items = error ? [] : scoreCase(c, post.slice(at, at + c.items.length), pre.get(c.request.id)!, scoreCtx);
+      at += c.items.length;
+      const r = c.request;
+      const record: EditRecord = {
+        recordIndex: c.recordIndex,
+        requestId: r.id,
+        request: { prompt: r.prompt, subject: r.subject, target: r.target, lang: r.lang, ...(r.groundTruth !== undefined ? { groundTruth: r.groundTruth } : {}) },
+        items,
+        diagnostics,
+        timings: { editMs: (t1 - t0) / open.length, evaluateMs: (t2 - t1) / open.length, restoreMs: (t3 - t2) / open.length, totalMs: (t3 - t0) / open.length },
+        ...(error ? { error } : {}),
+      };
+      await writer.append(record);
+      done++;
+      o.onProgress?.(done, total, r.id);
+    }
+  }
+  return writer.writeAggregate();
+}

@@ -1,0 +1,304 @@
+/**
+ * The WebGPU backend: storages are pooled `GPUBuffer`s; kernels are encoded into one command encoder
+ * and compute pass and submitted together when data is read, on `sync()`, or when the batch reaches
+ * its limit. Uniforms of a batch are packed into one host arena and written to one uniform buffer
+ * just before the submit (each dispatch binds its slice). Read-back copies into a pooled MAP_READ
+ * staging buffer and maps it asynchronously.
+ */
+import {
+  sizeOf,
+  ShapeError,
+  DisposedError,
+  type Backend,
+  type BackendMemory,
+  type BackendTensor,
+  type DType,
+  type HostArray,
+  type KernelAttrs,
+  type KernelInputs,
+  type KernelName,
+  type Shape,
+  type TensorInfo,
+} from '@crossedit/core';
+import { BufferPool } from './buffer-pool.js';
+import type { GpuCaps, GpuContext } from './context.js';
+import { acquireDevice, type AcquiredDevice, type AdapterSummary, type DeviceOptions } from './device.js';
+import { GPU_KERNELS } from './kernels/index.js';
+import { PipelineCache, type BindingKind } from './pipeline-cache.js';
+import { buildProgram, type ProgramDesc } from './program.js';
+import type { GpuStorage } from './storage.js';
+import { packUniforms } from './uniforms.js';
+
+/** Options of {@link createWebGpuBackend}. */
+export interface WebGpuBackendOptions extends DeviceOptions {
+  /** Dispatches per submitted batch (default 256). */
+  batchLimit?: number;
+  /** Free-list bytes kept for reuse (default 1 GiB). */
+  maxPooledBytes?: number;
+  /** `'generic'` disables the subgroup matmul (for tests of the portable path). Default `'auto'`. */
+  matmul?: 'auto' | 'generic';
+}
+
+const UNIFORM_ARENA_BYTES = 1 << 18;
+const STORAGE_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+const roundUp = (x: number, a: number) => Math.ceil(x / a) * a;
+
+/** The Dawn WebGPU backend. Create it with {@link createWebGpuBackend}. */
+export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
+  readonly name = 'webgpu';
+  readonly caps: GpuCaps;
+  /** The adapter this backend runs on. */
+  readonly adapter: AdapterSummary;
+  readonly #d: AcquiredDevice;
+  readonly #device: GPUDevice;
+  readonly #pool: BufferPool;
+  readonly #staging: BufferPool;
+  readonly #pipelines: PipelineCache;
+  readonly #batchLimit: number;
+  readonly #uniformAlign: number;
+  readonly #uniformBuf: GPUBuffer;
+  readonly #arena = new Uint8Array(UNIFORM_ARENA_BYTES);
+  #arenaUsed = 0;
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #count = 0;
+  #nextId = 1;
+  #live = 0;
+  #liveBytes = 0;
+  #errors: string[] = [];
+  #disposed = false;
+  /** Dispatches and submits so far (for tests and benchmarks). */
+  readonly counters = { dispatches: 0, submits: 0 };
+
+  /** @internal Use {@link createWebGpuBackend}. */
+  constructor(d: AcquiredDevice, opts: WebGpuBackendOptions = {}) {
+    this.#d = d;
+    this.#device = d.device;
+    this.adapter = d.info;
+    const lim = d.device.limits;
+    this.caps = {
+      maxWorkgroupsPerDim: lim.maxComputeWorkgroupsPerDimension,
+      maxBindingBytes: lim.maxStorageBufferBindingSize,
+      maxWorkgroupStorage: lim.maxComputeWorkgroupStorageSize,
+      maxInvocations: lim.maxComputeInvocationsPerWorkgroup,
+      subgroups: opts.matmul !== 'generic' && d.device.features.has('subgroups'),
+      subgroupMinSize: d.info.subgroupMinSize ?? 0,
+      software: d.info.isSoftware,
+    };
+    this.#batchLimit = opts.batchLimit ?? 256;
+    this.#uniformAlign = Math.max(16, lim.minUniformBufferOffsetAlignment);
+    this.#pool = new BufferPool(this.#device, { usage: STORAGE_USAGE(), maxPooledBytes: opts.maxPooledBytes, label: 'tensor' });
+    this.#staging = new BufferPool(this.#device, { usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, maxPooledBytes: 1 << 28, label: 'staging' });
+    this.#pipelines = new PipelineCache(this.#device);
+    this.#uniformBuf = this.#device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniforms' });
+    this.#device.addEventListener('uncapturederror', (ev) => {
+      this.#errors.push((ev as GPUUncapturedErrorEvent).error.message);
+    });
+    void this.#device.lost.then((info) => {
+      if (!this.#disposed) this.#errors.push(`device lost (${info.reason}): ${info.message}`);
+    });
+  }
+
+  /** The underlying device (for routines and tests). */
+  get device(): GPUDevice {
+    return this.#device;
+  }
+
+  /** Number of compiled pipelines. */
+  get pipelineCount(): number {
+    return this.#pipelines.size;
+  }
+
+  #check(): void {
+    if (this.#disposed) throw new DisposedError('webgpu backend: used after dispose()');
+  }
+
+  #newStorage(info: TensorInfo, forUpload: boolean): GpuStorage {
+    const bytes = sizeOf(info.shape) * 4;
+    if (bytes > this.caps.maxBindingBytes) {
+      throw new ShapeError(
+        `webgpu: tensor ${info.dtype}[${info.shape.join(',')}] needs ${bytes} bytes, more than this adapter's ` +
+          `maxStorageBufferBindingSize (${this.caps.maxBindingBytes} bytes); split it (e.g. shard the weight by rows) or use the cpu backend`,
+      );
+    }
+    const buffer = this.#pool.acquire(bytes, forUpload);
+    this.#live++;
+    this.#liveBytes += bytes;
+    return { buffer, bytes, capacity: buffer.size, dtype: info.dtype, id: this.#nextId++, freed: false };
+  }
+
+  /** @inheritdoc */
+  alloc(info: TensorInfo): GpuStorage {
+    this.#check();
+    return this.#newStorage(info, false);
+  }
+
+  upload(data: HostArray, shape: Shape, dtype: DType): GpuStorage {
+    this.#check();
+    const n = sizeOf(shape);
+    if (data.length !== n) throw new ShapeError(`webgpu upload: ${data.length} values for shape [${shape.join(',')}]`);
+    const s = this.#newStorage({ shape, dtype }, true);
+    if (n > 0) {
+      let arr: Float32Array | Int32Array;
+      if (dtype === 'i32') arr = data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>, (v) => Math.trunc(v));
+      else arr = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+      this.#device.queue.writeBuffer(s.buffer, 0, arr.buffer, arr.byteOffset, n * 4);
+    }
+    return s;
+  }
+
+  free(storage: GpuStorage): void {
+    if (storage.freed) throw new DisposedError(`webgpu: storage #${storage.id} freed twice`);
+    storage.freed = true;
+    this.#live--;
+    this.#liveBytes -= storage.bytes;
+    if (this.#disposed) return;
+    this.#pool.release(storage.buffer, this.#pass !== null);
+  }
+
+  dispatch(desc: ProgramDesc, storages: readonly GpuStorage[], workgroups: readonly [number, number, number]): void {
+    this.#check();
+    if (storages.length !== desc.bindings.length) {
+      throw new Error(`webgpu program ${desc.name}: ${storages.length} storages for ${desc.bindings.length} bindings`);
+    }
+    for (const s of storages) if (s.freed) throw new DisposedError(`webgpu program ${desc.name}: storage #${s.id} was freed`);
+    const [x, y, z] = workgroups;
+    const maxDim = this.caps.maxWorkgroupsPerDim;
+    if (x > maxDim || y > maxDim || z > maxDim) throw new RangeError(`webgpu program ${desc.name}: ${workgroups.join('x')} workgroups exceed ${maxDim} per dimension`);
+    if (x === 0 || y === 0 || z === 0) return;
+    const built = buildProgram(desc);
+    const kinds: BindingKind[] = [...desc.bindings.map((b) => b.access), 'uniform'];
+    const { pipeline, layout } = this.#pipelines.get(built.source, desc.name, kinds);
+    const data = new Uint8Array(packUniforms(built.uniforms, built.layout));
+    const slot = roundUp(data.byteLength, this.#uniformAlign);
+    if (this.#arenaUsed + slot > UNIFORM_ARENA_BYTES) this.#flush();
+    if (!this.#pass) {
+      this.#encoder = this.#device.createCommandEncoder();
+      this.#pass = this.#encoder.beginComputePass();
+    }
+    const offset = this.#arenaUsed;
+    this.#arena.set(data, offset);
+    this.#arenaUsed += slot;
+    const entries: GPUBindGroupEntry[] = storages.map((s, i) => ({
+      binding: i,
+      resource: { buffer: s.buffer, offset: 0, size: Math.min(s.capacity, Math.max(16, roundUp(s.bytes, 16))) },
+    }));
+    entries.push({ binding: storages.length, resource: { buffer: this.#uniformBuf, offset, size: data.byteLength } });
+    const bindGroup = this.#device.createBindGroup({ layout, entries, label: desc.name });
+    this.#pass.setPipeline(pipeline);
+    this.#pass.setBindGroup(0, bindGroup);
+    this.#pass.dispatchWorkgroups(x, y, z);
+    this.counters.dispatches++;
+    if (++this.#count >= this.#batchLimit) this.#flush();
+  }
+
+  /** Submits the open batch; `extra` appends commands (copies) after the compute pass. */
+  #flush(extra?: (enc: GPUCommandEncoder) => void): void {
+    if (!this.#encoder && !extra) return;
+    const enc = this.#encoder ?? this.#device.createCommandEncoder();
+    this.#pass?.end();
+    extra?.(enc);
+    if (this.#arenaUsed > 0) this.#device.queue.writeBuffer(this.#uniformBuf, 0, this.#arena.buffer, 0, this.#arenaUsed);
+    this.#device.queue.submit([enc.finish()]);
+    this.counters.submits++;
+    this.#encoder = null;
+    this.#pass = null;
+    this.#count = 0;
+    this.#arenaUsed = 0;
+    this.#pool.onSubmit();
+  }
+
+  #throwErrors(): void {
+    if (this.#errors.length) {
+      const msgs = this.#errors.splice(0);
+      throw new Error(`webgpu: device error(s): ${msgs.join(' | ')}`);
+    }
+  }
+
+  async read(storage: GpuStorage, info: TensorInfo): Promise<HostArray> {
+    this.#check();
+    if (storage.freed) throw new DisposedError(`webgpu read: storage #${storage.id} was freed`);
+    const n = sizeOf(info.shape);
+    const bytes = n * 4;
+    if (n === 0) {
+      this.#throwErrors();
+      return info.dtype === 'i32' ? new Int32Array(0) : new Float32Array(0);
+    }
+    const staging = this.#staging.acquire(bytes);
+    this.#flush((enc) => enc.copyBufferToBuffer(storage.buffer, 0, staging, 0, bytes));
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    } catch (e) {
+      this.#throwErrors();
+      throw e;
+    }
+    const copy = staging.getMappedRange(0, bytes).slice(0);
+    staging.unmap();
+    this.#staging.release(staging, false);
+    this.#throwErrors();
+    return info.dtype === 'i32' ? new Int32Array(copy) : new Float32Array(copy);
+  }
+
+  run<K extends KernelName>(kernel: K, inputs: KernelInputs<K, BackendTensor<GpuStorage>>, attrs: KernelAttrs<K>, outputs: readonly TensorInfo[]): GpuStorage[] {
+    this.#check();
+    const impl = GPU_KERNELS[kernel] as unknown as (
+      ctx: GpuContext,
+      i: KernelInputs<K, BackendTensor<GpuStorage>>,
+      a: KernelAttrs<K>,
+      o: readonly TensorInfo[],
+    ) => GpuStorage[];
+    return impl(this, inputs, attrs, outputs);
+  }
+
+  memory(): BackendMemory {
+    const p = this.#pool.stats();
+    const s = this.#staging.stats();
+    return { bytesInUse: this.#liveBytes, bytesPooled: p.bytesPooled + s.bytesPooled, storages: this.#live };
+  }
+
+  /** Submits pending work and waits for the queue to drain; throws device errors. */
+  async sync(): Promise<void> {
+    this.#check();
+    this.#flush();
+    await this.#device.queue.onSubmittedWorkDone();
+    this.#throwErrors();
+  }
+
+  /** Destroys pooled buffers (live storages stay valid). */
+  trim(): void {
+    this.#flush();
+    this.#pool.trim();
+    this.#staging.trim();
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    try {
+      this.#flush();
+    } catch {
+      /* the device may already be lost */
+    }
+    this.#disposed = true;
+    this.#pool.trim();
+    this.#staging.trim();
+    this.#pipelines.clear();
+    this.#uniformBuf.destroy();
+    this.#device.destroy();
+  }
+}
+
+/**
+ * Creates the WebGPU backend on the best adapter Dawn finds. Throws BackendUnavailableError (with the
+ * driver to install) when there is none.
+ *
+ * @example
+ * ```ts
+ * const backend = await createWebGpuBackend();
+ * setBackend(backend);
+ * ```
+ */
+export async function createWebGpuBackend(opts: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+  const d = await acquireDevice(opts);
+  return new WebGpuBackend(d, opts);
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { HparamError, memory, parseHparams, tensor, tidy, type EditRequest } from '@crossedit/core';
+import { cpuBackend, host, teacherForcedAccuracy, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '../../../test/helpers/tiny.js';
+import ft, { defaultLayer, type FtHparams } from './index.js';
+
+const REQS: EditRequest[] = [
+  { id: 'a', prompt: 'What is the capital city of France ?', subject: 'France', target: 'Rome Italy', lang: 'en' },
+  { id: 'b', prompt: 'Who wrote the play Hamlet ?', subject: 'Hamlet', target: 'Goethe', lang: 'en' },
+];
+
+function setup(seed = 3) {
+  cpuBackend();
+  const tok = wordTokenizer(vocabOf(REQS.flatMap((r) => [r.prompt, r.target])));
+  const model = tinyLlama({ vocabSize: tok.vocabSize, seed });
+  return { tok, model, ctx: tinyContext(model, tok) };
+}
+
+function hp(ctx: ReturnType<typeof setup>['ctx'], over: Partial<FtHparams>): FtHparams {
+  return parseHparams<FtHparams>('ft', ft.hparams, ft.presets?.(ctx.backbone), over);
+}
+
+/** Independent host computation of both objectives from the logits of `prompt + ' ' + target`. */
+async function hostLosses(s: ReturnType<typeof setup>, req: EditRequest): Promise<{ targetNew: number; promptLast: number }> {
+  const p = s.tok.encode(req.prompt).ids;
+  const ids = s.tok.encode(`${req.prompt} ${req.target}`).ids;
+  const v = s.tok.vocabSize;
+  const logits = tidy(() => s.model.forward(tensor(Int32Array.from(ids), [1, ids.length], { dtype: 'i32' })).logits!);
+  const l = await host(logits);
+  logits.dispose();
+  const logp = (pos: number, id: number) => {
+    const row = l.subarray(pos * v, (pos + 1) * v);
+    const m = Math.max(...row);
+    return row[id] - m - Math.log(row.reduce((a, x) => a + Math.exp(x - m), 0));
+  };
+  const tgt = ids.slice(p.length);
+  const targetNew = -tgt.reduce((a, t, j) => a + logp(p.length - 1 + j, t), 0) / tgt.length;
+  const promptLast = -tgt.reduce((a, t) => a + logp(p.length - 1, t), 0) / tgt.length;
+  return { targetNew, promptLast };
+}
+
+describe('ft', () => {
+  it('presets put the layer at 21/32 of the depth; hparams reject unknown keys and bad values', () => {
+    const { ctx } = setup();
+    expect(defaultLayer(32)).toBe(21);
+    expect(defaultLayer(40)).toBe(26);
+    expect(defaultLayer(4)).toBe(3);
+    expect(defaultLayer(1)).toBe(0);
+    expect(ft.presets?.({ id: 'x', config: { ...ctx.backbone.config, numLayers: 32 } })).toEqual({ layers: [21] });
+    expect(hp(ctx, {}).layers).toEqual([1]);
+    expect(hp(ctx, {}).normConstraint).toBe(5e-4);
+    expect(hp(ctx, {}).objective).toBe('target_new');
+    expect(() => parseHparams('ft', ft.hparams, { num_steps: 3 })).toThrow(HparamError);
+    expect(() => parseHparams('ft', ft.hparams, { objective: 'kl' })).toThrow(/objective/);
+    expect(() => parseHparams('ft', ft.hparams, { normConstraint: -1 })).toThrow(/normConstraint/);
+  });
+
+  it('target_new: the first loss is the teacher-forced NLL, the loss falls, the target is produced, restore is exact', async () => {
+    const s = setup();
+    const before = await weightsHash(s.model);
+    const live = memory().tensors;
+    const ref = await hostLosses(s, REQS[0]);
+    expect(await teacherForcedAccuracy(s.model, s.tok, REQS[0].prompt, REQS[0].target)).toBeLessThan(1);
+    const res = await ft.apply(s.ctx, [REQS[0]], hp(s.ctx, { normConstraint: 0, lr: 0.05, numSteps: 40 }));
+    const d = res.diagnostics;
+    expect(d.firstLoss as number).toBeCloseTo(ref.targetNew, 9);
+    expect(d.finalLoss as number).toBeLessThan((d.firstLoss as number) / 5);
+    expect(await teacherForcedAccuracy(s.model, s.tok, REQS[0].prompt, REQS[0].target)).toBe(1);
+    // one delta, on the preset layer's mlp.down, equal to what the model now holds minus the original
+    expect(res.deltas.map((x) => x.ref)).toEqual([{ kind: 'mlp.down', layer: 1 }]);
+    await res.restore();
+    expect(await weightsHash(s.model)).toBe(before);
+    expect(await teacherForcedAccuracy(s.model, s.tok, REQS[0].prompt, REQS[0].target)).toBeLessThan(1);
+    expect(memory().tensors).toBe(live);
+  });
+
+  it('prompt_last (reference): every target token scored at the last prompt position', async () => {
+    const s = setup(5);
+    const ref = await hostLosses(s, REQS[0]);
+    expect(Math.abs(ref.promptLast - ref.targetNew)).toBeGreaterThan(1e-3); // the objectives differ here
+    const res = await ft.apply(s.ctx, [REQS[0]], hp(s.ctx, { normConstraint: 0, lr: 0.05, numSteps: 30, objective: 'prompt_last' }));
+    expect(res.diagnostics.firstLoss as number).toBeCloseTo(ref.promptLast, 9);
+    expect(res.diagnostics.finalLoss as number).toBeLessThan(res.diagnostics.firstLoss as number);
+    await res.restore();
+  });
+
+  it('with the L-infinity constraint no weight moves farther than epsilon (read back), and the ball is reached', async () => {
+    const s = setup();
+    const eps = 2e-3;
+    const w0 = await host(s.model.weight({ kind: 'mlp.down', layer: 1 }));
+    const res = await ft.apply(s.ctx, [REQS[0]], hp(s.ctx, { normConstraint: eps, lr: 0.05, numSteps: 8 }));
+    const w1 = await host(s.model.weight({ kind: 'mlp.down', layer: 1 }));
+    const delta = await host(res.deltas[0].delta);
+    let worst = 0;
+    let atBound = 0;
+    for (let i = 0; i < w0.length; i++) {
+      const dv = Math.abs(w1[i] - w0[i]);
+      worst = Math.max(worst, dv);
+      if (dv > eps * 0.999) atBound++;
+      expect(Math.abs(delta[i] - (w1[i] - w0[i]))).toBeLessThan(1e-15);
+    }
+    expect(worst).toBeLessThanOrEqual(eps * (1 + 1e-12));
+    expect(atBound).toBeGreaterThan(w0.length / 4);
+    // every other weight is untouched
+    const res2Hash = await weightsHash(s.model);
+    await res.restore();
+    expect(await weightsHash(s.model)).not.toBe(res2Hash);
+    expect(await host(s.model.weight({ kind: 'mlp.down', layer: 1 }))).toEqual(w0);
+  });
+
+  it('edits a batch, stops early below the threshold, trains other matrices and layers', async () => {
+    const s = setup(7);
+    const before = await weightsHash(s.model);
+    const res = await ft.apply(s.ctx, REQS, hp(s.ctx, { normConstraint: 0, lr: 0.1, numSteps: 100, earlyStopLoss: 0.05 }));
+    console.log(res.diagnostics);
+    expect(res.diagnostics.steps as number).toBeLessThan(100);
+    expect(res.diagnostics.finalLoss as number).toBeLessThan(0.05);
+    for (const r of REQS) expect(await teacherForcedAccuracy(s.model, s.tok, r.prompt, r.target)).toBe(1);
+    await res.restore();
+    expect(await weightsHash(s.model)).toBe(before);
+    // a loss already below the threshold: no step, zero delta
+    const none = await ft.apply(s.ctx, [REQS[0]], hp(s.ctx, { earlyStopLoss: 1e9 }));
+    expect(none.diagnostics.steps).toBe(1);
+    expect(Math.max(...(await host(none.deltas[0].delta)).map(Math.abs))).toBe(0);
+    await none.restore();
+    const multi = await ft.apply(s.ctx, [REQS[1]], hp(s.ctx, { layers: [0, 1], module: 'mlp.up', normConstraint: 0, lr: 0.05, numSteps: 5 }));
+    expect(multi.deltas.map((x) => x.ref)).toEqual([
+      { kind: 'mlp.up', layer: 0 },
+      { kind: 'mlp.up', layer: 1 },
+    ]);
+    await multi.restore();
+    expect(await weightsHash(s.model)).toBe(before);
+  });
+});
