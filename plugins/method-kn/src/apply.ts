@@ -5,7 +5,6 @@ import {
   gather,
   mul,
   outer,
-  reshape,
   sub,
   sum,
   tensor,
@@ -14,6 +13,8 @@ import {
   type EditContext,
   type EditRequest,
   type EditResult,
+  type Tensor,
+  type Tokenizer,
   type WeightDelta,
 } from '@crossedit/core';
 import { attribute } from './attribution.js';
@@ -21,49 +22,85 @@ import { greedyTokens } from './decode.js';
 import type { KnHparams } from './hparams.js';
 import { selectNeurons, type Neuron } from './select.js';
 
-/** Runs KN for each request in turn and applies the column edits. */
+/** The "old answer" ids attributed for a request (see {@link KnHparams.oldAnswer}). */
+export async function oldAnswerIds(ctx: EditContext, req: EditRequest, promptIds: readonly number[], targetLen: number, h: KnHparams): Promise<number[]> {
+  const tok: Tokenizer = ctx.tokenizer;
+  if (h.oldAnswer === 'endoftext') return tok.encode('<|endoftext|>', { addBos: h.keepBos }).ids;
+  if (h.oldAnswer === 'ground-truth') {
+    if (!req.groundTruth) throw new Error(`kn: request '${req.id}' has no groundTruth, which oldAnswer 'ground-truth' needs`);
+    return tok.encode(req.groundTruth, { addBos: h.keepBos }).ids.slice(0, h.maxAnswerTokens);
+  }
+  return greedyTokens(ctx.model, promptIds, Math.min(h.maxAnswerTokens, Math.max(1, targetLen)));
+}
+
+/**
+ * Runs KN for each request (attribution on the unedited model), then applies the column edits:
+ * for each selected neuron (ℓ, i), `W_down^ℓ[:, i] += f · (Σ E[t] − Σ E[o])`, where t are the target ids,
+ * o the model's greedy prediction of as many tokens, E the input embeddings and f = 2 for a one-token
+ * target (else 1), as the reference does.
+ */
 export async function applyKn(ctx: EditContext, requests: readonly EditRequest[], h: KnHparams): Promise<EditResult> {
   const { model, tokenizer } = ctx;
   const t0 = performance.now();
   const layers = h.layers.length ? h.layers : Array.from({ length: model.config.numLayers }, (_, i) => i);
-  const deltas: WeightDelta[] = [];
-  const selected: Neuron[] = [];
-  for (const req of requests) {
-    const promptIds = tokenizer.encode(req.prompt).ids;
-    const targetIds = tokenizer.encode(req.target, { addBos: h.keepBos }).ids;
-    const answer =
-      h.oldAnswer === 'endoftext'
-        ? tokenizer.encode('<|endoftext|>', { addBos: h.keepBos }).ids.slice(0, h.maxAnswerTokens)
-        : await greedyTokens(model, promptIds, Math.min(h.maxAnswerTokens, Math.max(1, targetIds.length)));
-    const scores = await attribute(model, promptIds, answer, layers, h.steps);
-    const neurons = selectNeurons(scores, layers, h.adaptiveThreshold);
-    selected.push(...neurons);
-    // the pre-edit prediction of |t| tokens, then W_down[:, i] += Σ E[t] − Σ E[o] (×2 for one token)
-    const old = await greedyTokens(model, promptIds, targetIds.length);
-    const factor = targetIds.length === 1 ? 2 : 1;
-    const byLayer = new Map<number, number[]>();
-    for (const n of neurons) byLayer.set(n.layer, [...(byLayer.get(n.layer) ?? []), n.index]);
-    const embed = model.weight({ kind: 'embed' });
-    for (const [layer, cols] of byLayer) {
-      const delta = untrack(
-        tidy(() => {
-          const be = model.backend;
-          const eNew = sum(gather(embed, tensor(Int32Array.from(targetIds), [targetIds.length], { backend: be, dtype: 'i32' })), 0);
-          const eOld = sum(gather(embed, tensor(Int32Array.from(old), [old.length], { backend: be, dtype: 'i32' })), 0);
-          const vec = mul(sub(eNew, eOld), factor);
-          const mask = new Float64Array(model.config.intermediateSize);
-          for (const c of cols) mask[c] = 1;
-          return outer(reshape(vec, [-1]), tensor(mask, [mask.length], { backend: be }));
-        }),
-      );
-      deltas.push({ ref: { kind: 'mlp.down', layer }, delta });
-    }
+  for (const l of layers) {
+    if (!Number.isInteger(l) || l < 0 || l >= model.config.numLayers) throw new RangeError(`kn: layer ${l} is outside the model (0..${model.config.numLayers - 1})`);
   }
+  const byLayer = new Map<number, Tensor>();
+  const selected: Neuron[] = [];
+  let answerTokens = 0;
+  try {
+    for (const req of requests) {
+      const promptIds = tokenizer.encode(req.prompt).ids;
+      const targetIds = tokenizer.encode(req.target, { addBos: h.keepBos }).ids;
+      if (targetIds.length === 0) throw new Error(`kn: request '${req.id}' has an empty target`);
+      const answer = await oldAnswerIds(ctx, req, promptIds, targetIds.length, h);
+      answerTokens += answer.length;
+      const scores = await attribute(model, promptIds, answer, layers, h.steps);
+      const neurons = selectNeurons(scores, layers, h.adaptiveThreshold);
+      selected.push(...neurons);
+      // the pre-edit prediction of |t| tokens, then W_down[:, i] += f (Σ E[t] − Σ E[o])
+      const old = await greedyTokens(model, promptIds, targetIds.length);
+      const factor = targetIds.length === 1 ? 2 : 1;
+      const cols = new Map<number, number[]>();
+      for (const n of neurons) cols.set(n.layer, [...(cols.get(n.layer) ?? []), n.index]);
+      const embed = model.weight({ kind: 'embed' });
+      for (const [layer, idx] of cols) {
+        const delta = untrack(
+          tidy(() => {
+            const be = model.backend;
+            const ids = (v: readonly number[]) => tensor(Int32Array.from(v), [v.length], { backend: be, dtype: 'i32' });
+            const vec = mul(sub(sum(gather(embed, ids(targetIds)), 0), sum(gather(embed, ids(old)), 0)), factor);
+            const mask = new Float64Array(model.config.intermediateSize);
+            for (const c of idx) mask[c] = 1;
+            const d = outer(vec, tensor(mask, [mask.length], { backend: be }));
+            const prev = byLayer.get(layer);
+            return prev ? add(prev, d) : d;
+          }),
+        );
+        byLayer.get(layer)?.dispose();
+        byLayer.set(layer, delta);
+      }
+    }
+  } catch (e) {
+    for (const t of byLayer.values()) t.dispose();
+    throw e;
+  }
+  const deltas: WeightDelta[] = [...byLayer].sort(([a], [b]) => a - b).map(([layer, delta]) => ({ ref: { kind: 'mlp.down', layer }, delta }));
   const restoreWeights = applyDeltas(model, deltas, add);
   let done = false;
   return {
     deltas,
-    diagnostics: { neurons: selected.length, layers: new Set(selected.map((n) => n.layer)).size, ms: performance.now() - t0 },
+    diagnostics: {
+      neurons: selected.length,
+      layers: new Set(selected.map((n) => n.layer)).size,
+      answerTokens,
+      selected: selected
+        .slice(0, 32)
+        .map((n) => `${n.layer}:${n.index}`)
+        .join(',') + (selected.length > 32 ? ',…' : ''),
+      ms: performance.now() - t0,
+    },
     async restore() {
       if (done) return;
       done = true;

@@ -11,12 +11,13 @@ export interface KnHparams {
   layers: number[];
   /**
    * The "old answer" attributed: `pre-edit` uses the model's own greedy answer (default);
-   * `endoftext` reproduces the reference, which attributed the literal string `<|endoftext|>`.
+   * `ground-truth` the request's `groundTruth` (zsRE `answers[0]`); `endoftext` reproduces the
+   * reference, which attributed the literal string `<|endoftext|>` [ground_truth].
    */
   oldAnswer: string;
   /** Keep BOS in the target and old-answer ids, as the paper-era reference did. */
   keepBos: boolean;
-  /** At most this many old-answer tokens are attributed (each costs one attribution pass per layer). */
+  /** At most this many old-answer tokens are attributed for `pre-edit` and `ground-truth` (each costs one attribution pass per layer). */
   maxAnswerTokens: number;
 }
 
@@ -24,7 +25,11 @@ export const KN_HPARAMS: HparamSchema<KnHparams> = {
   steps: { default: 20, doc: 'integrated-gradients steps', check: (v) => (Number.isInteger(v) && v >= 1 ? null : 'must be an integer >= 1') },
   adaptiveThreshold: { default: 0.2, doc: 'fraction of the max score a neuron must exceed', check: (v) => (v > 0 && v <= 1 ? null : 'must be in (0, 1]') },
   layers: { default: [], doc: 'layers to attribute (empty: all)' },
-  oldAnswer: { default: 'pre-edit', doc: "'pre-edit' (model's greedy answer) or 'endoftext' (reference)", check: (v) => (v === 'pre-edit' || v === 'endoftext' ? null : `unknown value '${v}'`) },
+  oldAnswer: {
+    default: 'pre-edit',
+    doc: "'pre-edit' (model's greedy answer), 'ground-truth' (the request's old answer) or 'endoftext' (reference)",
+    check: (v) => (['pre-edit', 'ground-truth', 'endoftext'].includes(v) ? null : `unknown value '${v}' (pre-edit, ground-truth, endoftext)`),
+  },
   keepBos: { default: false, doc: 'keep BOS in target ids (paper-era reference)' },
   maxAnswerTokens: { default: 8, doc: 'old-answer tokens attributed at most', check: (v) => (Number.isInteger(v) && v >= 1 ? null : 'must be an integer >= 1') },
 };

@@ -12,7 +12,7 @@ import { defineMethod } from '@crossedit/core';
 import { applyKn } from './apply.js';
 import { KN_HPARAMS, type KnHparams } from './hparams.js';
 
-export { applyKn } from './apply.js';
+export { applyKn, oldAnswerIds } from './apply.js';
 export { alphas, attribute, gateScores } from './attribution.js';
 export { selectNeurons, type Neuron } from './select.js';
 export { greedyTokens } from './decode.js';

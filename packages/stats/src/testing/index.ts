@@ -61,3 +61,4 @@ export function tinySetup(
   };
   return { model, tokenizer, ctx };
 }
+export { sentences, tempDir, writeCorpus } from './corpus.js';

@@ -1,0 +1,95 @@
+/**
+ * What `edit`, `eval` and `demo` share: a backend, a backbone with its model and tokenizer, a method
+ * with its hyperparameters (defaults ← backbone presets ← `--hparam key=value`), and the method context.
+ */
+import path from 'node:path';
+import { parseHparams, parseHparamValue, Rng, setBackend, type Backend, type Backbone, type EditContext, type EditMethod, type LanguageModel, type Tokenizer } from '@crossedit/core';
+import { openStats, weightsHash } from '@crossedit/stats';
+import type { OptionSpec } from './args.js';
+import { createBackend, parseBackendKind, UsageError } from './backend.js';
+import { resolveBackbone, resolveMethod } from './plugins.js';
+import { ProgressBar } from './progress.js';
+import { sharedDir } from './shared.js';
+
+/** Options every model-loading command takes. */
+export const MODEL_OPTIONS: Record<string, OptionSpec> = {
+  backbone: { type: 'string', help: 'backbone plugin id or module path', arg: 'ID', default: 'tiny' },
+  'model-dir': { type: 'string', help: 'local model directory (HF layout, or a .gguf file)', arg: 'DIR' },
+  tokenizer: { type: 'string', help: 'tokenizer file overriding the model directory', arg: 'FILE' },
+  backend: { type: 'string', help: 'auto, webgpu or cpu', arg: 'KIND', default: 'auto' },
+  seed: { type: 'string', help: 'random seed', arg: 'N', default: '0' },
+};
+
+/** Options of commands that apply a method. */
+export const METHOD_OPTIONS: Record<string, OptionSpec> = {
+  method: { type: 'string', help: 'method plugin id or module path', arg: 'ID', default: 'rome' },
+  hparam: { type: 'string', multiple: true, help: 'hyperparameter override key=value', arg: 'K=V' },
+  'stats-dir': { type: 'string', help: 'second-moment statistics artifacts (MEMIT)', arg: 'DIR' },
+  'cache-dir': { type: 'string', help: 'caches (context templates, IKE banks)', arg: 'DIR', default: '.cache/crossedit' },
+  'data-dir': { type: 'string', help: 'training data root (IKE banks), default ../shared/data', arg: 'DIR' },
+};
+
+/** A loaded backbone. */
+export interface ModelSession {
+  backend: Backend;
+  backbone: Backbone;
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  seed: number;
+}
+
+/** Loads backend, backbone, model and tokenizer from the command's options. */
+export async function openModel(values: Record<string, unknown>): Promise<ModelSession> {
+  const backend = await createBackend(parseBackendKind(values.backend as string | undefined));
+  setBackend(backend);
+  const backbone = await resolveBackbone((values.backbone as string) ?? 'tiny');
+  const src = { modelDir: values['model-dir'] as string | undefined, tokenizerPath: values.tokenizer as string | undefined };
+  const bar = new ProgressBar(`loading ${backbone.id}`, 1);
+  const model = await backbone.loadModel(src, { backend, onProgress: (d, t) => ((bar.total = t), bar.update(d)) });
+  bar.finish();
+  const tokenizer = await backbone.createTokenizer(src);
+  const seed = Number(values.seed ?? 0);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got '${values.seed}')`);
+  return { backend, backbone, model, tokenizer, seed };
+}
+
+/** A loaded method with its hyperparameters. */
+export interface MethodSession<H = Record<string, unknown>> {
+  method: EditMethod<H>;
+  hparams: H;
+  context: Omit<EditContext, 'model' | 'tokenizer' | 'backbone' | 'backend'>;
+}
+
+/** Parses `--hparam key=value` pairs. */
+export function hparamOverrides(list: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const kv of (list as string[] | undefined) ?? []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new UsageError(`--hparam takes key=value (got '${kv}')`);
+    out[kv.slice(0, i)] = parseHparamValue(kv.slice(i + 1));
+  }
+  return out;
+}
+
+/** Loads the method and builds its hyperparameters and context. */
+export async function openMethod(values: Record<string, unknown>, s: ModelSession): Promise<MethodSession> {
+  const method = await resolveMethod((values.method as string) ?? 'rome');
+  const info = { id: s.backbone.id, config: s.model.config };
+  const hparams = parseHparams(method.id, method.hparams, method.presets?.(info), hparamOverrides(values.hparam));
+  const statsDir = values['stats-dir'] as string | undefined;
+  const log = { info: (m: string) => process.stderr.write(`${m}\n`), warn: (m: string) => process.stderr.write(`warning: ${m}\n`) };
+  const stats = method.requires.stats
+    ? openStats({
+        dir: statsDir ?? path.join((values['cache-dir'] as string) ?? '.cache/crossedit', 'stats'),
+        weightsHash: await weightsHash(s.model),
+        backend: s.backend,
+        command: { backbone: s.backbone.id, modelDir: values['model-dir'] as string | undefined, outDir: statsDir },
+      })
+    : undefined;
+  const dataDir = (values['data-dir'] as string | undefined) ?? (sharedDir() ? path.join(sharedDir()!, 'data') : undefined);
+  return {
+    method,
+    hparams,
+    context: { rng: new Rng(s.seed), log, stats, cacheDir: values['cache-dir'] as string | undefined, dataDir },
+  };
+}

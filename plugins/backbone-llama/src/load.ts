@@ -1,0 +1,155 @@
+/** Streaming loading of a LLaMA-family checkpoint into a `LlamaModel`, one tensor at a time. */
+import {
+  FormatError,
+  fmtShape,
+  shapesEqual,
+  sizeOf,
+  tensor,
+  type Backend,
+  type BackboneSource,
+  type ModelConfig,
+  type Progress,
+  type Tensor,
+} from '@crossedit/core';
+import { GgufLlamaReader, LlamaModel, validateConfig, type CheckpointReader } from '@crossedit/transformer';
+import { modelConfigFromHf, readHfConfig } from './hf-config.js';
+import { LLAMA_LAYOUT, type FileTensor, type WeightLayout } from './layout.js';
+import { locateModel, openLocation, type ModelLocation } from './locate.js';
+
+/** Stored dtypes the readers convert to float32. */
+const READABLE = new Set(['f32', 'f16', 'bf16', 'f64', 'q8_0', 'q4_0', 'q4_1']);
+
+/** Options of {@link loadLlamaFamily}. */
+export interface LoadLlamaFamilyOptions {
+  /** The backend the weights are uploaded to. */
+  backend: Backend;
+  /** How the checkpoint's tensors map to the network's weights (default {@link LLAMA_LAYOUT}). */
+  layout?: WeightLayout;
+  /** Config fields overriding what the files say (applied last). */
+  config?: Partial<ModelConfig>;
+  /** Config fields used where the files say nothing (a backbone's published config). */
+  defaults?: Partial<ModelConfig>;
+  /** A backbone's own check of the final config (throw to refuse, e.g. an unsupported variant). */
+  checkConfig?: (config: ModelConfig, file: string) => void;
+  /** Called after each tensor with bytes (float32) uploaded so far, the total, and the tensor's name. */
+  onProgress?: Progress;
+}
+
+/**
+ * The config of a location: GGUF `llama.*` metadata, or `config.json` (falling back to `defaults`), then the
+ * layout's quirks and the caller's overrides.
+ */
+function resolveConfig(loc: ModelLocation, reader: CheckpointReader | GgufLlamaReader, layout: WeightLayout, opts: LoadLlamaFamilyOptions): { config: ModelConfig; file: string } {
+  let base: Partial<ModelConfig>;
+  let file: string;
+  if (reader instanceof GgufLlamaReader) {
+    base = { ...opts.defaults, ...reader.config };
+    file = reader.path;
+  } else {
+    const hf = readHfConfig(loc.dir);
+    if (hf) {
+      base = modelConfigFromHf(hf.json, hf.file, opts.defaults);
+      file = hf.file;
+    } else {
+      base = { ...opts.defaults };
+      file = loc.dir;
+      const need: (keyof ModelConfig)[] = ['vocabSize', 'hiddenSize', 'intermediateSize', 'numLayers', 'numHeads', 'numKvHeads', 'rmsNormEps', 'ropeBase', 'maxPositions'];
+      const missing = need.filter((k) => base[k] === undefined);
+      if (missing.length) throw new FormatError(loc.dir, `no config.json in the model directory, and no defaults for ${missing.join(', ')}`);
+    }
+  }
+  const config = { ...base, ...layout.quirks, ...opts.config } as ModelConfig;
+  validateConfig(config);
+  opts.checkConfig?.(config, file);
+  return { config, file };
+}
+
+/**
+ * Checks a checkpoint against a layout before anything is read: every planned tensor present with its shape
+ * and a readable dtype; every other tensor ignorable. Throws a `FormatError` naming the file and tensor.
+ */
+export function checkCheckpoint(reader: CheckpointReader, plan: readonly FileTensor[], layout: WeightLayout, config: ModelConfig): void {
+  const missing = plan.filter((t) => !reader.has(t.name));
+  if (missing.length) {
+    const t = missing[0];
+    const tail = t.name.split('.').slice(-3).join('.');
+    const near = reader.list().map((e) => e.name).filter((n) => n.endsWith(tail)).slice(0, 3);
+    const more = missing.length > 1 ? `; ${missing.length - 1} more missing (${missing.slice(1, 4).map((m) => `'${m.name}'`).join(', ')}${missing.length > 4 ? ', ...' : ''})` : '';
+    const gguf = reader.format === 'gguf' ? '; GGUF tensors are mapped to HF LLaMA names' : '';
+    throw new FormatError(
+      reader.path,
+      `missing tensor '${t.name}' (expected ${fmtShape(t.shape)} in the '${layout.id}' layout)${near.length ? `; similar: ${near.map((n) => `'${n}'`).join(', ')}` : ''}${more}${gguf}`,
+    );
+  }
+  for (const t of plan) {
+    const e = reader.entry(t.name);
+    if (!shapesEqual(e.shape, t.shape)) {
+      throw new FormatError(
+        e.file,
+        `tensor '${t.name}' has shape ${fmtShape(e.shape)}, expected ${fmtShape(t.shape)} (config: vocab ${config.vocabSize}, hidden ${config.hiddenSize}, ` +
+          `intermediate ${config.intermediateSize}, heads ${config.numHeads}/${config.numKvHeads} kv)`,
+      );
+    }
+    if (!READABLE.has(e.dtype)) {
+      throw new FormatError(e.file, `tensor '${t.name}' has dtype ${e.dtype}; weights must be one of ${[...READABLE].join(', ')}`);
+    }
+  }
+  const planned = new Set(plan.map((t) => t.name));
+  for (const e of reader.list()) {
+    if (planned.has(e.name) || layout.ignore.some((re) => re.test(e.name))) continue;
+    if (config.tieEmbeddings && e.name === 'lm_head.weight') continue; // tied: the embedding serves as the head
+    throw new FormatError(e.file, `unexpected tensor '${e.name}' ${fmtShape(e.shape)}: not part of the '${layout.id}' layout (wrong backbone for this checkpoint?)`);
+  }
+}
+
+/**
+ * Loads a LLaMA-family model from local files, streaming: the checkpoint's header is checked against the
+ * layout first, then each tensor is read, split into its canonical weights and uploaded before the next is
+ * read, so at most one tensor's host copy exists next to the uploaded weights.
+ *
+ * `src.modelDir` is an HF directory (`config.json` + safetensors or PyTorch `.bin`, single or sharded) or a
+ * LLaMA `.gguf` file (or a directory holding one), whose `llama.*` metadata gives the config and whose q/k rows
+ * are restored to HF's `rotate_half` order.
+ *
+ * @throws FormatError naming the file and tensor for a missing tensor, a wrong shape, an unreadable dtype, a
+ *   corrupt header or a tensor foreign to the layout
+ * @example
+ * ```ts
+ * const model = await loadLlamaFamily({ modelDir: '/models/chinese-llama-2-7b' }, { backend, onProgress });
+ * ```
+ */
+export async function loadLlamaFamily(src: BackboneSource, opts: LoadLlamaFamilyOptions): Promise<LlamaModel> {
+  const layout = opts.layout ?? LLAMA_LAYOUT;
+  const loc = locateModel(src);
+  const reader = await openLocation(loc);
+  const weights = new Map<string, Tensor>();
+  try {
+    const { config } = resolveConfig(loc, reader, layout, opts);
+    const plan = layout.tensors(config);
+    checkCheckpoint(reader, plan, layout, config);
+    const byName = new Map(plan.map((t) => [t.name, t]));
+    const total = plan.reduce((a, t) => a + sizeOf(t.shape) * 4, 0);
+    let done = 0;
+    for (const e of reader.list()) {
+      const t = byName.get(e.name);
+      if (!t) continue;
+      const data = await reader.read(t.name, { shape: t.shape });
+      const cols = sizeOf(t.shape.slice(1));
+      let row = 0;
+      for (const part of t.parts) {
+        const w = tensor(data.subarray(row * cols, (row + part.rows) * cols), [part.rows, ...t.shape.slice(1)], { backend: opts.backend });
+        w.name = part.name;
+        weights.set(part.name, w);
+        row += part.rows;
+      }
+      done += data.byteLength;
+      opts.onProgress?.(done, total, t.name);
+    }
+    return new LlamaModel(config, weights, { source: reader.path });
+  } catch (e) {
+    for (const w of weights.values()) w.dispose();
+    throw e;
+  } finally {
+    await reader.close();
+  }
+}
