@@ -1,7 +1,7 @@
 /** The Tokenizer contract on the exact SentencePiece engine: BOS, offsets, batches, padding, locate. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SentencePieceTokenizer } from './sentencepiece/sentencepiece-tokenizer.js';
-import { haveSharedData, realModelPath } from './testing.js';
+import { haveSharedData, realModelPath } from './testing/golden.js';
 
 describe.skipIf(!haveSharedData())('Tokenizer contract (SentencePiece engine, Chinese-LLaMA-2)', () => {
   let tok: SentencePieceTokenizer;

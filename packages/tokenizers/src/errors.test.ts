@@ -8,7 +8,7 @@ import { convertSentencePiece } from './hf/convert.js';
 import { loadTokenizer } from './load.js';
 import { readModelProto } from './sentencepiece/model-file.js';
 import { SentencePieceTokenizer } from './sentencepiece/sentencepiece-tokenizer.js';
-import { haveSharedData, realModelPath } from './testing.js';
+import { haveSharedData, realModelPath } from './testing/golden.js';
 
 function expectFormatError(f: () => unknown, file: string, detail: RegExp): void {
   let err: unknown;

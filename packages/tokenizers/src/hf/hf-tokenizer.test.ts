@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCorpus } from '../corpus.js';
 import { loadTokenizer } from '../load.js';
 import { readModelProto } from '../sentencepiece/model-file.js';
-import { type Golden, haveSharedData, readGolden, realModelPath } from '../testing.js';
+import { type Golden, haveSharedData, readGolden, realModelPath } from '../testing/golden.js';
 import { convertSentencePiece, writeTokenizerJson } from './convert.js';
 import { HfTokenizer } from './hf-tokenizer.js';
 import { inferSpecialIds } from './special-ids.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCorpus } from '../corpus.js';
-import { type Golden, haveSharedData, lineHash, REAL_MODELS, readGolden, realModelPath } from '../testing.js';
+import { type Golden, haveSharedData, lineHash, REAL_MODELS, readGolden, realModelPath } from '../testing/golden.js';
 import { parseModelProto } from './model-file.js';
 import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
 

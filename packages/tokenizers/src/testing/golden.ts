@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { fixturesDir, sharedDir } from './corpus.js';
+import { fixturesDir, sharedDir } from '../corpus.js';
 
 /** The three real SentencePiece models in `../shared/tokenizers/`. */
 export const REAL_MODELS = ['chinese-llama-plus-7b', 'chinese-llama-2-7b', 'baichuan-7b'] as const;
