@@ -185,3 +185,29 @@ export async function teacherForcedAccuracy(model: LanguageModel, tok: Tokenizer
 export async function host(t: { data(): Promise<ArrayLike<number>> }): Promise<Float64Array> {
   return Float64Array.from(await t.data());
 }
+
+let gpu: Promise<Backend | null> | null = null;
+
+/**
+ * The WebGPU backend when `@crossedit/webgpu` exports `createWebGpuBackend` and an adapter exists,
+ * else null (created once per test process).
+ */
+export function maybeWebGpu(): Promise<Backend | null> {
+  gpu ??= (async () => {
+    try {
+      const mod = (await import('@crossedit/webgpu')) as Record<string, unknown>;
+      const create = mod.createWebGpuBackend as undefined | (() => Promise<Backend>);
+      return create ? await create() : null;
+    } catch {
+      return null;
+    }
+  })();
+  return gpu;
+}
+
+/** A copy of a LLaMA model's weights on another backend. */
+export async function copyModel(model: LanguageModel, backend: Backend): Promise<LlamaModel> {
+  const w = new Map<string, import('@crossedit/core').Tensor>();
+  for (const [name, t] of model.weights()) w.set(name, tensor(await t.data(), [...t.shape], { backend }));
+  return new LlamaModel(model.config, w);
+}

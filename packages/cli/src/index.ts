@@ -9,3 +9,4 @@ export { createBackend, parseBackendKind, UsageError, type BackendKind } from '.
 export { resolveMethod, resolveBackbone } from './plugins.js';
 export { ProgressBar, fmtTime } from './progress.js';
 export type { Command, OptionSpec } from './args.js';
+export { loadCases } from './commands/eval.js';

@@ -6,3 +6,4 @@
  */
 export * from './model/index.js';
 export * from './checkpoint/index.js';
+export * from './encoder/index.js';

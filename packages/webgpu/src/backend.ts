@@ -15,15 +15,17 @@ import {
   type DType,
   type HostArray,
   type KernelAttrs,
+  type KernelImpl,
+  type KernelImpls,
   type KernelInputs,
   type KernelName,
   type Shape,
   type TensorInfo,
 } from '@crossedit/core';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, type PoolStats } from './buffer-pool.js';
 import type { GpuCaps, GpuContext } from './context.js';
 import { acquireDevice, type AcquiredDevice, type AdapterSummary, type DeviceOptions } from './device.js';
-import { GPU_KERNELS } from './kernels/index.js';
+import { bindKernels } from './kernels/index.js';
 import { PipelineCache, type BindingKind } from './pipeline-cache.js';
 import { buildProgram, type ProgramDesc } from './program.js';
 import type { GpuStorage } from './storage.js';
@@ -51,6 +53,7 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
   /** The adapter this backend runs on. */
   readonly adapter: AdapterSummary;
   readonly #d: AcquiredDevice;
+  readonly #kernels: KernelImpls<GpuStorage>;
   readonly #device: GPUDevice;
   readonly #pool: BufferPool;
   readonly #staging: BufferPool;
@@ -91,6 +94,7 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
     this.#pool = new BufferPool(this.#device, { usage: STORAGE_USAGE(), maxPooledBytes: opts.maxPooledBytes, label: 'tensor' });
     this.#staging = new BufferPool(this.#device, { usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, maxPooledBytes: 1 << 28, label: 'staging' });
     this.#pipelines = new PipelineCache(this.#device);
+    this.#kernels = bindKernels(this);
     this.#uniformBuf = this.#device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniforms' });
     this.#device.addEventListener('uncapturederror', (ev) => {
       this.#errors.push((ev as GPUUncapturedErrorEvent).error.message);
@@ -242,19 +246,23 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
 
   run<K extends KernelName>(kernel: K, inputs: KernelInputs<K, BackendTensor<GpuStorage>>, attrs: KernelAttrs<K>, outputs: readonly TensorInfo[]): GpuStorage[] {
     this.#check();
-    const impl = GPU_KERNELS[kernel] as unknown as (
-      ctx: GpuContext,
-      i: KernelInputs<K, BackendTensor<GpuStorage>>,
-      a: KernelAttrs<K>,
-      o: readonly TensorInfo[],
-    ) => GpuStorage[];
-    return impl(this, inputs, attrs, outputs);
+    for (const v of Object.values(inputs as Record<string, BackendTensor<GpuStorage> | BackendTensor<GpuStorage>[]>)) {
+      for (const t of Array.isArray(v) ? v : [v]) {
+        if (t.storage.freed) throw new DisposedError(`webgpu ${kernel}: an input's storage #${t.storage.id} was freed`);
+      }
+    }
+    return (this.#kernels[kernel] as KernelImpl<K, GpuStorage>)(inputs, attrs, outputs);
   }
 
   memory(): BackendMemory {
     const p = this.#pool.stats();
     const s = this.#staging.stats();
     return { bytesInUse: this.#liveBytes, bytesPooled: p.bytesPooled + s.bytesPooled, storages: this.#live };
+  }
+
+  /** Counters of the storage-buffer pool (buffers created, bytes pooled...). */
+  poolStats(): PoolStats {
+    return this.#pool.stats();
   }
 
   /** Submits pending work and waits for the queue to drain; throws device errors. */

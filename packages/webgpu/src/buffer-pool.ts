@@ -1,6 +1,6 @@
 /**
  * A size-class pool of storage buffers with byte counters. Sizes are rounded up to a class (powers of
- * two up to 4 KiB, then eight steps per octave, so at most 12.5% is wasted) and freed buffers wait in a
+ * two up to 4 KiB, then eight steps per octave (step = p/16 above p/2), so at most 12.5% is wasted) and freed buffers wait in a
  * per-class free list for reuse. Buffers freed while the current command batch is still being encoded
  * are kept apart until it is submitted: a later `queue.writeBuffer` (an upload) would otherwise land
  * before commands that still read the old contents. Kernel outputs may reuse them at once, since
@@ -25,7 +25,7 @@ export function sizeClass(bytes: number): number {
   if (bytes <= 16) return 16;
   const p = 2 ** Math.ceil(Math.log2(bytes));
   if (p <= 4096) return p;
-  const step = p / 8;
+  const step = p / 16; // bytes > p/2, so the waste is below bytes/8
   return Math.ceil(bytes / step) * step;
 }
 

@@ -23,16 +23,18 @@ function optId(file: string, meta: Readonly<Record<string, unknown>>, key: strin
 }
 
 /**
- * The SentencePiece `ModelProto` equivalent to a GGUF's embedded LLaMA tokenizer: pieces, scores and types
+ * The serialized SentencePiece `tokenizer.model` equivalent to a GGUF's embedded LLaMA tokenizer: pieces, scores and types
  * from `tokenizer.ggml.tokens/scores/token_type`, special ids from `tokenizer.ggml.*_token_id`, and the
  * normalizer llama.cpp assumes for SentencePiece models (no charsmap, spaces kept, `▁` escaping, the dummy
  * prefix unless `tokenizer.ggml.add_space_prefix` is false). Byte fallback is on when byte pieces exist.
+ *
+ * Written to a file, it is a `tokenizer.model` the SentencePiece library loads.
  *
  * @param file the GGUF's path, for error messages
  * @throws FormatError naming the file and the metadata key when the tokenizer is absent, not a SentencePiece
  *   (`llama`) tokenizer, or inconsistent
  */
-export function ggufTokenizerProto(meta: Readonly<Record<string, unknown>>, file: string): ModelProto {
+export function ggufTokenizerModel(meta: Readonly<Record<string, unknown>>, file: string): Uint8Array {
   const model = meta['tokenizer.ggml.model'];
   if (model === undefined) throw new FormatError(file, "GGUF has no embedded tokenizer ('tokenizer.ggml.model' is missing); pass a tokenizer file");
   if (model !== 'llama') {
@@ -79,7 +81,12 @@ export function ggufTokenizerProto(meta: Readonly<Record<string, unknown>>, file
     .int(4, false)
     .int(5, true);
   w.message(3, normalizer);
-  return parseModelProto(w.finish(), `${file} (embedded tokenizer)`);
+  return w.finish();
+}
+
+/** The decoded `ModelProto` of {@link ggufTokenizerModel}. */
+export function ggufTokenizerProto(meta: Readonly<Record<string, unknown>>, file: string): ModelProto {
+  return parseModelProto(ggufTokenizerModel(meta, file), `${file} (embedded tokenizer)`);
 }
 
 /**

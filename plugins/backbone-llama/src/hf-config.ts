@@ -18,8 +18,8 @@ const FIELDS: readonly [keyof ModelConfig, readonly string[]][] = [
 
 /**
  * The `ModelConfig` described by an HF LLaMA-family `config.json` object (LLaMA, LLaMA-2, Chinese-LLaMA,
- * Baichuan's `model_max_length`). Absent keys come from `defaults`, then from HF's own defaults
- * (`num_key_value_heads` = heads, `rope_theta` = 10000, untied embeddings); a key absent everywhere, and
+ * Baichuan's `model_max_length`). Keys with an HF default take it when absent (`num_key_value_heads` = heads,
+ * `rope_theta` = 10000, untied embeddings); other absent keys come from `defaults`; a key absent everywhere, and
  * features the network does not implement (rope scaling, bias terms, activations other than SiLU), are a
  * `FormatError` naming the file and key.
  *
@@ -41,10 +41,10 @@ export function modelConfigFromHf(json: unknown, file: string, defaults: Partial
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new FormatError(file, `'${key}' is ${JSON.stringify(v)}, expected a number`);
     (out as Record<string, unknown>)[field] = v;
   }
-  out.numKvHeads ??= out.numHeads;
-  out.ropeBase ??= 10000;
-  if (hf.tie_word_embeddings !== undefined) out.tieEmbeddings = Boolean(hf.tie_word_embeddings);
-  out.tieEmbeddings ??= false;
+  // HF's own defaults for keys a LLaMA config may omit (they win over `defaults`, as transformers applies them)
+  if (hf.num_key_value_heads == null) out.numKvHeads = out.numHeads;
+  if (hf.rope_theta == null) out.ropeBase = 10000;
+  out.tieEmbeddings = hf.tie_word_embeddings == null ? false : Boolean(hf.tie_word_embeddings);
   for (const [field, keys] of FIELDS) {
     if (out[field] === undefined) throw new FormatError(file, `'${keys[0]}' is missing (needed for ModelConfig.${field})`);
   }

@@ -15,7 +15,7 @@ export { LLAMA_LAYOUT, ROTARY_BUFFERS, fusedQkvLayout, type FusedQkvOptions, typ
 export { modelConfigFromHf, readHfConfig } from './hf-config.js';
 export { locateModel, openLocation, type ModelLocation } from './locate.js';
 export { loadLlamaFamily, checkCheckpoint, type LoadLlamaFamilyOptions } from './load.js';
-export { ggufTokenizer, ggufTokenizerProto } from './gguf-tokenizer.js';
+export { ggufTokenizer, ggufTokenizerModel, ggufTokenizerProto } from './gguf-tokenizer.js';
 export { createFamilyTokenizer, sharedTokenizerPath, type FamilyTokenizerOptions } from './tokenizer.js';
 export { defineLlamaFamily, type LlamaFamilyBackbone, type LlamaFamilyDefinition, type LlamaFamilyLoadOptions } from './define.js';
 

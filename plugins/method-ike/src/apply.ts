@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { EditContext, EditRequest, EditResult, SentenceEncoder } from '@crossedit/core';
 import { buildBank, type DemoBank } from './bank.js';
 import { contextPrompt, demoText, queryText } from './demos.js';
-import { backboneEncoder } from './encoder.js';
+import { backboneEncoder, backboneFingerprint, bertEncoderFor } from './encoder.js';
 import type { IkeHparams } from './hparams.js';
 import { topKCosine } from './retrieve.js';
 
@@ -16,31 +16,45 @@ export function bankSource(ctx: EditContext, h: IkeHparams): string {
   throw new Error("ike: no demonstration bank: set the 'bank' hyperparameter to a training directory or a ZsRE-format file");
 }
 
-/** Applies IKE with `encoder` (default: the backbone's mean-pooled hidden states). */
+/** The retrieval encoder for `h`: a BERT directory when `encoderDir` is set, else the backbone's hidden states. */
+export async function ikeEncoder(ctx: EditContext, h: IkeHparams): Promise<SentenceEncoder> {
+  if (h.encoderDir) return bertEncoderFor(h.encoderDir, ctx.backend);
+  const fp = await backboneFingerprint(ctx.model);
+  return backboneEncoder(ctx.model, ctx.tokenizer, { id: `backbone:${ctx.backbone.id}:${fp.slice(0, 24)}` });
+}
+
+/**
+ * Applies IKE with `encoder` (default: see {@link ikeEncoder}). For each request the `k` bank
+ * demonstrations most similar to `New Fact: {p} {t}\nPrompt: {p}\n\n` are retrieved, most similar
+ * first; `wrapPrompt(x)` returns `{demos}New Fact: {p} {t}\nPrompt: {x}` (the evaluator appends ` {answer}`).
+ */
 export async function applyIke(ctx: EditContext, requests: readonly EditRequest[], h: IkeHparams, encoder?: SentenceEncoder): Promise<EditResult> {
   const t0 = performance.now();
-  const enc = encoder ?? backboneEncoder(ctx.model, ctx.tokenizer);
+  const enc = encoder ?? (await ikeEncoder(ctx, h));
   const lang = requests[0]?.lang ?? 'en';
+  const mixed = requests.find((r) => r.lang !== lang);
+  if (mixed) throw new Error(`ike: requests in one call must share a language (got '${lang}' and '${mixed.lang}')`);
   const source = bankSource(ctx, h);
-  const key = `${enc.id}|${source}|${lang}|${h.bankLimit}`;
+  const key = `${enc.id}|${source}|${lang}|${h.bankLimit}|${h.bankTemplate}`;
   let perModel = banks.get(ctx.model);
   if (!perModel) banks.set(ctx.model, (perModel = new Map()));
   let bank = perModel.get(key);
   if (!bank) {
-    bank = await buildBank({ source, lang, limit: h.bankLimit, encoder: enc, cacheDir: ctx.cacheDir });
+    bank = await buildBank({ source, lang, limit: h.bankLimit, template: h.bankTemplate, encoder: enc, cacheDir: ctx.cacheDir });
     perModel.set(key, bank);
-    ctx.log.info(`ike: bank of ${bank.demos.length} demonstrations (${Object.entries(bank.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}) from ${source}`);
+    ctx.log.info(
+      `ike: bank of ${bank.demos.length} demonstrations (${Object.entries(bank.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}) from ${source}${bank.fromCache ? ' (cached embeddings)' : ''}`,
+    );
   }
-  const demosPer = await Promise.all(
-    requests.map(async (r) => {
-      const q = await enc.encode([queryText(r.prompt, r.target)]);
-      const hits = topKCosine(bank!.embeddings, bank!.dim, q, h.k);
-      const texts = hits.map((x) => bank!.demos[x.index].text);
-      if (h.appendCopyDemo) texts.push(demoText(r.prompt, r.target, r.prompt, r.target));
-      return texts;
-    }),
-  );
-  // one request: its own context; several: all facts' contexts concatenated, newest last
+  const b = bank;
+  const q = await enc.encode(requests.map((r) => queryText(r.prompt, r.target)));
+  const demosPer = requests.map((r, i) => {
+    const hits = topKCosine(b.embeddings, b.dim, q.subarray(i * enc.dim, (i + 1) * enc.dim), h.k);
+    const texts = hits.map((x) => b.demos[x.index].text);
+    if (h.appendCopyDemo) texts.push(demoText(r.prompt, r.target, r.prompt, r.target));
+    return texts;
+  });
+  // one request: its own context; several: every fact's demonstrations and fact line, the last one asked
   const wrapPrompt = (question: string) =>
     requests
       .map((r, i) => (i === requests.length - 1 ? contextPrompt(demosPer[i], r.prompt, r.target, question) : `${demosPer[i].join('')}New Fact: ${r.prompt} ${r.target}\n`))
@@ -48,7 +62,16 @@ export async function applyIke(ctx: EditContext, requests: readonly EditRequest[
   return {
     deltas: [],
     wrapPrompt,
-    diagnostics: { demos: demosPer[0]?.length ?? 0, bank: bank.demos.length, bankKinds: JSON.stringify(bank.kinds), bankSource: source, encoder: enc.id, ms: performance.now() - t0 },
+    diagnostics: {
+      demos: demosPer[0]?.length ?? 0,
+      bank: b.demos.length,
+      bankKinds: JSON.stringify(b.kinds),
+      bankSource: source,
+      bankSha256: b.sourceHash,
+      bankLang: lang,
+      encoder: enc.id,
+      ms: performance.now() - t0,
+    },
     async restore() {},
   };
 }

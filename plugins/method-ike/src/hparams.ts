@@ -16,6 +16,8 @@ export interface IkeHparams {
   appendCopyDemo: boolean;
   /** A local sentence-transformers directory for retrieval; empty: the backbone's mean-pooled hidden states. */
   encoderDir: string;
+  /** Rewrites each bank question: `{}` keeps it (EasyEdit); `Q:{} A:` is what Bi-ZsRE's bank used. */
+  bankTemplate: string;
 }
 
 export const IKE_HPARAMS: HparamSchema<IkeHparams> = {
@@ -24,4 +26,9 @@ export const IKE_HPARAMS: HparamSchema<IkeHparams> = {
   bankLimit: { default: 2000, doc: 'records used for the bank (0: all)', check: (v) => (Number.isInteger(v) && v >= 0 ? null : 'must be a non-negative integer') },
   appendCopyDemo: { default: false, doc: "append the new fact's copy demonstration (paper-era)" },
   encoderDir: { default: '', doc: 'sentence-transformers directory (empty: backbone hidden states)' },
+  bankTemplate: {
+    default: '{}',
+    doc: "bank question template: '{}' (EasyEdit) or 'Q:{} A:' (Bi-ZsRE)",
+    check: (v) => (v.split('{}').length === 2 ? null : "must contain '{}' exactly once"),
+  },
 };

@@ -12,10 +12,10 @@ import { defineMethod } from '@crossedit/core';
 import { applyIke } from './apply.js';
 import { IKE_HPARAMS, type IkeHparams } from './hparams.js';
 
-export { applyIke, bankSource } from './apply.js';
-export { buildBank, readDemoSources, type DemoBank } from './bank.js';
+export { applyIke, bankSource, ikeEncoder } from './apply.js';
+export { applyTemplate, buildBank, readDemoSources, type DemoBank } from './bank.js';
 export { contextPrompt, demoText, demosOf, queryText, type Demo, type DemoKind, type DemoSource } from './demos.js';
-export { backboneEncoder } from './encoder.js';
+export { backboneEncoder, backboneFingerprint, bertEncoderFor } from './encoder.js';
 export { topKCosine } from './retrieve.js';
 export { IKE_HPARAMS, type IkeHparams } from './hparams.js';
 

@@ -50,7 +50,7 @@ export const memitHparamSchema: HparamSchema<MemitHparams> = {
   klFactor: { default: 0.0625, doc: 'weight of the KL term on the "{subject} is a" prompt', check: nonNegative },
   clampNormFactor: { default: 4, doc: 'delta is kept within clampNormFactor * |h|', check: nonNegative },
   earlyStopLoss: { default: 5e-2, doc: 'stop the z optimisation below this loss', check: nonNegative },
-  mom2UpdateWeight: { default: 15000, doc: 'lambda of (lambda C + K K^T)^-1 K', check: (v) => (Number.isFinite(v) && v > 0 ? null : 'must be > 0') },
+  mom2UpdateWeight: { default: 15000, doc: 'lambda of (lambda C + K K^T)^-1 K (presets scale it with the MLP width)', check: (v) => (Number.isFinite(v) && v > 0 ? null : 'must be > 0') },
   contextTemplateLengths: {
     default: [[10, 5]],
     doc: '[totalTokens, count] pairs of generated context templates',

@@ -19,7 +19,7 @@ import { memit } from './memit.js';
 export default memit;
 export { memit, memitApply, memitTemplateGroups, type MemitLayerStep, type MemitApplyOptions } from './memit.js';
 export { memitHparamSchema, type MemitHparams } from './hparams.js';
-export { memitPresets, memitLayers } from './presets.js';
+export { memitPresets, memitLayers, memitUpdateWeight, REFERENCE_MLP_WIDTH } from './presets.js';
 export { computeZ } from './compute-z.js';
 export { computeKeys, computeHidden } from './compute-ks.js';
 export { woodburySolve } from './solve.js';

@@ -69,7 +69,11 @@ describe('memit', () => {
     expect(memitLayers(5)).toEqual([1, 2]);
     expect(memitLayers(1)).toEqual([0]);
     expect(hp.layers).toEqual([1, 2]);
-    expect(hp.mom2UpdateWeight).toBe(15000);
+    expect(memit.presets?.({ id: 'x', config: { ...setup.ctx.backbone.config, numLayers: 32, intermediateSize: 11008 } })).toEqual({
+      layers: [4, 5, 6, 7, 8],
+      mom2UpdateWeight: 15000,
+    });
+    expect(hp.mom2UpdateWeight).toBe(65); // 15000 * 48 / 11008
   });
 
   for (const n of [1, 8]) {
@@ -130,7 +134,7 @@ describe('memit', () => {
     });
   }
 
-  it('makes the model produce the new target (default settings, n = 1)', async () => {
+  it('makes the model produce the new targets (default settings, n = 1 and a batch of 4)', async () => {
     const req = REQS[0];
     const accBefore = await teacherForced(setup, req.prompt, req.target);
     const res = await memitApply(setup.ctx, [req], hp);
@@ -139,6 +143,12 @@ describe('memit', () => {
     expect(accBefore).toBe(0);
     expect(res.diagnostics.nllFinal).toBeLessThan(res.diagnostics.nllInitial as number);
     expect(accAfter).toBe(1);
+    const batch = REQS.slice(0, 4);
+    const resB = await memitApply(setup.ctx, batch, hp);
+    let hits = 0;
+    for (const r of batch) hits += await teacherForced(setup, r.prompt, r.target);
+    await resB.restore();
+    expect(hits).toBeGreaterThanOrEqual(3);
   });
 
   it('without statistics, says which command builds them', async () => {

@@ -38,7 +38,7 @@ describe.skipIf(!haveSharedData())('HF engine', () => {
     expect(Object.keys(model.vocab).length).toBe(64000);
     expect(model.byte_fallback).toBe(true);
     expect(model.merges.length).toBeGreaterThan(50_000);
-    const norms = (json.normalizer as { normalizers: ComponentJson[] }).normalizers;
+    const norms = (json.normalizer as unknown as { normalizers: ComponentJson[] }).normalizers;
     expect(norms[0].type).toBe('Precompiled');
     expect(Buffer.from(norms[0].precompiled_charsmap as string, 'base64').equals(Buffer.from(proto.normalizerSpec!.precompiledCharsmap))).toBe(true);
     expect(json.added_tokens.filter((t) => !t.special).length).toBe(390); // user-defined: digits, punctuation, tags

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCorpus } from '../corpus.js';
+import path from 'node:path';
+import { buildCorpus, fixturesDir } from '../corpus.js';
 import { type Golden, haveSharedData, lineHash, REAL_MODELS, readGolden, realModelPath } from '../testing/golden.js';
 import { parseModelProto } from './model-file.js';
 import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
@@ -119,6 +120,20 @@ describe.skipIf(!shared)('SentencePiece golden agreement', () => {
       });
     });
   }
+
+  it('matches SentencePiece without byte fallback (unknown fusion) and with an UNUSED piece (tiny model)', () => {
+    const t = golden.tiny;
+    const tok = SentencePieceTokenizer.fromFile(path.join(fixturesDir(), 'tiny-bpe.model'));
+    const texts = [...t.lines, ...lines.slice(0, t.corpus_head)];
+    expect(texts.map((l) => tok.encode(l, { addBos: false }).ids)).toEqual(t.ids);
+    expect(t.ids.map((ids) => tok.decode(ids))).toEqual(t.decoded);
+    // "abcd": b+c, then a+bc = "abc" (UNUSED) is split back, so c+d never merges
+    expect(t.pieces[t.lines.indexOf('abcd')]).toEqual(['\u2581', 'a', 'bc', 'd']);
+    // "yz": two unknown characters fuse into one <unk> covering both
+    const yz = tok.encode('x yz x', { addBos: false });
+    expect(yz.ids).toEqual(t.ids[t.lines.indexOf('x yz x')]);
+    expect(yz.offsets[yz.ids.indexOf(0)]).toEqual([2, 4]);
+  });
 
   it('matches SentencePiece with normalizer options the real models do not use (variants)', () => {
     for (const [name, v] of Object.entries(golden.variants)) {

@@ -43,8 +43,18 @@ export interface GoldenVariant {
   decoded: Record<string, string>;
 }
 
+/** The tiny synthetic model's outputs (no byte fallback, an UNUSED piece, a user-defined symbol). */
+export interface GoldenTiny {
+  lines: string[];
+  corpus_head: number;
+  ids: number[][];
+  pieces: string[][];
+  decoded: string[];
+}
+
 /** The golden fixture made by `fixtures/make_fixtures.py`. */
 export interface Golden {
+  tiny: GoldenTiny;
   sentencepiece_version: string;
   lines: number;
   line_sha1_12: string[];

@@ -13,6 +13,7 @@ fn pow_f32(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   if (b == 1.0) { return a; }
   if (b == 2.0) { return a * a; }
+  if (a == 0.0) { return select(0.0, f32_inf(), b < 0.0); }
   let m = exp2(b * log2(abs(a)));
   if (a >= 0.0) { return m; }
   if (trunc(b) != b) { return f32_nan(); }

@@ -7,7 +7,8 @@
  */
 export { writeTorchBin, type TorchTensor } from './torch-bin.js';
 export { writeHfCheckpoint, type CheckpointTensor, type WriteCheckpointOptions } from './checkpoint.js';
-export { randomHostWeights, modelFromHost, rowsOf, concatRows, type HostWeights } from './weights.js';
-export { tryWebGpu, logitsOf, worstRatio } from './run.js';
+export { randomHostWeights, modelFromHost, rowsOf, concatRows, llamaFileTensors, fusedQkvFileTensors, type HostWeights } from './weights.js';
+export { tryWebGpu, logitsOf, worstRatio, atReal } from './run.js';
 export { crc32 } from './crc32.js';
 export { tinyHfConfig, TINY_LLAMA, tempModelDir, SHARED_DIR } from './tiny.js';
+export { describeCheckpointSuite, type CheckpointSuiteOptions } from './suite.js';

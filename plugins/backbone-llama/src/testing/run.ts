@@ -34,6 +34,18 @@ export async function logitsOf(model: LanguageModel, ids: readonly (readonly num
   return d;
 }
 
+/**
+ * The logits at real (mask = 1) positions only: padding positions attend to nothing real, so their values are
+ * arbitrary and may differ between backends.
+ */
+export function atReal(logits: Float64Array, mask: readonly (readonly number[])[], vocab: number): Float64Array {
+  const keep: number[] = [];
+  mask.flat().forEach((m, i) => (m ? keep.push(i) : undefined));
+  const out = new Float64Array(keep.length * vocab);
+  keep.forEach((p, k) => out.set(logits.subarray(p * vocab, (p + 1) * vocab), k * vocab));
+  return out;
+}
+
 /** The largest `|a - b| / (atol + rtol·|b|)` ratio (≤ 1 means within tolerance). */
 export function worstRatio(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number): number {
   if (a.length !== b.length) return Infinity;

@@ -1,0 +1,131 @@
+/**
+ * The cross-lingual grid's configuration: methods × backbones × source languages over one dataset,
+ * with the record subset, scorer mode, schedule and backend. `defaultGridConfig()` is what
+ * `pnpm bench grid` runs: the embedded tiny backbone (a random LLaMA over the dataset's vocabulary while
+ * `@crossedit/backbone-tiny` is not usable), FT, KN, IKE, ROME and MEMIT (skipped unless a statistics
+ * directory is configured), the first 10 Bi-ZsRE en–zh records, edits in English and in Chinese.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backbone, EditMethod } from '@crossedit/core';
+import type { BackendKind } from '@crossedit/cli';
+import type { ScorerMode } from '@crossedit/eval';
+import { jsonStrings, randomLlamaBackbone } from './random-backbone.js';
+
+/** The repository root (this file is `benchmarks/src/grid/grid.config.ts`). */
+export const repoRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The shared data folder: `$CROSSEDIT_SHARED`, else `../shared` beside the repository. */
+export function sharedDir(): string {
+  return path.resolve(process.env.CROSSEDIT_SHARED ?? path.join(repoRoot, '../shared'));
+}
+
+/** A backbone of the grid. */
+export interface GridBackboneSpec {
+  /** A plugin id (`tiny`, `chinese-llama2`), a module path, or a `Backbone` object. */
+  plugin: string | Backbone;
+  /** Local model directory (real backbones). */
+  modelDir?: string;
+  /** Tokenizer file overriding the model directory's. */
+  tokenizer?: string;
+  /** Used, with a note in the report, when `plugin` cannot be loaded (e.g. a plugin still being built). */
+  fallback?: () => Backbone;
+}
+
+/** A method of the grid. */
+export interface GridMethodSpec {
+  /** A plugin id (`rome`), a module path, or an `EditMethod` object. */
+  plugin: string | EditMethod<any>;
+  /** Name of the results folder and the report row (default: the method's id). */
+  name?: string;
+  /** Display label in the tables (default: the name in upper case, e.g. `ROME`). */
+  label?: string;
+  /** Hyperparameter overrides (over the schema defaults and the backbone presets). */
+  hparams?: Record<string, unknown>;
+}
+
+/** The whole grid. */
+export interface GridConfig {
+  /** A title for the report. */
+  name: string;
+  /** A Bi-ZsRE / MzsRE test file (or ZsRE-format, for one language). */
+  dataset: string;
+  backbones: readonly (string | GridBackboneSpec)[];
+  methods: readonly (string | GridMethodSpec)[];
+  /** Languages of the edits, in row order (`['en', 'zh']`: the En→ and Zh→ rows). */
+  sourceLangs: readonly string[];
+  /** The first N records (default all). */
+  limit?: number;
+  /** Record indices instead of a prefix (e.g. from `parseIdList('0-9,15')`). */
+  ids?: readonly number[];
+  scorer: ScorerMode;
+  /** `single`, `batch:N` or `sequential:N`. */
+  schedule: string;
+  backend: BackendKind;
+  /** Results root: cells go to `<outDir>/<backbone>/<method>-<src>/`, the report to `<outDir>/report.md`. */
+  outDir: string;
+  /** MEMIT's second-moment statistics; methods that need statistics are skipped when unset. */
+  statsDir?: string;
+  /** Caches (context templates, IKE banks). */
+  cacheDir?: string;
+  /** Training data root for IKE banks (default `<shared>/data`). */
+  dataDir?: string;
+  /** Tokenizer file for F1 (default Chinese-LLaMA-Plus from the shared folder), or `'backbone'`. */
+  f1Tokenizer?: string;
+  /** Seed of each cell's method rng (default 0). */
+  seed?: number;
+  /** Hash the weights after every restore and stop a cell whose method does not restore exactly. */
+  verifyRestore?: boolean;
+}
+
+/**
+ * Identity helper that type-checks a grid config (for `--config my.grid.ts` files that default-export one).
+ * @example
+ * export default defineGrid({ ...defaultGridConfig(), methods: ['rome'], limit: 50 });
+ */
+export function defineGrid(c: GridConfig): GridConfig {
+  return c;
+}
+
+/** The default Bi-ZsRE en–zh test file. */
+export function defaultDataset(): string {
+  return path.join(sharedDir(), 'data/bizsre/mzsre_test_duplicate_enzh.json');
+}
+
+/** The default F1 tokenizer file, when the shared folder has it. */
+export function defaultF1Tokenizer(): string | undefined {
+  const p = path.join(sharedDir(), 'tokenizers/chinese-llama-plus-7b/tokenizer.model');
+  return existsSync(p) ? p : undefined;
+}
+
+/**
+ * The default grid: tiny backbone (random-LLaMA fallback), FT/KN/IKE/ROME/MEMIT, 10 records, En→ and Zh→,
+ * `correct` scoring, `single` schedule, `auto` backend, results in `out/grid`.
+ */
+export function defaultGridConfig(): GridConfig {
+  const dataset = defaultDataset();
+  return {
+    name: 'Bi-ZsRE cross-lingual grid (smoke, embedded tiny backbone)',
+    dataset,
+    backbones: [{ plugin: 'tiny', fallback: () => randomLlamaBackbone({ id: 'random-llama', texts: jsonStrings(dataset) }) }],
+    methods: [
+      'ft',
+      'kn',
+      // a smaller demonstration bank than the paper's (2000) keeps the smoke grid quick
+      { plugin: 'ike', hparams: { bankLimit: 200 } },
+      'rome',
+      'memit',
+    ],
+    sourceLangs: ['en', 'zh'],
+    limit: 10,
+    scorer: 'correct',
+    schedule: 'single',
+    backend: 'auto',
+    outDir: 'out/grid',
+    f1Tokenizer: defaultF1Tokenizer(),
+    seed: 0,
+  };
+}
+
+export default defaultGridConfig;

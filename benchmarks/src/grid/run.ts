@@ -1,0 +1,397 @@
+/**
+ * Runs the grid: for each backbone (loaded once, only when one of its cells has work left), each method
+ * and each source language, the edit → evaluate → restore loop of `@crossedit/eval`'s `runEval` writes
+ * the cell's records into `<outDir>/<backbone>/<method>-<src>/`. A cell whose `cell.json` says done for
+ * the same inputs is skipped; a cell cut short (killed run, failed cell) resumes from its records. At the
+ * end one report is made from every cell of the config and written as `report.md` and `report.json`.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseHparams, Rng, setBackend, type Backbone, type Backend, type EditMethod, type LanguageModel, type Tokenizer } from '@crossedit/core';
+import { createBackend, loadCases, ProgressBar, resolveBackbone, resolveMethod } from '@crossedit/cli';
+import {
+  aggregateRecords,
+  parseSchedule,
+  readResults,
+  ResultsWriter,
+  runEval,
+  scheduleName,
+  scoringRules,
+  tokenizeForF1,
+  type EditCase,
+  type EditRecord,
+  type Schedule,
+} from '@crossedit/eval';
+import { openStats, weightsHash as statsWeightsHash } from '@crossedit/stats';
+import { loadTokenizer } from '@crossedit/tokenizers';
+import { weightsHash } from '@crossedit/transformer';
+import { readCellMeta, writeCellMeta, type CellMeta } from './cell.js';
+import { sharedDir, type GridBackboneSpec, type GridConfig, type GridMethodSpec } from './grid.config.js';
+import { cellVersions, hashJson } from './meta.js';
+import type { GridReport, GridRow } from './report.js';
+import { reportMarkdown } from './report.js';
+
+/** Identifies a cell to callbacks. */
+export interface CellId {
+  backbone: string;
+  method: string;
+  sourceLang: string;
+}
+
+/** Options of {@link runGrid}. */
+export interface RunGridOptions {
+  /** Info and warning lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Progress bars on stderr (default true). */
+  progress?: boolean;
+  /** Called after each finished edit; an error thrown here stops the whole grid (as a kill would). */
+  onEdit?: (cell: CellId, done: number, total: number) => void;
+  /** fsync every results write (default true; tests turn it off). */
+  fsync?: boolean;
+  /** Write `report.md` and `report.json` into the output folder (default true). */
+  writeReport?: boolean;
+}
+
+/** A method spec with its plugin loaded, or the reason it could not be. */
+interface LoadedMethod {
+  spec: GridMethodSpec;
+  method?: EditMethod<Record<string, unknown>>;
+  name: string;
+  label: string;
+  error?: string;
+}
+
+/** A cell being planned or run. */
+interface Cell {
+  id: CellId;
+  dir: string;
+  m: LoadedMethod;
+  cases: EditCase[];
+  /** Evaluation languages of the dataset (table columns). */
+  languages: string[];
+  meta: CellMeta;
+  aggregate?: GridRow['aggregate'];
+}
+
+const asBackboneSpec = (b: string | GridBackboneSpec): GridBackboneSpec => (typeof b === 'string' ? { plugin: b } : b);
+const asMethodSpec = (m: string | GridMethodSpec): GridMethodSpec => (typeof m === 'string' ? { plugin: m } : m);
+const message = (e: unknown) => (e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));
+
+async function loadMethod(spec: GridMethodSpec): Promise<LoadedMethod> {
+  const refName = typeof spec.plugin === 'string' ? spec.plugin : spec.plugin.id;
+  try {
+    const method = typeof spec.plugin === 'string' ? await resolveMethod(spec.plugin) : (spec.plugin as EditMethod<Record<string, unknown>>);
+    const name = spec.name ?? method.id;
+    return { spec, method, name, label: spec.label ?? name.toUpperCase() };
+  } catch (e) {
+    const name = spec.name ?? refName.replace(/^.*[/\\]/, '').replace(/\.[mc]?[jt]s$/, '');
+    return { spec, name, label: spec.label ?? name.toUpperCase(), error: `method plugin not usable: ${message(e)}` };
+  }
+}
+
+async function loadBackbone(spec: GridBackboneSpec, notes: string[]): Promise<{ backbone?: Backbone; error?: string; name: string }> {
+  const name = typeof spec.plugin === 'string' ? spec.plugin : spec.plugin.id;
+  try {
+    return { backbone: typeof spec.plugin === 'string' ? await resolveBackbone(spec.plugin) : spec.plugin, name };
+  } catch (e) {
+    if (!spec.fallback) return { error: `backbone '${name}' not usable: ${message(e)}`, name };
+    const backbone = spec.fallback();
+    notes.push(`backbone '${name}' is not usable yet (${message(e).split('\n')[0]}); ran on '${backbone.id}' (${backbone.description}) instead`);
+    return { backbone, name };
+  }
+}
+
+/** Why a method cannot run in this grid (or undefined). */
+function skipReason(method: EditMethod<Record<string, unknown>>, config: GridConfig, schedule: Schedule): string | undefined {
+  if (method.requires.stats && !config.statsDir) {
+    return `needs second-moment statistics: set statsDir in the grid config (or --stats-dir) to artifacts built by \`crossedit stats\``;
+  }
+  if (method.requires.trainedArtifact) return 'needs a trained artifact, which the grid does not provide';
+  if (schedule.kind === 'batch' && !method.supports.batch) return `does not support the ${scheduleName(schedule)} schedule`;
+  if (schedule.kind === 'sequential' && !method.supports.sequential) return `does not support the ${scheduleName(schedule)} schedule`;
+  return undefined;
+}
+
+/** Aggregate and record timings over the records of `cases` only (a cell may hold more records from a larger earlier limit). */
+function summarize(dir: string, cases: readonly EditCase[], langs: readonly string[]): { aggregate: GridRow['aggregate']; records: EditRecord[] } {
+  const want = new Set(cases.map((c) => c.request.id));
+  const { records } = readResults(dir);
+  const mine = records.filter((r) => want.has(r.requestId));
+  return { aggregate: aggregateRecords(mine, langs), records: mine };
+}
+
+function meanOf(records: readonly EditRecord[], k: 'editMs' | 'evaluateMs' | 'restoreMs' | 'totalMs'): number | undefined {
+  return records.length ? records.reduce((a, r) => a + r.timings[k], 0) / records.length : undefined;
+}
+
+/**
+ * Runs (or resumes) every cell of the grid and returns the report; also writes `report.md` and
+ * `report.json` into `config.outDir` unless `writeReport` is false.
+ * @example
+ * const report = await runGrid({ ...defaultGridConfig(), methods: ['rome'], limit: 5 });
+ * process.stdout.write(reportText(report));
+ */
+export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Promise<GridReport> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const outDir = path.resolve(config.outDir);
+  const schedule = parseSchedule(config.schedule);
+  const notes: string[] = [];
+  const rows: GridRow[] = [];
+  const backend: Backend = await createBackend(config.backend, log);
+  setBackend(backend);
+  let f1Shared: Tokenizer | undefined;
+  let f1Id = 'backbone';
+  if (config.f1Tokenizer && config.f1Tokenizer !== 'backbone') {
+    f1Shared = await loadTokenizer(config.f1Tokenizer);
+    f1Id = path.basename(path.dirname(config.f1Tokenizer));
+  } else if (config.f1Tokenizer === undefined) notes.push("no F1 tokenizer configured; F1 is computed on each backbone's own tokens");
+  let dataset = { name: path.basename(config.dataset), sha256: undefined as string | undefined, languages: [] as string[], records: 0 };
+  const methods = await Promise.all(config.methods.map((m) => loadMethod(asMethodSpec(m))));
+  let aborted: unknown;
+
+  try {
+    for (const bspec of config.backbones.map(asBackboneSpec)) {
+      const { backbone, error: bbError, name: bbName } = await loadBackbone(bspec, notes);
+      const bbId = backbone?.id ?? bbName;
+      // plan the cells of this backbone
+      const cells: Cell[] = [];
+      for (const m of methods) {
+        for (const src of config.sourceLangs) {
+          const dir = path.join(outDir, bbId, `${m.name}-${src}`);
+          const id: CellId = { backbone: bbId, method: m.name, sourceLang: src };
+          const loaded = loadCases(config.dataset, src, { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer, methodId: m.method?.id ?? m.name });
+          dataset = { name: loaded.name, sha256: loaded.sha256, languages: loaded.languages, records: loaded.cases.length };
+          const key = hashJson({
+            backbone: { id: bbId, modelDir: bspec.modelDir ?? null, tokenizer: bspec.tokenizer ?? null },
+            method: m.method?.id ?? m.name,
+            hparams: m.spec.hparams ?? {},
+            dataset: loaded.sha256,
+            requests: loaded.cases.map((c) => c.request.id),
+            scorer: config.scorer,
+            schedule: scheduleName(schedule),
+            f1: f1Id,
+            stats: config.statsDir ?? null,
+          });
+          const prev = readCellMeta(dir);
+          const meta: CellMeta = {
+            ...(prev && prev.key === key ? prev : {}),
+            backbone: bbId,
+            method: m.name,
+            methodId: m.method?.id ?? m.name,
+            label: m.label,
+            sourceLang: src,
+            status: 'running',
+            key,
+            dataset: loaded.name,
+            datasetSha256: loaded.sha256,
+            requests: loaded.cases.length,
+            timings: prev && prev.key === key ? prev.timings : { wallMs: 0, runs: 0 },
+          };
+          delete meta.note;
+          const cell: Cell = { id, dir, m, cases: loaded.cases, languages: loaded.languages, meta };
+          const reason = bbError ?? m.error ?? (m.method ? skipReason(m.method, config, schedule) : undefined);
+          if (reason) {
+            cell.meta = { ...meta, status: 'skipped', note: reason };
+          } else if (prev?.status === 'done' && prev.key === key) {
+            try {
+              cell.meta = prev;
+              cell.aggregate = summarize(dir, loaded.cases, loaded.languages).aggregate;
+            } catch (e) {
+              log(`${dir}: cell.json says done but its results cannot be read (${message(e)}); running it again`);
+              cell.meta = meta;
+            }
+          }
+          cells.push(cell);
+        }
+      }
+      const pending = cells.filter((c) => c.meta.status === 'running');
+      const done = cells.length - pending.length - cells.filter((c) => c.meta.status === 'skipped').length;
+      if (done) log(`${bbId}: ${done} cell(s) already done, skipped`);
+
+      if (pending.length && backbone) {
+        const t0 = performance.now();
+        const src = { modelDir: bspec.modelDir, tokenizerPath: bspec.tokenizer };
+        let model: LanguageModel | undefined;
+        try {
+          const bar = opts.progress === false ? undefined : new ProgressBar(`loading ${bbId}`, 1);
+          model = await backbone.loadModel(src, { backend, onProgress: (d, t) => bar && ((bar.total = t), bar.update(d)) });
+          bar?.finish();
+          const tokenizer = await backbone.createTokenizer(src);
+          const loadMs = performance.now() - t0;
+          const wHash = await weightsHash(model);
+          const f1Tokenize = tokenizeForF1(f1Shared ?? tokenizer);
+          for (const cell of pending) {
+            const stop = await runCell(cell, { config, opts, log, backend, backbone, model, tokenizer, loadMs, wHash, f1Tokenize, f1Id, schedule, bspec });
+            if (stop) {
+              aborted = stop;
+              break;
+            }
+          }
+        } catch (e) {
+          // the backbone failed to load: every pending cell fails with the reason
+          for (const c of pending.filter((c) => c.meta.status === 'running')) c.meta = { ...c.meta, status: 'failed', note: `loading backbone '${bbId}' failed: ${message(e)}` };
+          log(`loading backbone '${bbId}' failed: ${message(e)}`);
+        } finally {
+          model?.dispose();
+        }
+      }
+      rows.push(...cells.map((c) => ({ meta: c.meta, ...(c.aggregate ? { aggregate: c.aggregate } : {}) })));
+      if (aborted) break;
+    }
+  } finally {
+    backend.dispose();
+  }
+  if (aborted) throw aborted;
+
+  const srcOrder = new Map(config.sourceLangs.map((s, i) => [s, i]));
+  const bbOrder = [...new Set(rows.map((r) => r.meta.backbone))];
+  rows.sort((a, b) => bbOrder.indexOf(a.meta.backbone) - bbOrder.indexOf(b.meta.backbone) || srcOrder.get(a.meta.sourceLang)! - srcOrder.get(b.meta.sourceLang)!);
+  const report: GridReport = {
+    name: config.name,
+    dataset: dataset.name,
+    ...(dataset.sha256 ? { datasetSha256: dataset.sha256 } : {}),
+    languages: dataset.languages,
+    sourceLangs: [...config.sourceLangs],
+    records: dataset.records,
+    scorer: config.scorer,
+    schedule: scheduleName(schedule),
+    backend: backend.name,
+    f1Tokenizer: f1Id,
+    created: new Date().toISOString(),
+    rows,
+    notes,
+  };
+  if (opts.writeReport !== false) {
+    writeFileSync(path.join(outDir, 'report.md'), reportMarkdown(report));
+    writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  }
+  return report;
+}
+
+interface CellEnv {
+  config: GridConfig;
+  opts: RunGridOptions;
+  log: (l: string) => void;
+  backend: Backend;
+  backbone: Backbone;
+  bspec: GridBackboneSpec;
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  loadMs: number;
+  wHash: string;
+  f1Tokenize: ReturnType<typeof tokenizeForF1>;
+  f1Id: string;
+  schedule: Schedule;
+}
+
+/** Runs one cell; returns the error that must stop the grid (thrown by `onEdit`), else undefined. */
+async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
+  const { config, opts, log, model } = env;
+  const method = cell.m.method!;
+  const t0 = performance.now();
+  const prevWall = cell.meta.timings.wallMs;
+  const save = (patch: Partial<CellMeta>) => {
+    cell.meta = { ...cell.meta, ...patch, timings: { ...cell.meta.timings, ...patch.timings, wallMs: prevWall + (performance.now() - t0) } };
+    writeCellMeta(cell.dir, cell.meta);
+  };
+  const where = `${cell.id.backbone}/${cell.m.name}-${cell.id.sourceLang}`;
+  let stop: unknown;
+  let writer: ResultsWriter | undefined;
+  let bar: ProgressBar | undefined;
+  try {
+    const info = { id: env.backbone.id, config: model.config };
+    const hparams = parseHparams(method.id, method.hparams, method.presets?.(info), cell.m.spec.hparams);
+    const stats = method.requires.stats
+      ? openStats({ dir: config.statsDir!, weightsHash: await statsWeightsHash(model), backend: env.backend, command: { backbone: env.backbone.id, modelDir: env.bspec.modelDir, outDir: config.statsDir } })
+      : undefined;
+    const versions = cellVersions({ backend: env.backend.name, method: method.id, backbone: env.backbone.id });
+    save({
+      status: 'running',
+      weightsHash: env.wHash,
+      hparamsHash: hashJson(hparams),
+      hparams,
+      versions,
+      backend: env.backend.name,
+      started: cell.meta.started ?? new Date().toISOString(),
+      timings: { ...cell.meta.timings, loadMs: env.loadMs, runs: cell.meta.timings.runs + 1 },
+    });
+    writer = await ResultsWriter.open(
+      cell.dir,
+      {
+        method: method.id,
+        backbone: env.backbone.id,
+        sourceLang: cell.id.sourceLang,
+        dataset: cell.meta.dataset,
+        ...(cell.meta.datasetSha256 ? { datasetSha256: cell.meta.datasetSha256 } : {}),
+        hparams,
+        weightsHash: env.wHash,
+        versions,
+        scorerMode: config.scorer,
+        created: new Date().toISOString(),
+        evalLangs: [...cell.languages],
+        schedule: scheduleName(env.schedule),
+        f1Tokenizer: env.f1Id,
+      },
+      { fsync: opts.fsync },
+    );
+    const already = cell.cases.filter((c) => writer!.isDone(c.request.id)).length;
+    if (already) log(`${where}: resuming, ${already} of ${cell.cases.length} edits already done`);
+    if (opts.progress !== false) {
+      bar = new ProgressBar(`${env.backbone.id} ${cell.m.label} ${cell.id.sourceLang}→${cell.languages.join('/')}`, cell.cases.length);
+      bar.update(already);
+    }
+    await runEval({
+      model,
+      tokenizer: env.tokenizer,
+      backbone: info,
+      method,
+      hparams,
+      cases: cell.cases,
+      schedule: env.schedule,
+      rules: scoringRules(config.scorer),
+      f1Tokenize: env.f1Tokenize,
+      writer,
+      context: {
+        rng: new Rng(config.seed ?? 0),
+        log: { info: (m) => log(`${where}: ${m}`), warn: (m) => log(`${where}: warning: ${m}`) },
+        ...(stats ? { stats } : {}),
+        cacheDir: config.cacheDir ?? path.join(config.outDir, '.cache'),
+        dataDir: config.dataDir ?? path.join(sharedDir(), 'data'),
+      },
+      onProgress: (done, total, id) => {
+        bar?.update(done, id);
+        save({});
+        try {
+          opts.onEdit?.(cell.id, done, total);
+        } catch (e) {
+          stop = e;
+          throw e;
+        }
+      },
+      ...(config.verifyRestore ? { weightsHash: () => weightsHash(model) } : {}),
+    });
+    await writer.close();
+    writer = undefined;
+    const { aggregate, records } = summarize(cell.dir, cell.cases, cell.languages);
+    cell.aggregate = aggregate;
+    save({
+      status: 'done',
+      finished: new Date().toISOString(),
+      timings: {
+        ...cell.meta.timings,
+        meanEditMs: meanOf(records, 'editMs'),
+        meanEvaluateMs: meanOf(records, 'evaluateMs'),
+        meanRestoreMs: meanOf(records, 'restoreMs'),
+        meanTotalMs: meanOf(records, 'totalMs'),
+      },
+    });
+  } catch (e) {
+    if (stop) return stop;
+    save({ status: 'failed', note: message(e) });
+    log(`${where} failed: ${message(e)}`);
+  } finally {
+    bar?.finish();
+    await writer?.close();
+  }
+  return undefined;
+}

@@ -1,0 +1,296 @@
+/**
+ * Model benchmarks: load time, peak memory and forward throughput of LLaMA-family models on the CPU reference
+ * backend and on WebGPU, in one run, printed as a table.
+ *
+ * Models: a 7B-shaped single decoder layer (d 4096, FFN 11008, 32 heads; random weights written to an f16
+ * safetensors file first, as a real checkpoint shard is stored), a tiny random LLaMA, and the real stories260K
+ * GGUF (when `../shared` has it). With `--full-7b` (for a lent GPU) also a full 32-layer 7B-shaped random model,
+ * WebGPU only.
+ *
+ * Usage (from the repo root):
+ *   node --expose-gc --conditions=@crossedit/source --import tsx benchmarks/src/models.ts [--skip-7b] [--full-7b]
+ *     [--seq 8] [--backends cpu,webgpu] [--json out.json]
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as nodePath from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tensor, tidy, type Backend, type LanguageModel, type ModelConfig } from '@crossedit/core';
+import { createCpuBackend } from '@crossedit/cpu';
+import { loadLlamaFamily } from '@crossedit/backbone-llama';
+import { sharedDir } from '@crossedit/tokenizers';
+import { expectedWeightShapes, generate, writeSafetensors } from '@crossedit/transformer';
+
+/** One measured (model, backend) pair. */
+export interface ModelBenchRow {
+  model: string;
+  backend: string;
+  params: number;
+  fileMB: number;
+  loadMs: number;
+  /** Peak growth of the resident set during the load, MB. */
+  peakRssMB: number;
+  /** Peak growth of `ArrayBuffer` memory during the load, MB. */
+  peakArrayBuffersMB: number;
+  /** Tokens in the measured forward pass (batch 1). */
+  seq: number;
+  /** Mean forward (prefill) time, ms, and tokens per second. */
+  forwardMs: number;
+  forwardTokPerS: number;
+  /** Greedy decoding with the KV cache, tokens per second (tiny models only; NaN otherwise). */
+  decodeTokPerS: number;
+  note?: string;
+}
+
+/** Options of {@link runModelBenchmarks}. */
+export interface ModelBenchOptions {
+  /** Skip the 7B-shaped layer (it writes a ~400 MB file and needs ~3 GB of memory). */
+  skip7b?: boolean;
+  /** Also run a full 32-layer 7B-shaped random model on WebGPU (a lent GPU; ~27 GB of device memory). */
+  full7b?: boolean;
+  /** Tokens of the measured forward pass of the 7B-shaped models (default 8). */
+  seq?: number;
+  /** Backends to run (default both). */
+  backends?: ('cpu' | 'webgpu')[];
+  /** Progress lines go here (default stderr). */
+  log?: (line: string) => void;
+}
+
+/** A 7B-shaped decoder (LLaMA-7B dimensions) with `layers` layers and a small vocabulary unless given. */
+function sevenBShape(layers: number, vocab = 512): ModelConfig {
+  return { vocabSize: vocab, hiddenSize: 4096, intermediateSize: 11008, numLayers: layers, numHeads: 32, numKvHeads: 32, rmsNormEps: 1e-6, ropeBase: 10000, maxPositions: 4096, tieEmbeddings: false };
+}
+
+const TINY: ModelConfig = { vocabSize: 512, hiddenSize: 64, intermediateSize: 172, numLayers: 4, numHeads: 8, numKvHeads: 4, rmsNormEps: 1e-5, ropeBase: 10000, maxPositions: 256, tieEmbeddings: false };
+
+/** Fast uniform random values with the std of `N(0, 1/fan_in)` (speed matters here, not the distribution). */
+function randomValues(n: number, fanIn: number, seed: number, norm: boolean): Float32Array {
+  const out = new Float32Array(n);
+  if (norm) return out.fill(1);
+  const a = Math.sqrt(3 / fanIn);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * a;
+  }
+  return out;
+}
+
+/** Writes random weights of a config as an HF directory (config.json + one safetensors file), one tensor in memory at a time. */
+async function writeRandomCheckpoint(dir: string, cfg: ModelConfig, dtype: 'f32' | 'f16'): Promise<number> {
+  const { writeFileSync, statSync } = await import('node:fs');
+  writeFileSync(
+    nodePath.join(dir, 'config.json'),
+    JSON.stringify({
+      model_type: 'llama',
+      vocab_size: cfg.vocabSize,
+      hidden_size: cfg.hiddenSize,
+      intermediate_size: cfg.intermediateSize,
+      num_hidden_layers: cfg.numLayers,
+      num_attention_heads: cfg.numHeads,
+      num_key_value_heads: cfg.numKvHeads,
+      rms_norm_eps: cfg.rmsNormEps,
+      rope_theta: cfg.ropeBase,
+      max_position_embeddings: cfg.maxPositions,
+      tie_word_embeddings: false,
+    }),
+  );
+  let seed = 1;
+  const tensors = [...expectedWeightShapes(cfg)].map(([name, shape]) => {
+    const s = seed++;
+    return { name, shape, dtype, data: () => randomValues(shape.reduce((a, b) => a * b, 1), shape[1] ?? 1, s, shape.length === 1) };
+  });
+  const file = nodePath.join(dir, 'model.safetensors');
+  await writeSafetensors(file, tensors);
+  return statSync(file).size;
+}
+
+const MB = 1 << 20;
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Loads with `load`, sampling `process.memoryUsage()` after every tensor; returns the model, time and peaks. */
+async function measuredLoad(load: (onProgress: () => void) => Promise<LanguageModel>): Promise<{ model: LanguageModel; ms: number; rss: number; ab: number }> {
+  gc();
+  const base = process.memoryUsage();
+  let rss = 0;
+  let ab = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss - base.rss);
+    ab = Math.max(ab, m.arrayBuffers - base.arrayBuffers);
+  };
+  const t0 = performance.now();
+  const model = await load(sample);
+  const ms = performance.now() - t0;
+  sample();
+  return { model, ms, rss: rss / MB, ab: ab / MB };
+}
+
+/** Mean time of a batch-1 forward over `seq` tokens (results read back, so the device has finished). */
+async function timeForward(model: LanguageModel, seq: number, budgetMs: number): Promise<number> {
+  const ids = Int32Array.from({ length: seq }, (_, i) => (i * 7 + 1) % model.config.vocabSize);
+  const once = async () => {
+    const t0 = performance.now();
+    const l = tidy(() => model.forward(tensor(ids, [1, seq], { backend: model.backend, dtype: 'i32' })).logits!);
+    await l.data();
+    l.dispose();
+    return performance.now() - t0;
+  };
+  await once(); // warm-up: pipelines, caches
+  const times: number[] = [];
+  const start = performance.now();
+  do times.push(await once());
+  while (performance.now() - start < budgetMs && times.length < 20);
+  return times.reduce((a, b) => a + b, 0) / times.length;
+}
+
+/** Greedy decoding speed with the KV cache (new tokens per second). */
+async function timeDecode(model: LanguageModel, tokens: number): Promise<number> {
+  const prompt = [1, 5, 9, 13];
+  await generate(model, prompt, { maxNewTokens: 2 });
+  const t0 = performance.now();
+  const { tokens: out } = await generate(model, prompt, { maxNewTokens: tokens });
+  return (out[0].length / (performance.now() - t0)) * 1000;
+}
+
+function paramsOf(model: LanguageModel): number {
+  let n = 0;
+  for (const t of model.weights().values()) n += t.shape.reduce((a, b) => a * b, 1);
+  return n;
+}
+
+async function backendsFor(names: readonly ('cpu' | 'webgpu')[], log: (l: string) => void): Promise<{ name: string; backend: Backend | null; why?: string }[]> {
+  const out: { name: string; backend: Backend | null; why?: string }[] = [];
+  for (const name of names) {
+    if (name === 'cpu') out.push({ name, backend: createCpuBackend() });
+    else {
+      try {
+        const { createWebGpuBackend } = (await import('@crossedit/webgpu')) as unknown as { createWebGpuBackend: () => Promise<Backend> };
+        out.push({ name, backend: await createWebGpuBackend() });
+      } catch (e) {
+        log(`webgpu unavailable: ${(e as Error).message}`);
+        out.push({ name, backend: null, why: (e as Error).message });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs the model benchmarks and returns one row per (model, backend).
+ *
+ * @example
+ * ```ts
+ * const rows = await runModelBenchmarks({ skip7b: true });
+ * console.log(formatModelTable(rows));
+ * ```
+ */
+export async function runModelBenchmarks(opts: ModelBenchOptions = {}): Promise<ModelBenchRow[]> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const seq = opts.seq ?? 8;
+  const backends = await backendsFor(opts.backends ?? ['cpu', 'webgpu'], log);
+  const rows: ModelBenchRow[] = [];
+  const tmp = mkdtempSync(nodePath.join(tmpdir(), 'crossedit-bench-models-'));
+  try {
+    interface Case {
+      name: string;
+      dir: string;
+      fileMB: number;
+      seq: number;
+      decode: number;
+      only?: string;
+    }
+    const cases: Case[] = [];
+    const tinyDir = nodePath.join(tmp, 'tiny');
+    (await import('node:fs')).mkdirSync(tinyDir);
+    cases.push({ name: `tiny random (d ${TINY.hiddenSize}, ${TINY.numLayers} layers, f32 safetensors)`, dir: tinyDir, fileMB: (await writeRandomCheckpoint(tinyDir, TINY, 'f32')) / MB, seq: 32, decode: 32 });
+    const stories = nodePath.join(sharedDir(), 'models/stories260k/stories260K.gguf');
+    if (existsSync(stories)) cases.push({ name: 'stories260K (GGUF, real)', dir: stories, fileMB: (await import('node:fs')).statSync(stories).size / MB, seq: 32, decode: 32 });
+    if (!opts.skip7b) {
+      const dir = nodePath.join(tmp, 'layer7b');
+      (await import('node:fs')).mkdirSync(dir);
+      log('writing the 7B-shaped layer checkpoint (f16 safetensors)...');
+      const t0 = performance.now();
+      const size = await writeRandomCheckpoint(dir, sevenBShape(1), 'f16');
+      log(`  ${(size / MB).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      cases.push({ name: '7B-shaped 1 layer (d 4096, m 11008, 32 heads, vocab 512, f16 file)', dir, fileMB: size / MB, seq, decode: 0 });
+    }
+    if (opts.full7b) {
+      const dir = nodePath.join(tmp, 'full7b');
+      (await import('node:fs')).mkdirSync(dir);
+      log('writing the full 7B-shaped checkpoint (f16 safetensors, ~13 GB)...');
+      const size = await writeRandomCheckpoint(dir, sevenBShape(32, 32000), 'f16');
+      cases.push({ name: '7B-shaped full model (32 layers, vocab 32000, f16 file)', dir, fileMB: size / MB, seq, decode: 0, only: 'webgpu' });
+    }
+    for (const c of cases) {
+      for (const b of backends) {
+        if (c.only && c.only !== b.name) continue;
+        const row: ModelBenchRow = { model: c.name, backend: b.name, params: NaN, fileMB: c.fileMB, loadMs: NaN, peakRssMB: NaN, peakArrayBuffersMB: NaN, seq: c.seq, forwardMs: NaN, forwardTokPerS: NaN, decodeTokPerS: NaN };
+        if (!b.backend) {
+          rows.push({ ...row, note: `unavailable: ${b.why}` });
+          continue;
+        }
+        log(`${c.name} on ${b.name}: loading...`);
+        const backend = b.backend;
+        const { model, ms, rss, ab } = await measuredLoad((sample) => loadLlamaFamily({ modelDir: c.dir }, { backend, onProgress: sample }));
+        row.params = paramsOf(model);
+        row.loadMs = ms;
+        row.peakRssMB = rss;
+        row.peakArrayBuffersMB = ab;
+        log(`  loaded in ${ms.toFixed(0)} ms; forward...`);
+        row.forwardMs = await timeForward(model, c.seq, c.decode ? 1000 : 3000);
+        row.forwardTokPerS = (c.seq / row.forwardMs) * 1000;
+        if (c.decode) row.decodeTokPerS = await timeDecode(model, c.decode);
+        model.dispose();
+        gc();
+        rows.push(row);
+      }
+    }
+  } finally {
+    for (const b of backends) b.backend?.dispose();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/** The rows as a Markdown table. */
+export function formatModelTable(rows: readonly ModelBenchRow[]): string {
+  const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+  const head = '| model | backend | params | file MB | load ms | load MB/s | peak RSS Δ MB | peak ArrayBuffers Δ MB | tokens | forward ms | forward tok/s | decode tok/s |';
+  const sep = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const lines = rows.map((r) =>
+    r.note
+      ? `| ${r.model} | ${r.backend} | ${r.note} |  |  |  |  |  |  |  |  |  |`
+      : `| ${r.model} | ${r.backend} | ${(r.params / 1e6).toFixed(2)} M | ${f(r.fileMB, 1)} | ${f(r.loadMs)} | ${f(r.fileMB / (r.loadMs / 1000), 1)} | ${f(r.peakRssMB)} | ${f(r.peakArrayBuffersMB)} | ${r.seq} | ${f(r.forwardMs, 1)} | ${f(r.forwardTokPerS, 1)} | ${f(r.decodeTokPerS, 1)} |`,
+  );
+  return [head, sep, ...lines].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const arg = (k: string) => {
+    const i = argv.indexOf(k);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const rows = await runModelBenchmarks({
+    skip7b: argv.includes('--skip-7b'),
+    full7b: argv.includes('--full-7b'),
+    seq: arg('--seq') ? Number(arg('--seq')) : undefined,
+    backends: arg('--backends')?.split(',') as ('cpu' | 'webgpu')[] | undefined,
+  });
+  console.log(formatModelTable(rows));
+  if (!(globalThis as { gc?: unknown }).gc) console.log('\n(run node with --expose-gc for steadier memory numbers)');
+  const json = arg('--json');
+  if (json) (await import('node:fs')).writeFileSync(json, JSON.stringify(rows, null, 2));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

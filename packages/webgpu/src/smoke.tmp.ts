@@ -1,0 +1,43 @@
+import { setBackend, tensor, matmul, add, softmax, rmsNorm, sum, tidy, memory, rope, gather, topk, argmax, scatterAdd, pad, concat, transpose, slice, cast, pow, where, greater, max } from '@crossedit/core';
+import { createCpuBackend } from '@crossedit/cpu';
+import { createWebGpuBackend } from './index.js';
+
+const gpu = await createWebGpuBackend();
+const cpu = createCpuBackend();
+console.log(gpu.adapter.description, gpu.caps);
+async function both(name: string, f: () => import('@crossedit/core').Tensor) {
+  setBackend(cpu);
+  const r1 = await f().data();
+  setBackend(gpu);
+  const t0 = performance.now();
+  const r2 = await f().data();
+  let err = 0;
+  for (let i = 0; i < r1.length; i++) err = Math.max(err, Math.abs(r1[i] - r2[i]));
+  console.log(name.padEnd(12), r1.length === r2.length ? '' : 'LENGTH MISMATCH', 'maxErr', err.toExponential(2), (performance.now() - t0).toFixed(0), 'ms', Array.from(r2.slice(0, 4)).map((v) => +v.toFixed(4)));
+}
+const r = (n: number, s = 1) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + s) * 2);
+await both('matmul', () => matmul(tensor(r(6 * 5), [2, 3, 5]), tensor(r(5 * 7, 2), [5, 7])));
+await both('matmulTB', () => matmul(tensor(r(70 * 50), [70, 50]), tensor(r(36 * 50, 2), [36, 50]), { transB: true }));
+await both('matmulBig', () => matmul(tensor(r(70 * 50), [70, 50]), tensor(r(64 * 50, 2), [50, 64])));
+await both('add', () => add(tensor(r(6), [2, 3]), tensor(r(3), [3])));
+await both('pow', () => pow(tensor([-2, -2, 3, 0, 0, 4], [6]), tensor([3, 2, 0.5, 2, -1, 0], [6])));
+await both('softmax', () => softmax(tensor(r(30), [3, 10])));
+await both('softmax20', () => softmax(tensor(r(300), [20, 15])));
+await both('rmsnorm', () => rmsNorm(tensor(r(30), [3, 10]), tensor(r(10, 3), [10]), 1e-5));
+await both('sum', () => sum(tensor(r(30), [3, 10]), 1));
+await both('sum0', () => sum(tensor(r(30), [3, 10]), 0));
+await both('max', () => max(tensor(r(30), [3, 10]), 1));
+await both('argmax', () => argmax(tensor(r(30), [3, 10]), 1));
+await both('rope', () => rope(tensor(r(2 * 3 * 2 * 8), [2, 3, 2, 8]), tensor([0, 1, 2, 5, 100, 1000], [2, 3], { dtype: 'i32' }), 10000));
+await both('gather', () => gather(tensor(r(20), [5, 4]), tensor([4, 0, 2], [3], { dtype: 'i32' })));
+await both('scatter', () => scatterAdd(tensor(r(12), [3, 4]), tensor([1, 1, 3], [3], { dtype: 'i32' }), 5));
+await both('topk', () => topk(tensor([1, 3, 3, 2, 5, 0], [2, 3]), 2).values);
+await both('topki', () => topk(tensor([1, 3, 3, 2, 5, 0], [2, 3]), 2).indices);
+await both('pad', () => pad(tensor(r(6), [2, 3]), [1, 0], [0, 2]));
+await both('concat', () => concat([tensor(r(6), [2, 3]), tensor(r(4), [2, 2])], 1));
+await both('transpose', () => transpose(tensor(r(24), [2, 3, 4]), [2, 0, 1]));
+await both('slice', () => slice(tensor(r(24), [2, 3, 4]), [1, 1, 1], [1, 2, 2]));
+await both('cast', () => cast(tensor([1.7, -1.7, 3], [3]), 'i32'));
+await both('where', () => where(greater(tensor(r(6), [6]), 0), tensor(r(6, 3), [6]), 0));
+console.log(memory(gpu));
+gpu.dispose();
