@@ -160,7 +160,7 @@ async function main(): Promise<void> {
               const ms = performance.now() - t0;
               if (i === 0) note = `first ${ms.toFixed(0)} ms`;
               else times.push(ms);
-              if (id === 'ike' && i === 0) note += ` (bank of ${res.diagnostics.bank} embedded)`;
+              if (id === 'ike' && i === 0) note += ` (bank of ${res.diagnostics.bank}${res.diagnostics.bankFromCache === 'yes' ? ' read from the cache' : ' embedded'})`;
             }
             rows.push({ method: id, backend: bname, model: mname, edits, ...stats(times), note });
           } catch (e) {

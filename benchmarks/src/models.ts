@@ -4,22 +4,22 @@
  *
  * Models: a 7B-shaped single decoder layer (d 4096, FFN 11008, 32 heads; random weights written to an f16
  * safetensors file first, as a real checkpoint shard is stored), a tiny random LLaMA, and the real stories260K
- * GGUF (when `../shared` has it). With `--full-7b` (for a lent GPU) also a full 32-layer 7B-shaped random model,
- * WebGPU only.
+ * GGUF (when `../shared` has it). With `--full-7b [layers]` (for a lent GPU) also a full 7B-shaped random model
+ * (32 layers unless given, vocab 32000), WebGPU only, built from random host blocks without a file.
  *
  * Usage (from the repo root):
- *   node --expose-gc --conditions=@crossedit/source --import tsx benchmarks/src/models.ts [--skip-7b] [--full-7b]
+ *   node --expose-gc --conditions=@crossedit/source --import tsx benchmarks/src/models.ts [--skip-7b] [--full-7b [layers]]
  *     [--seq 8] [--backends cpu,webgpu] [--json out.json]
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tensor, tidy, type Backend, type LanguageModel, type ModelConfig } from '@crossedit/core';
+import { tensor, tidy, type Backend, type LanguageModel, type ModelConfig, type Tensor } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { loadLlamaFamily } from '@crossedit/backbone-llama';
 import { sharedDir } from '@crossedit/tokenizers';
-import { expectedWeightShapes, generate, writeSafetensors } from '@crossedit/transformer';
+import { LlamaModel, expectedWeightShapes, generate, writeSafetensors } from '@crossedit/transformer';
 
 /** One measured (model, backend) pair. */
 export interface ModelBenchRow {
@@ -46,8 +46,12 @@ export interface ModelBenchRow {
 export interface ModelBenchOptions {
   /** Skip the 7B-shaped layer (it writes a ~400 MB file and needs ~3 GB of memory). */
   skip7b?: boolean;
-  /** Also run a full 32-layer 7B-shaped random model on WebGPU (a lent GPU; ~27 GB of device memory). */
-  full7b?: boolean;
+  /**
+   * Also run a full 7B-shaped random model with this many layers (32 for LLaMA-7B; ~27 GB as f32) on WebGPU
+   * only (a lent GPU), or on `backends` when they are given explicitly. Its weights are uploaded from host random blocks (one per distinct shape, reused by every
+   * layer), no file is written; "load" is then the upload time.
+   */
+  full7bLayers?: number;
   /** Tokens of the measured forward pass of the 7B-shaped models (default 8). */
   seq?: number;
   /** Backends to run (default both). */
@@ -80,7 +84,6 @@ function randomValues(n: number, fanIn: number, seed: number, norm: boolean): Fl
 
 /** Writes random weights of a config as an HF directory (config.json + one safetensors file), one tensor in memory at a time. */
 async function writeRandomCheckpoint(dir: string, cfg: ModelConfig, dtype: 'f32' | 'f16'): Promise<number> {
-  const { writeFileSync, statSync } = await import('node:fs');
   writeFileSync(
     nodePath.join(dir, 'config.json'),
     JSON.stringify({
@@ -105,6 +108,24 @@ async function writeRandomCheckpoint(dir: string, cfg: ModelConfig, dtype: 'f32'
   const file = nodePath.join(dir, 'model.safetensors');
   await writeSafetensors(file, tensors);
   return statSync(file).size;
+}
+
+/**
+ * A random model built on `backend` without a file: one random host block per distinct weight shape, uploaded
+ * for every tensor of that shape (so a 7B-shaped model needs ~1 GB of host memory, not 27).
+ */
+async function randomModel(cfg: ModelConfig, backend: Backend, onTensor: () => void): Promise<LanguageModel> {
+  const blocks = new Map<string, Float32Array>();
+  const weights = new Map<string, Tensor>();
+  for (const [name, shape] of expectedWeightShapes(cfg)) {
+    const key = shape.join('x');
+    let b = blocks.get(key);
+    if (!b) blocks.set(key, (b = randomValues(shape.reduce((a, x) => a * x, 1), shape[1] ?? 1, blocks.size + 1, shape.length === 1)));
+    weights.set(name, tensor(b, shape, { backend }));
+    if (weights.size % 9 === 0) await backend.sync();
+    onTensor();
+  }
+  return new LlamaModel(cfg, weights, { source: 'random' });
 }
 
 const MB = 1 << 20;
@@ -204,28 +225,27 @@ export async function runModelBenchmarks(opts: ModelBenchOptions = {}): Promise<
       seq: number;
       decode: number;
       only?: string;
+      /** Built from random host blocks instead of loaded from `dir`. */
+      config?: ModelConfig;
     }
     const cases: Case[] = [];
     const tinyDir = nodePath.join(tmp, 'tiny');
-    (await import('node:fs')).mkdirSync(tinyDir);
+    mkdirSync(tinyDir);
     cases.push({ name: `tiny random (d ${TINY.hiddenSize}, ${TINY.numLayers} layers, f32 safetensors)`, dir: tinyDir, fileMB: (await writeRandomCheckpoint(tinyDir, TINY, 'f32')) / MB, seq: 32, decode: 32 });
     const stories = nodePath.join(sharedDir(), 'models/stories260k/stories260K.gguf');
-    if (existsSync(stories)) cases.push({ name: 'stories260K (GGUF, real)', dir: stories, fileMB: (await import('node:fs')).statSync(stories).size / MB, seq: 32, decode: 32 });
+    if (existsSync(stories)) cases.push({ name: 'stories260K (GGUF, real)', dir: stories, fileMB: statSync(stories).size / MB, seq: 32, decode: 32 });
     if (!opts.skip7b) {
       const dir = nodePath.join(tmp, 'layer7b');
-      (await import('node:fs')).mkdirSync(dir);
+      mkdirSync(dir);
       log('writing the 7B-shaped layer checkpoint (f16 safetensors)...');
       const t0 = performance.now();
       const size = await writeRandomCheckpoint(dir, sevenBShape(1), 'f16');
       log(`  ${(size / MB).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       cases.push({ name: '7B-shaped 1 layer (d 4096, m 11008, 32 heads, vocab 512, f16 file)', dir, fileMB: size / MB, seq, decode: 0 });
     }
-    if (opts.full7b) {
-      const dir = nodePath.join(tmp, 'full7b');
-      (await import('node:fs')).mkdirSync(dir);
-      log('writing the full 7B-shaped checkpoint (f16 safetensors, ~13 GB)...');
-      const size = await writeRandomCheckpoint(dir, sevenBShape(32, 32000), 'f16');
-      cases.push({ name: '7B-shaped full model (32 layers, vocab 32000, f16 file)', dir, fileMB: size / MB, seq, decode: 0, only: 'webgpu' });
+    if (opts.full7bLayers) {
+      const layers = opts.full7bLayers;
+      cases.push({ name: `7B-shaped full model (${layers} layers, vocab 32000, random from host)`, dir: '', fileMB: NaN, seq, decode: 4, only: opts.backends ? undefined : 'webgpu', config: sevenBShape(layers, 32000) });
     }
     for (const c of cases) {
       for (const b of backends) {
@@ -237,17 +257,23 @@ export async function runModelBenchmarks(opts: ModelBenchOptions = {}): Promise<
         }
         log(`${c.name} on ${b.name}: loading...`);
         const backend = b.backend;
-        const { model, ms, rss, ab } = await measuredLoad((sample) => loadLlamaFamily({ modelDir: c.dir }, { backend, onProgress: sample }));
-        row.params = paramsOf(model);
-        row.loadMs = ms;
-        row.peakRssMB = rss;
-        row.peakArrayBuffersMB = ab;
-        log(`  loaded in ${ms.toFixed(0)} ms; forward...`);
-        row.forwardMs = await timeForward(model, c.seq, c.decode ? 1000 : 3000);
-        row.forwardTokPerS = (c.seq / row.forwardMs) * 1000;
-        if (c.decode) row.decodeTokPerS = await timeDecode(model, c.decode);
-        model.dispose();
-        gc();
+        let model: LanguageModel | null = null;
+        try {
+          const m = await measuredLoad((sample) => (c.config ? randomModel(c.config, backend, sample) : loadLlamaFamily({ modelDir: c.dir }, { backend, onProgress: sample })));
+          model = m.model;
+          Object.assign(row, { params: paramsOf(model), loadMs: m.ms, peakRssMB: m.rss, peakArrayBuffersMB: m.ab });
+          log(`  loaded in ${m.ms.toFixed(0)} ms; forward...`);
+          row.forwardMs = await timeForward(model, c.seq, c.decode ? 1000 : 3000);
+          row.forwardTokPerS = (c.seq / row.forwardMs) * 1000;
+          if (c.decode) row.decodeTokPerS = await timeDecode(model, c.decode);
+        } catch (e) {
+          const msg = (e as Error).message;
+          log(`  failed: ${msg}`);
+          row.note = `failed: ${msg.length > 160 ? `${msg.slice(0, 160)}…` : msg}`;
+        } finally {
+          model?.dispose();
+          gc();
+        }
         rows.push(row);
       }
     }
@@ -271,21 +297,22 @@ export function formatModelTable(rows: readonly ModelBenchRow[]): string {
   return [head, sep, ...lines].join('\n');
 }
 
-async function main(argv: readonly string[]): Promise<void> {
+/** Command-line entry (`pnpm bench models [options]`): runs the benchmarks and prints the table. */
+export async function main(argv: readonly string[]): Promise<void> {
   const arg = (k: string) => {
     const i = argv.indexOf(k);
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const rows = await runModelBenchmarks({
     skip7b: argv.includes('--skip-7b'),
-    full7b: argv.includes('--full-7b'),
+    full7bLayers: argv.includes('--full-7b') ? Number(/^\d+$/.test(arg('--full-7b') ?? '') ? arg('--full-7b') : 32) : undefined,
     seq: arg('--seq') ? Number(arg('--seq')) : undefined,
     backends: arg('--backends')?.split(',') as ('cpu' | 'webgpu')[] | undefined,
   });
   console.log(formatModelTable(rows));
   if (!(globalThis as { gc?: unknown }).gc) console.log('\n(run node with --expose-gc for steadier memory numbers)');
   const json = arg('--json');
-  if (json) (await import('node:fs')).writeFileSync(json, JSON.stringify(rows, null, 2));
+  if (json) writeFileSync(json, JSON.stringify(rows, null, 2));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

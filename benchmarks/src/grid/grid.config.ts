@@ -101,7 +101,7 @@ export function defaultF1Tokenizer(): string | undefined {
 
 /**
  * The default grid: tiny backbone (random-LLaMA fallback), FT/KN/IKE/ROME/MEMIT, 10 records, En→ and Zh→,
- * `correct` scoring, `single` schedule, `auto` backend, results in `out/grid`.
+ * `correct` scoring, `single` schedule, CPU reference backend, results in `out/grid`.
  */
 export function defaultGridConfig(): GridConfig {
   const dataset = defaultDataset();
@@ -121,7 +121,8 @@ export function defaultGridConfig(): GridConfig {
     limit: 10,
     scorer: 'correct',
     schedule: 'single',
-    backend: 'auto',
+    // the float64 reference: the fastest backend for a model this small, and the one every kernel is checked against
+    backend: 'cpu',
     outDir: 'out/grid',
     f1Tokenizer: defaultF1Tokenizer(),
     seed: 0,

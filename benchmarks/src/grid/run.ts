@@ -374,8 +374,10 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
     writer = undefined;
     const { aggregate, records } = summarize(cell.dir, cell.cases, cell.languages);
     cell.aggregate = aggregate;
+    const failed = records.filter((r) => r.error);
     save({
       status: 'done',
+      ...(failed.length ? { note: `${failed.length} of ${records.length} edits failed (kept in the results; delete the cell folder to retry), first: ${failed[0].error!.split('\n')[0].slice(0, 200)}` } : {}),
       finished: new Date().toISOString(),
       timings: {
         ...cell.meta.timings,

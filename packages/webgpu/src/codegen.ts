@@ -82,14 +82,12 @@ export function offsetsCode(
     const c = j === 0 ? `rem_${prefix}` : `rem_${prefix} % u.${prefix}d${j}`;
     const adds = offNames
       .map((o, k) => {
-        const s = strides[k][j];
-        if (s === 0) return '';
-        uniforms.push(uniform.u32(`${prefix}${o}_${j}`, s));
+        uniforms.push(uniform.u32(`${prefix}${o}_${j}`, strides[k][j]));
         return ` ${o} += c * u.${prefix}${o}_${j};`;
       })
       .join('');
     lines.push(`{ let c = ${c};${adds}${j > 0 ? ` rem_${prefix} = rem_${prefix} / u.${prefix}d${j};` : ''} }`);
   }
-  // the stride pattern (which strides are zero) shapes the code, so it is part of the source
+  // strides (zeros included) are uniforms: one shader per rank, not per broadcast pattern
   return { code: lines.join('\n  '), uniforms };
 }

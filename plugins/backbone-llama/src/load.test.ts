@@ -4,13 +4,15 @@
  * logits must equal those of a model built directly from the same values (CPU, float64), and WebGPU's must
  * match the CPU's. Bad files give errors naming the file and tensor.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBackend, type Backend, type ModelConfig } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import llama, { LLAMA_LAYOUT, loadLlamaFamily } from './index.js';
 import {
+  SHARED_DIR,
   TINY_LLAMA,
   atReal,
   logitsOf,
@@ -180,6 +182,21 @@ describe('backbone-llama: bad checkpoints name the file and tensor', () => {
     const b = readFileSync(bfile);
     writeFileSync(bfile, b.subarray(0, b.length - 30)); // cut into the end-of-central-directory record
     await expect(llama.loadModel({ modelDir: bin }, { backend: cpu })).rejects.toThrow(/pytorch_model\.bin: zip: /);
+  });
+
+  it('a pickle with a forbidden global, a truncated GGUF', async () => {
+    const repo = fileURLToPath(new URL('../../../', import.meta.url));
+    const malicious = nodePath.join(repo, 'packages/transformer/src/checkpoint/fixtures/malicious.bin');
+    const dir = tempModelDir();
+    dirs.push(dir);
+    writeFileSync(nodePath.join(dir, 'config.json'), JSON.stringify(tinyHfConfig(cfg)));
+    copyFileSync(malicious, nodePath.join(dir, 'pytorch_model.bin'));
+    await expect(llama.loadModel({ modelDir: dir }, { backend: cpu })).rejects.toThrow(/pytorch_model\.bin: .*forbidden global '[\w.]+'/);
+    const gguf = nodePath.join(SHARED_DIR, 'models/stories260k/stories260K.gguf');
+    if (!existsSync(gguf)) return;
+    const cut = nodePath.join(dir, 'cut.gguf');
+    writeFileSync(cut, readFileSync(gguf).subarray(0, 4000)); // inside the tokenizer metadata
+    await expect(llama.loadModel({ modelDir: cut }, { backend: cpu })).rejects.toThrow(/cut\.gguf: GGUF header: .* runs past the end of the file/);
   });
 
   it('no model directory, no checkpoint, no config', async () => {

@@ -22,12 +22,16 @@ import { promptLastLoss, targetNewLoss } from './loss.js';
 export async function applyFt(ctx: EditContext, requests: readonly EditRequest[], h: FtHparams): Promise<EditResult> {
   const t0 = performance.now();
   const { model, tokenizer } = ctx;
+  if (new Set(h.layers).size !== h.layers.length) throw new RangeError(`ft: layers ${JSON.stringify(h.layers)} repeat a layer`);
+  for (const l of h.layers) {
+    if (!Number.isInteger(l) || l < 0 || l >= model.config.numLayers) throw new RangeError(`ft: layer ${l} is outside the model (0..${model.config.numLayers - 1})`);
+  }
   const refs = h.layers.map((layer) => ({ kind: h.module, layer }) as WeightRef);
   const originals = refs.map((r) => model.weight(r));
-  const lo = h.normConstraint > 0 ? originals.map((w) => untrack(tidy(() => sub(w, h.normConstraint)))) : [];
-  const hi = h.normConstraint > 0 ? originals.map((w) => untrack(tidy(() => add(w, h.normConstraint)))) : [];
   const rows = teacherForcedRows(tokenizer, requests.map((r) => ({ prompt: r.prompt, target: r.target })));
   const batch = teacherForcedBatch(rows, model.backend, tokenizer.special.pad ?? tokenizer.special.eos ?? 0);
+  const lo = h.normConstraint > 0 ? originals.map((w) => untrack(tidy(() => sub(w, h.normConstraint)))) : [];
+  const hi = h.normConstraint > 0 ? originals.map((w) => untrack(tidy(() => add(w, h.normConstraint)))) : [];
   const lossFn = h.objective === 'prompt_last' ? promptLastLoss : targetNewLoss;
   const opt = new Adam({ lr: h.lr, weightDecay: h.weightDecay });
   let current: Tensor[] = originals;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HparamError, memory, parseHparams, tensor, tidy, type EditRequest } from '@crossedit/core';
-import { cpuBackend, host, teacherForcedAccuracy, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '../../../test/helpers/tiny.js';
+import { copyModel, cpuBackend, host, maybeWebGpu, teacherForcedAccuracy, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '../../../test/helpers/tiny.js';
 import ft, { defaultLayer, type FtHparams } from './index.js';
 
 const REQS: EditRequest[] = [
@@ -52,6 +52,14 @@ describe('ft', () => {
     expect(() => parseHparams('ft', ft.hparams, { num_steps: 3 })).toThrow(HparamError);
     expect(() => parseHparams('ft', ft.hparams, { objective: 'kl' })).toThrow(/objective/);
     expect(() => parseHparams('ft', ft.hparams, { normConstraint: -1 })).toThrow(/normConstraint/);
+  });
+
+  it('rejects repeated and out-of-range layers before touching the model', async () => {
+    const s = setup();
+    const before = await weightsHash(s.model);
+    await expect(ft.apply(s.ctx, [REQS[0]], hp(s.ctx, { layers: [1, 1] }))).rejects.toThrow(/repeat/);
+    await expect(ft.apply(s.ctx, [REQS[0]], hp(s.ctx, { layers: [2] }))).rejects.toThrow(/layer 2 is outside/);
+    expect(await weightsHash(s.model)).toBe(before);
   });
 
   it('target_new: the first loss is the teacher-forced NLL, the loss falls, the target is produced, restore is exact', async () => {
@@ -131,5 +139,35 @@ describe('ft', () => {
     ]);
     await multi.restore();
     expect(await weightsHash(s.model)).toBe(before);
+  });
+});
+
+const webgpu = await maybeWebGpu();
+
+describe.skipIf(!webgpu)('ft on WebGPU', () => {
+  it('matches the CPU losses, keeps the L-infinity bound on read-back f32 values, and restores exactly', async () => {
+    const s = setup();
+    const gpuModel = await copyModel(s.model, webgpu!);
+    const gctx = tinyContext(gpuModel, s.tok);
+    const h = hp(s.ctx, { normConstraint: 0, lr: 0.05, numSteps: 10, earlyStopLoss: 0 });
+    const c = await ft.apply(s.ctx, [REQS[0]], h);
+    const before = await weightsHash(gpuModel);
+    const g = await ft.apply(gctx, [REQS[0]], h);
+    expect(Math.abs((g.diagnostics.firstLoss as number) - (c.diagnostics.firstLoss as number))).toBeLessThan(1e-5);
+    expect(Math.abs((g.diagnostics.finalLoss as number) - (c.diagnostics.finalLoss as number))).toBeLessThan(1e-3 * (c.diagnostics.finalLoss as number) + 1e-5);
+    await g.restore();
+    await c.restore();
+    expect(await weightsHash(gpuModel)).toBe(before);
+    const eps = 1e-3;
+    const w0 = await host(gpuModel.weight({ kind: 'mlp.down', layer: 1 }));
+    const b = await ft.apply(gctx, [REQS[0]], hp(s.ctx, { normConstraint: eps, lr: 0.05, numSteps: 6 }));
+    const w1 = await host(gpuModel.weight({ kind: 'mlp.down', layer: 1 }));
+    let worst = 0;
+    for (let i = 0; i < w0.length; i++) worst = Math.max(worst, Math.abs(w1[i] - w0[i]));
+    expect(worst).toBeGreaterThan(eps * 0.99);
+    expect(worst).toBeLessThanOrEqual(eps + 1e-7); // f32 rounding of w0 ± eps
+    await b.restore();
+    expect(await weightsHash(gpuModel)).toBe(before);
+    gpuModel.dispose();
   });
 });

@@ -2,8 +2,8 @@
  * `@crossedit/method-ft`: fine-tune one weight matrix (by default `mlp.down` of layer 21 of 32,
  * scaled to depth) with Adam, with an optional L∞ constraint around the original weights.
  *
- * The default follows the paper's "FT with L∞ constraint" (radius 5e-4, the reference's GPT-2 XL value);
- * EasyEdit's LLaMA configs leave it off (`normConstraint: 0`). The default objective is the
+ * The default follows the paper's "FT with L∞ constraint" (radius 5e-4, a value from the reference's
+ * configs); the reference's 7B-model configs leave it off (`normConstraint: 0`). The default objective is the
  * teacher-forced `target_new`; `objective: 'prompt_last'` reproduces the paper-era reference.
  *
  * @packageDocumentation

@@ -68,6 +68,7 @@ export async function applyIke(ctx: EditContext, requests: readonly EditRequest[
       bankKinds: JSON.stringify(b.kinds),
       bankSource: source,
       bankSha256: b.sourceHash,
+      bankFromCache: b.fromCache ? 'yes' : 'no',
       bankLang: lang,
       encoder: enc.id,
       ms: performance.now() - t0,

@@ -22,15 +22,19 @@ import { greedyTokens } from './decode.js';
 import type { KnHparams } from './hparams.js';
 import { selectNeurons, type Neuron } from './select.js';
 
-/** The "old answer" ids attributed for a request (see {@link KnHparams.oldAnswer}). */
-export async function oldAnswerIds(ctx: EditContext, req: EditRequest, promptIds: readonly number[], targetLen: number, h: KnHparams): Promise<number[]> {
+/**
+ * The "old answer" ids attributed for a request (see {@link KnHparams.oldAnswer}); `preEdit`, the
+ * model's greedy continuation when already computed, is reused for `pre-edit`.
+ */
+export async function oldAnswerIds(ctx: EditContext, req: EditRequest, promptIds: readonly number[], targetLen: number, h: KnHparams, preEdit?: readonly number[]): Promise<number[]> {
   const tok: Tokenizer = ctx.tokenizer;
   if (h.oldAnswer === 'endoftext') return tok.encode('<|endoftext|>', { addBos: h.keepBos }).ids;
   if (h.oldAnswer === 'ground-truth') {
     if (!req.groundTruth) throw new Error(`kn: request '${req.id}' has no groundTruth, which oldAnswer 'ground-truth' needs`);
     return tok.encode(req.groundTruth, { addBos: h.keepBos }).ids.slice(0, h.maxAnswerTokens);
   }
-  return greedyTokens(ctx.model, promptIds, Math.min(h.maxAnswerTokens, Math.max(1, targetLen)));
+  const n = Math.min(h.maxAnswerTokens, Math.max(1, targetLen));
+  return preEdit && preEdit.length >= n ? preEdit.slice(0, n) : greedyTokens(ctx.model, promptIds, n);
 }
 
 /**
@@ -54,13 +58,14 @@ export async function applyKn(ctx: EditContext, requests: readonly EditRequest[]
       const promptIds = tokenizer.encode(req.prompt).ids;
       const targetIds = tokenizer.encode(req.target, { addBos: h.keepBos }).ids;
       if (targetIds.length === 0) throw new Error(`kn: request '${req.id}' has an empty target`);
-      const answer = await oldAnswerIds(ctx, req, promptIds, targetIds.length, h);
+      // the pre-edit prediction of |t| tokens (o), also the default attributed answer
+      const old = await greedyTokens(model, promptIds, targetIds.length);
+      const answer = await oldAnswerIds(ctx, req, promptIds, targetIds.length, h, old);
       answerTokens += answer.length;
       const scores = await attribute(model, promptIds, answer, layers, h.steps);
       const neurons = selectNeurons(scores, layers, h.adaptiveThreshold);
       selected.push(...neurons);
-      // the pre-edit prediction of |t| tokens, then W_down[:, i] += f (Σ E[t] − Σ E[o])
-      const old = await greedyTokens(model, promptIds, targetIds.length);
+      // W_down[:, i] += f (Σ E[t] − Σ E[o])
       const factor = targetIds.length === 1 ? 2 : 1;
       const cols = new Map<number, number[]>();
       for (const n of neurons) cols.set(n.layer, [...(cols.get(n.layer) ?? []), n.index]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HparamError, argmax, captureHook, parseHparams, replaceAtHook, tensor, tidy, type EditRequest, type LanguageModel, type Tensor } from '@crossedit/core';
-import { cpuBackend, host, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '../../../test/helpers/tiny.js';
+import { copyModel, cpuBackend, host, maybeWebGpu, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '../../../test/helpers/tiny.js';
 import kn, { alphas, attribute, gateScores, selectNeurons, type KnHparams } from './index.js';
 
 const REQ: EditRequest = { id: 'a', prompt: 'What is the capital city of France ?', subject: 'France', target: 'Rome Italy', groundTruth: 'Paris', lang: 'en' };
@@ -202,5 +202,35 @@ describe('kn edit', () => {
     await expect(kn.apply(ctx, [req], hp({ layers: [5] }))).rejects.toThrow(/layer 5/);
     expect(() => hp({ oldAnswer: 'gold' } as never)).toThrow(HparamError);
     expect(await weightsHash(model)).toBe(before);
+  });
+});
+
+const webgpu = await maybeWebGpu();
+
+describe.skipIf(!webgpu)('kn on WebGPU', () => {
+  it('attribution scores and the edit match the CPU; restore is exact', async () => {
+    const { model, tok, ctx } = setup();
+    const gpuModel = await copyModel(model, webgpu!);
+    const ids = tok.encode(REQ.prompt).ids;
+    const target = tok.encode('Paris', { addBos: false }).ids[0];
+    for (const layer of [0, 1]) {
+      const c = await gateScores(model, ids, layer, target, 4);
+      const g = await gateScores(gpuModel, ids, layer, target, 4);
+      expect(g.argmax).toBe(c.argmax);
+      expectClose(g.scores, c.scores, 1e-4);
+    }
+    // the selection is compared only with a clear margin at the threshold (checked on the CPU, deterministic)
+    const answer = await greedyHost(model, ids, tok.encode(REQ.target, { addBos: false }).ids.length);
+    const all = (await attribute(model, ids, answer, [0, 1], 3)).flatMap((r) => [...r]);
+    const cut = 0.2 * Math.max(...all);
+    expect(Math.min(...all.map((v) => Math.abs(v - cut)))).toBeGreaterThan(1e-3 * Math.max(...all));
+    const before = await weightsHash(gpuModel);
+    const rc = await kn.apply(ctx, [REQ], hp({ steps: 3 }));
+    const rg = await kn.apply(tinyContext(gpuModel, tok), [REQ], hp({ steps: 3 }));
+    expect(rg.diagnostics.selected).toBe(rc.diagnostics.selected);
+    await rg.restore();
+    await rc.restore();
+    expect(await weightsHash(gpuModel)).toBe(before);
+    gpuModel.dispose();
   });
 });

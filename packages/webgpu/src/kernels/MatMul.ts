@@ -207,10 +207,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   };
 }
 
+/** M·N·K below which the tiled kernel is used even when subgroups exist. */
+export const SUBGROUP_MIN_WORK = 1 << 20;
+
 /** Which program a call uses (exported for tests and benchmarks). */
 export function chooseMatMul(ctx: GpuContext, g: MatMulGeometry, transB: boolean): 'tiled' | 'subgroup' | 'subgroup-vec4' {
   const subgroupsOk = ctx.caps.subgroups && ctx.caps.subgroupMinSize >= 8;
-  if (!subgroupsOk || g.M * g.N * g.K < 32 * 32 * 32) return 'tiled';
+  // small products: the tiled kernel is as fast and its shader compiles several times faster
+  if (!subgroupsOk || g.M * g.N * g.K < SUBGROUP_MIN_WORK) return 'tiled';
   return !transB && g.N % 4 === 0 ? 'subgroup-vec4' : 'subgroup';
 }
 

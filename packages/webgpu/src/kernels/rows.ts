@@ -20,7 +20,9 @@ export interface RowPlan {
 
 /** Picks a strategy for `rows` rows of `len` elements. */
 export function planRows(ctx: GpuContext, rows: number, len: number): RowPlan {
-  const threadWg = 64;
+  // On a CPU adapter a workgroup runs on one thread, 8 invocations per SIMD step: small workgroups
+  // spread few rows over all cores. On a GPU, 64 keeps the occupancy reasonable.
+  const threadWg = ctx.caps.software ? 8 : 64;
   const useThread = ctx.caps.software ? rows >= 16 : rows >= 4096 && len <= 64;
   if (useThread) return { kind: 'thread', wg: threadWg, workgroups: grid(Math.ceil(rows / threadWg), ctx.caps.maxWorkgroupsPerDim) };
   let wg = 32;

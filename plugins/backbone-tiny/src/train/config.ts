@@ -7,6 +7,8 @@ export interface TrainConfig {
   model: ModelConfig;
   /** Seed of the initial weights and of the batch order. */
   seed: number;
+  /** How the corpus is built from the shared data (see `buildCorpus`): its held-out split. */
+  corpus: { seed: number; heldOut: number };
   /** Number of training facts: the first `facts` of the corpus's training facts (by line number). */
   facts: number;
   /** Other corpus lines (dev QA, test questions and paraphrases, locality pairs) mixed into every epoch. */
@@ -57,6 +59,7 @@ export const TINY_MODEL: ModelConfig = {
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   model: TINY_MODEL,
   seed: 20240607,
+  corpus: { seed: 1234, heldOut: 500 },
   facts: 600,
   extraLines: 300,
   pairedLines: true,
@@ -82,7 +85,10 @@ export function learningRate(cfg: Pick<TrainConfig, 'lr' | 'minLr' | 'warmupStep
   return cfg.minLr + 0.5 * (cfg.lr - cfg.minLr) * (1 + Math.cos(Math.PI * t));
 }
 
+/** Partial settings over a {@link TrainConfig} (the model and corpus fields may be given one by one). */
+export type TrainOverrides = Partial<Omit<TrainConfig, 'model' | 'corpus'>> & { model?: Partial<ModelConfig>; corpus?: Partial<TrainConfig['corpus']> };
+
 /** Merges overrides into a config (the model config is merged field by field). */
-export function withOverrides(base: TrainConfig, over: Partial<Omit<TrainConfig, 'model'>> & { model?: Partial<ModelConfig> } = {}): TrainConfig {
-  return { ...base, ...over, model: { ...base.model, ...(over.model ?? {}) } };
+export function withOverrides(base: TrainConfig, over: TrainOverrides = {}): TrainConfig {
+  return { ...base, ...over, model: { ...base.model, ...(over.model ?? {}) }, corpus: { ...base.corpus, ...(over.corpus ?? {}) } };
 }
