@@ -7,7 +7,8 @@
  *
  * Numbers: GFLOP/s counts 2·M·N·K per matmul (softmax ~5 flops, RMSNorm ~4 flops per element);
  * GB/s counts 4 bytes per element read or written once (for both backends, although the CPU
- * reference computes in float64). The CPU backend is measured on a smaller shape of the same kind
+ * reference computes in float64). GFLOP/core-s divides by the process's CPU time instead of wall time:
+ * on lavapipe (and for the CPU backend) that is the per-core throughput whatever else the machine runs. The CPU backend is measured on a smaller shape of the same kind
  * when the full one would take minutes; the table says which shape each row measured. The first
  * call of each kernel (pipeline compilation) is excluded; each row is the best of `reps` timings.
  */
@@ -26,6 +27,12 @@ export interface KernelBenchRow {
   ms: number;
   gflops: number;
   gbps: number;
+  /**
+   * GFLOP per second of this process's CPU time. On a software adapter (lavapipe) the kernels run on
+   * the process's own threads, so this is the throughput per busy core, independent of other load on
+   * the machine; multiply by the idle core count for the wall-clock figure of an otherwise idle machine.
+   */
+  gflopsPerCoreSecond: number;
 }
 
 interface Spec {
@@ -102,23 +109,36 @@ async function timeOne(be: Backend, spec: Spec, small: boolean, reps: number): P
   await w.data();
   w.dispose();
   let best = Infinity;
+  let bestCpu = Infinity;
   for (let r = 0; r < reps; r++) {
     await be.sync();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const y = tidy(m.run);
     await be.sync();
     best = Math.min(best, performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    bestCpu = Math.min(bestCpu, (c.user + c.system) / 1e6);
     y.dispose();
   }
   m.inputs.forEach((t) => t.dispose());
   const s = best / 1e3;
-  return { kernel: spec.kernel, shape: spec.shape, backend: be.name, measured: m.label, ms: best, gflops: m.flops / s / 1e9, gbps: m.bytes / s / 1e9 };
+  return {
+    kernel: spec.kernel,
+    shape: spec.shape,
+    backend: be.name,
+    measured: m.label,
+    ms: best,
+    gflops: m.flops / s / 1e9,
+    gbps: m.bytes / s / 1e9,
+    gflopsPerCoreSecond: m.flops / Math.max(bestCpu, 1e-6) / 1e9,
+  };
 }
 
 /** Formats rows as a fixed-width table. */
 export function formatTable(rows: readonly KernelBenchRow[]): string {
-  const head = ['kernel', 'shape', 'backend', 'measured at', 'ms', 'GFLOP/s', 'GB/s'];
-  const body = rows.map((r) => [r.kernel, r.shape, r.backend, r.measured, r.ms.toFixed(2), r.gflops.toFixed(2), r.gbps.toFixed(2)]);
+  const head = ['kernel', 'shape', 'backend', 'measured at', 'ms', 'GFLOP/s', 'GB/s', 'GFLOP/core-s'];
+  const body = rows.map((r) => [r.kernel, r.shape, r.backend, r.measured, r.ms.toFixed(2), r.gflops.toFixed(2), r.gbps.toFixed(2), r.gflopsPerCoreSecond.toFixed(2)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
@@ -164,7 +184,11 @@ export async function main(argv: string[] = []): Promise<KernelBenchRow[]> {
   const i = argv.indexOf('--reps');
   const reps = i >= 0 ? Number(argv[i + 1]) : 3;
   const gpu = await createWebGpuBackend();
-  console.log(`adapter: ${gpu.adapter.description || gpu.adapter.device} (${gpu.adapter.architecture}; subgroups ${gpu.caps.subgroups}); ${(await import('node:os')).cpus().length} CPU cores`);
+  const os = await import('node:os');
+  const load = os.loadavg()[0];
+  const cores = os.cpus().length;
+  console.log(`adapter: ${gpu.adapter.description || gpu.adapter.device} (${gpu.adapter.architecture}; subgroups ${gpu.caps.subgroups}); ${cores} CPU cores, load average ${load.toFixed(1)}`);
+  if (load > cores * 0.75) console.log(`note: the machine is busy (load ${load.toFixed(1)} on ${cores} cores); wall-clock rows are low, GFLOP/core-s is the load-independent figure for software adapters`);
   const rows = await runKernelBenchmark({ reps, quick: argv.includes('--quick'), gpu, log: (l) => console.error(l) });
   gpu.dispose();
   console.log(formatTable(rows));

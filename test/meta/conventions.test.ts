@@ -35,7 +35,7 @@ describe('workspace conventions', () => {
     expect(mod.default?.id).toBe(id);
   });
 
-  it('method plugins name no model or backbone', () => {
+  it('method plugins name no model or backbone in code', () => {
     const banned = /\b(llama|baichuan|chinese-llama|gpt-?2|gpt-?j|stories260k)\b/i;
     const offenders: string[] = [];
     for (const dir of dirs('plugins').filter((d) => d.includes('method-'))) {
@@ -43,7 +43,10 @@ describe('workspace conventions', () => {
         readFileSync(f, 'utf8')
           .split('\n')
           .forEach((line, i) => {
-            if (banned.test(line)) offenders.push(`${path.relative(root, f)}:${i + 1}: ${line.trim()}`);
+            const code = line.trim();
+            // comments may cite where a default came from; code may not branch on a model
+            if (code.startsWith('*') || code.startsWith('//') || code.startsWith('/*')) return;
+            if (banned.test(code.replace(/\/\/.*$/, ''))) offenders.push(`${path.relative(root, f)}:${i + 1}: ${line.trim()}`);
           });
       }
     }

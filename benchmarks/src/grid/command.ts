@@ -10,8 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseBackendKind } from '@crossedit/cli';
 import { parseIdList, type ScorerMode } from '@crossedit/eval';
-import { defaultGridConfig, type GridBackboneSpec, type GridConfig, type GridMethodSpec } from './grid.config.js';
-import { jsonStrings, randomLlamaBackbone } from './random-backbone.js';
+import { defaultGridConfig, randomFallback, type GridBackboneSpec, type GridConfig, type GridMethodSpec } from './grid.config.js';
 import { reportText } from './report.js';
 import { runGrid } from './run.js';
 
@@ -57,7 +56,7 @@ export function applyGridArgs(base: GridConfig, v: Record<string, string | boole
   if (v.backbones) {
     const specs = c.backbones.map((b) => (typeof b === 'string' ? { plugin: b } : b) as GridBackboneSpec);
     c.backbones = list(v.backbones).map((id) =>
-      id === 'random' ? { plugin: randomLlamaBackbone({ id: 'random-llama', texts: jsonStrings(c.dataset) }) } : (specs.find((s) => s.plugin === id) ?? id),
+      id === 'random' ? { plugin: randomFallback(c.dataset) } : (specs.find((s) => s.plugin === id) ?? id),
     );
   }
   return c;

@@ -9,7 +9,7 @@
  * console.log(reportText(report));
  * ```
  */
-export { defineGrid, defaultGridConfig, defaultDataset, defaultF1Tokenizer, sharedDir, repoRoot, type GridConfig, type GridBackboneSpec, type GridMethodSpec } from './grid.config.js';
+export { defineGrid, defaultGridConfig, randomFallback, defaultDataset, defaultF1Tokenizer, sharedDir, repoRoot, type GridConfig, type GridBackboneSpec, type GridMethodSpec } from './grid.config.js';
 export { runGrid, type RunGridOptions, type CellId } from './run.js';
 export { reportMarkdown, reportText, scoreTable, cellTable, sourceLabel, reportBackbones, type GridReport, type GridRow } from './report.js';
 export { readCellMeta, writeCellMeta, cellMetaPath, type CellMeta, type CellStatus, type CellTimings } from './cell.js';

@@ -36,11 +36,13 @@ export function stringsOf(value: unknown): string[] {
 }
 
 /**
- * Every string in a JSON file, in document order: a vocabulary source for {@link randomLlamaBackbone}.
- * @example randomLlamaBackbone({ texts: jsonStrings('../shared/data/bizsre/mzsre_test_duplicate_enzh.json') })
+ * Every string in a JSON file, in document order (of its first `records` elements when it is an array):
+ * a vocabulary source for {@link randomLlamaBackbone}.
+ * @example randomLlamaBackbone({ texts: jsonStrings('../shared/data/bizsre/mzsre_test_duplicate_enzh.json', 50) })
  */
-export function jsonStrings(file: string): string[] {
-  return stringsOf(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+export function jsonStrings(file: string, records?: number): string[] {
+  const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  return stringsOf(Array.isArray(v) && records !== undefined ? v.slice(0, records) : v);
 }
 
 /**

@@ -65,9 +65,14 @@ function backward(tape: Tape, y: Tensor, wrt: readonly Tensor[], dy?: Tensor): T
     const gy = g.get(node.outputs[0].id);
     if (!gy || NON_DIFFERENTIABLE.has(node.kernel)) continue;
     const rule = GRAD_RULES[node.kernel as DifferentiableKernel] as unknown as {
-      vjp(dy: Tensor, inputs: unknown, outputs: Tensor[], attrs: unknown): Record<string, Tensor | null | (Tensor | null)[]>;
+      vjp(dy: Tensor, inputs: unknown, outputs: Tensor[], attrs: unknown, needs: unknown): Record<string, Tensor | null | (Tensor | null)[]>;
     };
-    const gin = rule.vjp(gy, node.inputs, node.outputs, node.attrs);
+    // which inputs are on a path from `wrt` (rules may skip the others, e.g. weight gradients)
+    const needs: Record<string, boolean | boolean[]> = {};
+    for (const [name, value] of Object.entries(node.inputs)) {
+      needs[name] = Array.isArray(value) ? value.map((x) => tape.tracked.has(x.id)) : tape.tracked.has(value.id);
+    }
+    const gin = rule.vjp(gy, node.inputs, node.outputs, node.attrs, needs);
     for (const [name, value] of Object.entries(node.inputs)) {
       const xs = Array.isArray(value) ? value : [value];
       const gs = gin[name];

@@ -138,6 +138,11 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
     return this.#newStorage(info, false);
   }
 
+  /** @inheritdoc */
+  release(storage: GpuStorage): void {
+    this.free(storage);
+  }
+
   upload(data: HostArray, shape: Shape, dtype: DType): GpuStorage {
     this.#check();
     const n = sizeOf(shape);

@@ -148,10 +148,13 @@ const mm = (name: string, a: number[], b: number[], transA: boolean, transB: boo
 };
 for (const generic of [false, true]) {
   for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-    const M = 70;
-    const K = 129; // M·N·K above SUBGROUP_MIN_WORK: the subgroup kernel on capable devices
-    const N = tB ? 131 : 132; // 132 % 4 == 0: vec4 path when B is not transposed
-    mm(`[${M},${K}]x[${K},${N}] tA=${tA} tB=${tB}`, tA ? [K, M] : [M, K], tB ? [N, K] : [K, N], tA, tB, generic);
+    // M·N·K above DOT4_MIN_WORK: the dot4 kernel on capable devices; K = 129 needs padding, K = 128
+    // with tB reads both operands in place
+    for (const K of [129, 128]) {
+      const M = 70;
+      const N = 131;
+      mm(`[${M},${K}]x[${K},${N}] tA=${tA} tB=${tB}`, tA ? [K, M] : [M, K], tB ? [N, K] : [K, N], tA, tB, generic);
+    }
   }
   mm('odd [37,29]x[29,43]', [37, 29], [29, 43], false, false, generic);
   mm('batch broadcast [2,1,5,6]x[3,6,7]', [2, 1, 5, 6], [3, 6, 7], false, false, generic);
@@ -161,7 +164,9 @@ for (const generic of [false, true]) {
 mm('vector-like [1,200]x[200,1]', [1, 200], [200, 1], false, false);
 mm('M=0 [0,5]x[5,8]', [0, 5], [5, 8], false, false);
 mm('larger [130,300]x[300,260]', [130, 300], [300, 260], false, false);
-mm('batched subgroup [2,33,260]x[260,130] tB', [2, 33, 260], [130, 260], false, true);
+mm('batched dot4 broadcast [2,1,33,260]x[3,130,260] tB', [2, 1, 33, 260], [3, 130, 260], false, true);
+mm('batched dot4 broadcast, packed [2,33,258]x[258,130]', [2, 33, 258], [258, 130], false, false);
+mm('dot4 few rows [16,1024]x[96,1024] tB', [16, 1024], [96, 1024], false, true);
 
 // ---- Gather / ScatterAdd / PickLast / PutLast
 add({ name: 'Gather [10,7] ids [3,4]', kernel: 'Gather', inputs: [{ name: 'table', shape: [10, 7] }, { name: 'ids', shape: [3, 4], gen: i32(0, 10), dtype: 'i32' }], attrs: {} });

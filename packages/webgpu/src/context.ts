@@ -27,6 +27,11 @@ export interface GpuContext {
   /** A new storage for a kernel output (contents undefined until a program writes it). */
   alloc(info: TensorInfo): GpuStorage;
   /**
+   * Releases a temporary storage a kernel allocated for itself. Dispatches already encoded that use
+   * it still see its contents (later dispatches run after them).
+   */
+  release(storage: GpuStorage): void;
+  /**
    * Encodes one dispatch of `desc` with `storages` bound in declaration order and `workgroups`
    * workgroups. Nothing runs until the batch is submitted (on read, sync or a batch limit).
    */

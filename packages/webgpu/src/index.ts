@@ -13,4 +13,4 @@ export { buildProgram, type ProgramDesc, type BindingDecl } from './program.js';
 export type { GpuContext, GpuCaps } from './context.js';
 export type { GpuStorage } from './storage.js';
 export { GPU_KERNELS, bindKernels } from './kernels/index.js';
-export { chooseMatMul, matmulGeometry } from './kernels/MatMul.js';
+export { planMatMul, matmulGeometry, DOT4_MIN_WORK, type MatMulPlan } from './kernels/MatMul.js';

@@ -3,7 +3,7 @@
  * statistics pass in tokens/second, on tiny random models, on the CPU and (when available) WebGPU
  * backends. Prints a Markdown table.
  *
- *   node --conditions=@crossedit/source --import tsx plugins/method-memit/scripts/bench.ts [--small]
+ *   node --conditions=@crossedit/source --import tsx plugins/method-memit/scripts/bench.ts [--small] [--backend=cpu|webgpu]
  */
 import { join } from 'node:path';
 import { memory, parseHparams, type Backend, type EditRequest, type ModelConfig } from '@crossedit/core';
@@ -39,8 +39,13 @@ backends.push([
   },
 ]);
 const shapes = process.argv.includes('--small') ? ['tiny', 'small'] : ['tiny'];
-const out: string[] = [];
+const only = process.argv.find((a) => a.startsWith('--backend='))?.slice(10);
+console.log('| backend | model | what | total ms | templates ms | phase | phase | phase | peak MiB |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+// rows are printed as they are measured
+const out = { push: (row: string) => console.log(row) };
 for (const [name, make] of backends) {
+  if (only && name !== only) continue;
   let be: Backend;
   try {
     be = await make();
@@ -85,6 +90,3 @@ for (const [name, make] of backends) {
   }
   if (name !== 'cpu') be.dispose();
 }
-console.log('| backend | model | what | total ms | templates ms | phase | phase | phase | peak MiB |');
-console.log('|---|---|---|---|---|---|---|---|---|');
-for (const l of out) console.log(l);

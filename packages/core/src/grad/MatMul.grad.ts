@@ -11,22 +11,26 @@ function mm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
  * broadcast batch axes.
  */
 export const MatMulGrad: GradRule<'MatMul'> = {
-  vjp(dC, { a, b }, _outputs, { transA, transB }) {
-    let da: Tensor;
-    let db: Tensor;
+  vjp(dC, { a, b }, _outputs, { transA, transB }, needs) {
+    // an operand that needs no gradient (a weight, when differentiating with respect to an
+    // activation) is skipped: its gradient would be [batch, out, in] before the broadcast sum
+    const wantA = needs?.a ?? true;
+    const wantB = needs?.b ?? true;
+    let da: Tensor | null = null;
+    let db: Tensor | null = null;
     if (!transA && !transB) {
-      da = mm(dC, b, false, true);
-      db = mm(a, dC, true, false);
+      if (wantA) da = mm(dC, b, false, true);
+      if (wantB) db = mm(a, dC, true, false);
     } else if (transA && !transB) {
-      da = mm(b, dC, false, true);
-      db = mm(a, dC, false, false);
+      if (wantA) da = mm(b, dC, false, true);
+      if (wantB) db = mm(a, dC, false, false);
     } else if (!transA && transB) {
-      da = mm(dC, b, false, false);
-      db = mm(dC, a, true, false);
+      if (wantA) da = mm(dC, b, false, false);
+      if (wantB) db = mm(dC, a, true, false);
     } else {
-      da = mm(b, dC, true, true);
-      db = mm(dC, a, true, true);
+      if (wantA) da = mm(b, dC, true, true);
+      if (wantB) db = mm(dC, a, true, true);
     }
-    return { a: unbroadcast(da, a.shape), b: unbroadcast(db, b.shape) };
+    return { a: da && unbroadcast(da, a.shape), b: db && unbroadcast(db, b.shape) };
   },
 };

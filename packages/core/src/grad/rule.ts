@@ -13,11 +13,20 @@ export type InputGrads<K extends DifferentiableKernel> = {
 };
 
 /**
+ * Which inputs need a cotangent (those on a path from the differentiated tensors). Absent: all do.
+ * A rule may return `null` for an input marked `false` and skip computing it.
+ */
+export type NeedsGrad<K extends DifferentiableKernel> = {
+  [N in keyof KernelInputs<K, Tensor>]?: KernelInputs<K, Tensor>[N] extends Tensor[] ? boolean[] : boolean;
+};
+
+/**
  * A VJP rule, written with ops so every backend gets it: given the output cotangent `dy`, the inputs
- * and outputs of the forward call and its attributes, returns the input cotangents.
+ * and outputs of the forward call and its attributes, returns the input cotangents. `needs` tells
+ * which inputs need one (rules may ignore it).
  */
 export interface GradRule<K extends DifferentiableKernel> {
-  vjp(dy: Tensor, inputs: KernelInputs<K, Tensor>, outputs: Tensor[], attrs: KernelAttrs<K>): InputGrads<K>;
+  vjp(dy: Tensor, inputs: KernelInputs<K, Tensor>, outputs: Tensor[], attrs: KernelAttrs<K>, needs?: NeedsGrad<K>): InputGrads<K>;
 }
 
 /** Sums `g` down to `shape` (the inverse of numpy broadcasting). */

@@ -77,16 +77,20 @@ describe('WebGPU parity (tiny model)', () => {
     ['NormHead', { ...TINY, normHead: true } as ModelConfig],
   ] as const) {
     it(`${name}: logits and a hooked-vector gradient equal the CPU reference`, async (ctx) => {
-      if (!gpu) {
-        console.warn(`skipped: ${why}`);
-        ctx.skip();
-      }
+      // no skipping: CI runs WebGPU on lavapipe, so a missing adapter is a failure
+      if (!gpu) throw new Error(`WebGPU unavailable: ${why}`);
+      void ctx;
       const cpuModel = tinyModel(cfg, 21);
       const gpuModel = await toGpu(cpuModel, gpu!);
       const want = await run(cpuModel, cpuBackend());
       const got = await run(gpuModel, gpu!);
       const scale = Math.max(...want.logits.map(Math.abs));
-      expectClose(got.logits, want.logits, 1e-4, 1e-4 * scale, 'logits');
+      // padded query positions attend to nothing; their values are undefined (f32 absorbs the additive
+      // mask differently from float64), so compare real positions only
+      const v = cfg.vocabSize;
+      const real = (xs: number[]) => xs.filter((_, i) => mask.flat()[Math.floor(i / v)] === 1);
+      expect(real(want.logits).length).toBe(10 * v);
+      expectClose(real(got.logits), real(want.logits), 1e-4, 1e-4 * scale, 'logits');
       const gs = Math.max(...want.grad.map(Math.abs));
       expect(gs).toBeGreaterThan(0);
       expectClose(got.grad, want.grad, 1e-3, 1e-3 * gs, 'grad');

@@ -57,15 +57,19 @@ export function readDevSet(file: string): DevRecord[] {
   });
 }
 
-/** The fields of one side of a Bi-ZsRE test record the corpus may use (never `alt` nor portability). */
+/** One side of a Bi-ZsRE test record. */
 export interface TestSide {
   src: string;
   rephrase: string;
   loc: string;
   locAns: string;
+  /** The edit target: read only so the corpus can make sure it never contains it. */
+  alt: string;
+  /** The portability question and answer: read only to keep them out. */
+  portability: QA;
 }
 
-/** Reads a Bi-ZsRE test file (`[{en: {...}, zh: {...}}]`); `alt` and `portability` are not read. */
+/** Reads a Bi-ZsRE test file (`[{en: {...}, zh: {...}}]`). */
 export function readTestSet(file: string): { en: TestSide; zh: TestSide }[] {
   const data = parseJson(file);
   if (!Array.isArray(data)) throw new FormatError(file, 'expected a JSON list of {en, zh} records');
@@ -74,7 +78,15 @@ export function readTestSet(file: string): { en: TestSide; zh: TestSide }[] {
     const side = (lang: 'en' | 'zh'): TestSide => {
       const s = asObject(file, rec[lang], `record ${i}.${lang}`);
       const where = `record ${i}.${lang}`;
-      return { src: str(file, s, 'src', where), rephrase: str(file, s, 'rephrase', where), loc: str(file, s, 'loc', where), locAns: str(file, s, 'loc_ans', where) };
+      const port = asObject(file, s.portability, `${where}.portability`);
+      return {
+        src: str(file, s, 'src', where),
+        rephrase: str(file, s, 'rephrase', where),
+        loc: str(file, s, 'loc', where),
+        locAns: str(file, s, 'loc_ans', where),
+        alt: str(file, s, 'alt', where),
+        portability: { q: str(file, port, 'New Question', `${where}.portability`), a: str(file, port, 'New Answer', `${where}.portability`) },
+      };
     };
     return { en: side('en'), zh: side('zh') };
   });

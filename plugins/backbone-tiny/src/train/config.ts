@@ -41,11 +41,11 @@ export interface TrainConfig {
   heldOutFacts: number;
 }
 
-/** The architecture of the shipped model: LLaMA with 4 layers, hidden size 128, 4 heads, tied embeddings. */
+/** The architecture of the shipped model: LLaMA with 4 layers, hidden size 64, 4 heads, tied embeddings. */
 export const TINY_MODEL: ModelConfig = {
   vocabSize: 6144,
-  hiddenSize: 128,
-  intermediateSize: 352,
+  hiddenSize: 64,
+  intermediateSize: 176,
   numLayers: 4,
   numHeads: 4,
   numKvHeads: 4,
@@ -60,21 +60,21 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   model: TINY_MODEL,
   seed: 20240607,
   corpus: { seed: 1234, heldOut: 500 },
-  facts: 600,
-  extraLines: 300,
-  pairedLines: true,
-  steps: 600,
-  batchSize: 32,
+  facts: 96,
+  extraLines: 64,
+  pairedLines: false,
+  steps: 1000,
+  batchSize: 8,
   maxLen: 96,
-  lr: 3e-3,
-  minLr: 3e-4,
-  warmupSteps: 30,
+  lr: 1e-2,
+  minLr: 1e-3,
+  warmupSteps: 20,
   weightDecay: 0,
   gradClip: 1,
-  evalEvery: 100,
+  evalEvery: 250,
   checkpointEvery: 50,
-  evalFacts: 200,
-  heldOutFacts: 200,
+  evalFacts: 0,
+  heldOutFacts: 64,
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */

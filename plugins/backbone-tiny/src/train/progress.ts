@@ -46,6 +46,11 @@ export class StepProgress {
     else this.out.write(`${line}\n`);
   }
 
+  /** Erases the bar's line on a terminal, so a log line can be printed in its place. */
+  clear(): void {
+    if (this.out.isTTY) this.out.write('\r\x1b[K');
+  }
+
   /** Ends the bar. */
   done(note = ''): void {
     this.#last = 0;

@@ -143,8 +143,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const ev = await evaluateRun(model, data, enc.special.pad, state.step);
         state.evals.push(ev);
         appendFileSync(evalCsv, evalRow(ev));
+        bar?.clear();
         log(
-          `\nstep ${ev.step}: accuracy en ${ev.accEn.toFixed(3)} zh ${ev.accZh.toFixed(3)}, loss train ${ev.trainLoss.toFixed(3)} ` +
+          `step ${ev.step}: accuracy en ${ev.accEn.toFixed(3)} zh ${ev.accZh.toFixed(3)}, loss train ${ev.trainLoss.toFixed(3)} ` +
             `held-out ${ev.heldOutLoss.toFixed(3)} (${fmtSeconds(state.seconds)})`,
         );
       }
@@ -229,3 +230,13 @@ function evalRow(e: EvalRecord): string {
   return `${e.step},${e.accEn},${e.accZh},${e.trainLoss},${e.heldOutLoss}\n`;
 }
 
+
+/** Copies a finished run's export (see {@link EXPORT_FILES}) into a folder (default the package's `assets/`). */
+export function publishExport(finalDir: string, dest: string = assetsDir): void {
+  mkdirSync(dest, { recursive: true });
+  for (const f of EXPORT_FILES) {
+    const src = path.join(finalDir, f);
+    if (!existsSync(src)) throw new Error(`${src}: missing; is ${finalDir} the 'final' folder of a finished run?`);
+    copyFileSync(src, path.join(dest, f));
+  }
+}

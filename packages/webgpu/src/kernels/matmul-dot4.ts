@@ -1,0 +1,91 @@
+/**
+ * The fast matmul (devices with subgroups): both operands are "k-major" — A as `[M, K]` rows and B as
+ * `[N, K]` rows (i.e. `A Bᵀ`, the linear-layer layout), K a multiple of 4 — and read as vec4 along k.
+ * A group of 8 lanes computes a 16 × 32 block: each lane holds 16 rows × 4 columns of scalar
+ * accumulators; per 4 k-steps it loads 2 vec4 of A (rows l and l+8 of the block) and 4 vec4 of B (its
+ * columns), and gets the other rows' A vectors from its neighbours with `subgroupShuffle`. Each
+ * accumulator is updated once per 4 k-steps (a dot of two vec4), which on CPU adapters (lavapipe,
+ * where every loop-carried update is a masked blend and every storage load a per-lane scalar load)
+ * is what sets the speed: 24 loaded floats per 256 multiply-adds per lane.
+ */
+import type { ProgramDesc } from '../program.js';
+import { batchOffsets, matmulUniforms, type MatMulGeometry } from './matmul-geometry.js';
+
+/** Rows per group of 8 lanes. */
+export const DOT4_ROWS = 16;
+/** Columns per lane. */
+export const DOT4_COLS_PER_LANE = 4;
+/** Columns per group of 8 lanes. */
+export const DOT4_COLS = 8 * DOT4_COLS_PER_LANE;
+
+/**
+ * The program: workgroup 64 = 8 groups, `gn` of them side by side along N and `8/gn` along M.
+ * Requires `g.K % 4 == 0`, `g.sAk == 1`, `g.sBk == 1` (rows contiguous along k) and 16-byte aligned
+ * batch blocks (true when K % 4 == 0).
+ */
+export function matmulDot4Program(g: MatMulGeometry, zBase: number, gn: number): ProgramDesc {
+  const RG = DOT4_ROWS;
+  const TN = DOT4_COLS_PER_LANE;
+  const bc = batchOffsets(g);
+  const L: string[] = [];
+  for (let q = 0; q < RG / 8; q++) L.push(`let ar${q} = oa4 + min(r0 + ${q * 8}u + sl, u.M - 1u) * K4;`);
+  for (let j = 0; j < TN; j++) L.push(`let bn${j} = ob4 + min(cb + ${j * 8}u, u.N - 1u) * K4;`);
+  for (let i = 0; i < RG; i++) for (let j = 0; j < TN; j++) L.push(`var c${i}_${j} = 0.0;`);
+  const inner: string[] = [];
+  for (let q = 0; q < RG / 8; q++) inner.push(`let av${q} = A4[ar${q} + k];`);
+  for (let j = 0; j < TN; j++) inner.push(`let b${j} = B4[bn${j} + k];`);
+  for (let i = 0; i < RG; i++) {
+    inner.push(`let a${i} = subgroupShuffle(av${i >> 3}, lb + ${i & 7}u);`);
+    for (let j = 0; j < TN; j++) {
+      inner.push(`c${i}_${j} = fma(a${i}.w, b${j}.w, fma(a${i}.z, b${j}.z, fma(a${i}.y, b${j}.y, fma(a${i}.x, b${j}.x, c${i}_${j}))));`);
+    }
+  }
+  // the epilogue goes through a private array and one store site: 64 unrolled guarded stores (each a
+  // per-lane loop on CPU adapters) would dominate compile time
+  const keep: string[] = [];
+  for (let i = 0; i < RG; i++) for (let j = 0; j < TN; j++) keep.push(`res[${i * TN + j}] = c${i}_${j};`);
+  const body = `
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) sgl: u32) {
+  let bz = wid.z + u.zBase;
+  ${bc.code}
+  let K4 = u.K / 4u;
+  let oa4 = oa / 4u;
+  let ob4 = ob / 4u;
+  let oc = bz * u.M * u.N;
+  let sl = sgl & 7u;          // lane within the group of 8
+  let lb = sgl & ~7u;         // the group's first lane in the subgroup
+  let grp = li / 8u;
+  let cb = (wid.x * ${gn}u + grp % ${gn}u) * ${8 * TN}u + sl;
+  let r0 = (wid.y * ${8 / gn}u + grp / ${gn}u) * ${RG}u;
+  ${L.join('\n  ')}
+  for (var k = 0u; k < K4; k++) {
+    ${inner.join('\n    ')}
+  }
+  var res: array<f32, ${RG * TN}>;
+  ${keep.join('\n  ')}
+  for (var t = 0u; t < ${RG * TN}u; t++) {
+    let row = r0 + t / ${TN}u;
+    let col = cb + (t % ${TN}u) * 8u;
+    if (row < u.M && col < u.N) { C[oc + row * u.N + col] = res[t]; }
+  }
+}`;
+  return {
+    name: 'MatMul(dot4)',
+    enables: ['subgroups'],
+    bindings: [
+      { name: 'A4', elem: 'vec4<f32>', access: 'read' },
+      { name: 'B4', elem: 'vec4<f32>', access: 'read' },
+      { name: 'C', elem: 'f32', access: 'read_write' },
+    ],
+    uniforms: [...matmulUniforms(g, zBase), ...bc.uniforms],
+    body,
+  };
+}
+
+/** Groups side by side along N in a workgroup (the rest go along M). */
+export function dot4GroupsAlongN(N: number): number {
+  let gn = 1;
+  while (gn < 8 && gn * DOT4_COLS < N) gn *= 2;
+  return gn;
+}

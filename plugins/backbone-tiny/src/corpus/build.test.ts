@@ -1,0 +1,79 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FormatError } from '@crossedit/core';
+import { sharedOrNull } from '../testing/shared.js';
+import { buildCorpus, CORPUS_FILES, CORPUS_INPUTS, readCorpus, tokenizerTexts, writeCorpus } from './build.js';
+import { readPairs } from './read.js';
+
+const shared = sharedOrNull();
+
+describe.skipIf(!shared)('buildCorpus (shared data)', () => {
+  const corpus = buildCorpus(shared!, { seed: 1234, heldOut: 500 });
+
+  it('keeps the aligned facts with answers in both languages and holds 500 out', () => {
+    const en = readPairs(path.join(shared!, CORPUS_INPUTS.trainEn));
+    const zh = readPairs(path.join(shared!, CORPUS_INPUTS.trainZh));
+    const withAnswers = en.filter((_, i) => en[i].a && zh[i].a).length;
+    expect(corpus.facts.length + corpus.heldOut.length).toBe(withAnswers);
+    expect(corpus.heldOut).toHaveLength(500);
+    const held = new Set(corpus.heldOut.map((f) => f.id));
+    expect(corpus.facts.some((f) => held.has(f.id))).toBe(false);
+    expect(corpus.facts[0]).toEqual({ id: 0, en: { q: 'What is the native language of Christiane Cohendy?', a: 'German' }, zh: { q: 'Christiane Cohendy的母语是什么？', a: '德语' } });
+  });
+
+  it('never contains what an evaluation scores against (test alt targets, portability answers)', () => {
+    const test = JSON.parse(readFileSync(path.join(shared!, CORPUS_INPUTS.test), 'utf8')) as Record<'en' | 'zh', { src: string; rephrase: string; alt: string; portability: Record<string, string> }>[];
+    const lines = tokenizerTexts(corpus);
+    const texts = new Set(lines);
+    const questions = new Set(test.flatMap((r) => [r.en, r.zh].flatMap((s) => [s.src.trim(), s.rephrase.trim()])));
+    for (const r of test) {
+      for (const lang of ['en', 'zh'] as const) {
+        const s = r[lang];
+        expect(texts.has(s.src.trim())).toBe(true);
+        expect(texts.has(`${s.src.trim()} ${s.alt.trim()}`)).toBe(false);
+        expect(texts.has(`${s.rephrase.trim()} ${s.alt.trim()}`)).toBe(false);
+        expect(texts.has(`${s.portability['New Question'].trim()} ${s.portability['New Answer'].trim()}`)).toBe(false);
+        // a portability question only ever appears bare, where it is also a test question (one zh case)
+        const port = s.portability['New Question'].trim();
+        for (const l of lines) if (l.includes(port)) expect(questions.has(l)).toBe(true);
+      }
+    }
+    // a dev record asking a test question is left out (its gold answer is the test record's target)
+    expect(texts.has('宋凯的性别是什么？ 男性')).toBe(false);
+    // dev-set lines carry the gold answer, never the alt target
+    expect(texts.has('瓦茨·汉弗莱就读于哪所大学？ 伊利诺伊理工学院')).toBe(true);
+    expect(texts.has('瓦茨·汉弗莱就读于哪所大学？ 密歇根大学')).toBe(false);
+  });
+
+  it('is deterministic for a seed and round-trips through its files', () => {
+    const again = buildCorpus(shared!, { seed: 1234, heldOut: 500 });
+    expect(again.heldOut.map((f) => f.id)).toEqual(corpus.heldOut.map((f) => f.id));
+    const other = buildCorpus(shared!, { seed: 99, heldOut: 500 });
+    expect(other.heldOut.map((f) => f.id)).not.toEqual(corpus.heldOut.map((f) => f.id));
+    const dir = mkdtempSync(path.join(tmpdir(), 'tiny-corpus-'));
+    writeCorpus(corpus, dir, { shared: shared!, seed: 1234 });
+    expect(readCorpus(dir)).toEqual(corpus);
+    const manifest = JSON.parse(readFileSync(path.join(dir, CORPUS_FILES.manifest), 'utf8'));
+    expect(manifest.inputs.trainEn.sha256).toBe('247d69166cf25380471f9373345562f117e67df506228db178b0e734614610fb');
+  });
+});
+
+describe('readPairs', () => {
+  it('names the file and line of a malformed record', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tiny-pairs-')), 'bad.txt');
+    writeFileSync(file, 'Q1?\tA1\nQ2? no tab\n');
+    expect(() => readPairs(file)).toThrow(FormatError);
+    expect(() => readPairs(file)).toThrow(/bad\.txt: line 2: expected 'question<TAB>answer'/);
+  });
+
+  it('trims and keeps empty answers as empty strings', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'tiny-pairs-')), 'ok.txt');
+    writeFileSync(file, 'Q1? \tA1\nQ2?\t\n');
+    expect(readPairs(file)).toEqual([
+      { q: 'Q1?', a: 'A1' },
+      { q: 'Q2?', a: '' },
+    ]);
+  });
+});

@@ -1,0 +1,17 @@
+import { memory, tensor, tidy, valueAndGrads, sum, zeros, addAtHook, type Backend } from '@crossedit/core';
+import { tinySetup, cpuBackend } from '@crossedit/stats/testing';
+const be = cpuBackend();
+let peak = 0;
+const run = be.run.bind(be);
+(be as any).run = (...a: any[]) => { const o = (run as any)(...a); peak = Math.max(peak, memory(be).bytes); return o; };
+const { model } = tinySetup({ seed: 3, config: { hiddenSize: 256, intermediateSize: 688, numLayers: 8, numHeads: 8, numKvHeads: 4 } });
+const B = 22, S = 20;
+const ids = tensor(new Int32Array(B * S).fill(5), [B, S], { dtype: 'i32' });
+const base = memory(be).bytes;
+peak = base;
+tidy(() => { model.forward(ids); });
+console.log('fwd peak MiB', (peak - base) / 2 ** 20);
+peak = base;
+const d = zeros([256]);
+tidy(() => { valueAndGrads(() => sum(model.forward(ids, { hooks: [addAtHook({ kind: 'mlp', layer: 1 }, Array.from({ length: B }, (_, r) => ({ row: r, pos: 3 })), d)] }).logits!), [d]); });
+console.log('fwd+bwd peak MiB', (peak - base) / 2 ** 20);
