@@ -1,9 +1,10 @@
 /**
  * `pnpm bench [name] [options]`: the benchmark dispatcher. Each benchmark is a module of this folder;
  * the dispatcher imports it and calls its exported `main(argv)` (options after the name are passed on,
- * and `process.argv` is set to `[node, main.ts, ...options]` for modules that parse it themselves).
+ * and `process.argv` is set to `[node, <placeholder>, ...options]` for modules that parse it themselves).
  * A module without `main` is driven by its known entry function, or has run when it was imported (a
- * script with a top-level call).
+ * script with a top-level call). A module should export `main` and start itself only when it is the
+ * file node was given (`process.argv[1]`), so that it runs once under the dispatcher.
  *
  *   pnpm bench                 # lists the benchmarks
  *   pnpm bench grid --limit 5  # one benchmark with its options

@@ -175,4 +175,15 @@ describe.skipIf(!existsSync(dataset))('cross-lingual grid', () => {
     expect(scoreTable(r, 'rand', 'f1').body[0].slice(2)).toEqual(new Array(7).fill('—'));
     expect(reportMarkdown(r)).toContain('STATS-USER En→ (skipped): needs second-moment statistics');
   });
+
+  it('falls back, with a note, when a backbone resolves but cannot load', async () => {
+    const loads = { n: 0 };
+    const good = backbone(loads);
+    const broken: Backbone = { ...good, id: 'broken', loadModel: async () => Promise.reject(new Error('no checkpoint in this directory')) };
+    const c = { ...config(tmp(), good, [{ plugin: nudge }]), backbones: [{ plugin: broken, fallback: () => good }], sourceLangs: ['en'] };
+    const r = await runGrid(c, quiet);
+    expect(loads.n).toBe(1);
+    expect(r.rows.map((x) => `${x.meta.backbone} ${x.meta.status}`)).toEqual(['rand done']);
+    expect(r.notes.join('\n')).toMatch(/backbone 'broken' could not be loaded \(no checkpoint in this directory\); ran on 'rand'/);
+  });
 });

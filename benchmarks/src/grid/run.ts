@@ -5,7 +5,7 @@
  * the same inputs is skipped; a cell cut short (killed run, failed cell) resumes from its records. At the
  * end one report is made from every cell of the config and written as `report.md` and `report.json`.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseHparams, Rng, setBackend, type Backbone, type Backend, type EditMethod, type LanguageModel, type Tokenizer } from '@crossedit/core';
 import { createBackend, loadCases, ProgressBar, resolveBackbone, resolveMethod } from '@crossedit/cli';
@@ -89,15 +89,15 @@ async function loadMethod(spec: GridMethodSpec): Promise<LoadedMethod> {
   }
 }
 
-async function loadBackbone(spec: GridBackboneSpec, notes: string[]): Promise<{ backbone?: Backbone; error?: string; name: string }> {
+async function loadBackbone(spec: GridBackboneSpec, notes: string[]): Promise<{ backbone?: Backbone; error?: string; name: string; fellBack: boolean }> {
   const name = typeof spec.plugin === 'string' ? spec.plugin : spec.plugin.id;
   try {
-    return { backbone: typeof spec.plugin === 'string' ? await resolveBackbone(spec.plugin) : spec.plugin, name };
+    return { backbone: typeof spec.plugin === 'string' ? await resolveBackbone(spec.plugin) : spec.plugin, name, fellBack: false };
   } catch (e) {
-    if (!spec.fallback) return { error: `backbone '${name}' not usable: ${message(e)}`, name };
+    if (!spec.fallback) return { error: `backbone '${name}' not usable: ${message(e)}`, name, fellBack: false };
     const backbone = spec.fallback();
     notes.push(`backbone '${name}' is not usable yet (${message(e).split('\n')[0]}); ran on '${backbone.id}' (${backbone.description}) instead`);
-    return { backbone, name };
+    return { backbone, name, fellBack: true };
   }
 }
 
@@ -124,6 +124,81 @@ function meanOf(records: readonly EditRecord[], k: 'editMs' | 'evaluateMs' | 're
   return records.length ? records.reduce((a, r) => a + r.timings[k], 0) / records.length : undefined;
 }
 
+/** Loads a backbone's model and tokenizer and hashes the weights. */
+async function openBackbone(backbone: Backbone, bspec: GridBackboneSpec, backend: Backend, opts: RunGridOptions): Promise<{ model: LanguageModel; tokenizer: Tokenizer; loadMs: number; wHash: string }> {
+  const t0 = performance.now();
+  const src = { modelDir: bspec.modelDir, tokenizerPath: bspec.tokenizer };
+  const bar = opts.progress === false ? undefined : new ProgressBar(`loading ${backbone.id}`, 1);
+  const model = await backbone.loadModel(src, { backend, onProgress: (d, t) => bar && ((bar.total = t), bar.update(d)) });
+  try {
+    bar?.finish();
+    const tokenizer = await backbone.createTokenizer(src);
+    const loadMs = performance.now() - t0;
+    return { model, tokenizer, loadMs, wHash: await weightsHash(model) };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/**
+ * The cells of one backbone, in method × source-language order: skipped (with the reason), done (a
+ * `cell.json` saying done for the same key; its aggregate read back), or `running` (work left).
+ */
+function planCells(bbId: string, bspec: GridBackboneSpec, bbError: string | undefined, methods: readonly LoadedMethod[], config: GridConfig, schedule: Schedule, f1Id: string, log: (l: string) => void): Cell[] {
+  const outDir = path.resolve(config.outDir);
+  const cells: Cell[] = [];
+  for (const m of methods) {
+    for (const src of config.sourceLangs) {
+      const dir = path.join(outDir, bbId, `${m.name}-${src}`);
+      const id: CellId = { backbone: bbId, method: m.name, sourceLang: src };
+      const loaded = loadCases(config.dataset, src, { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer, methodId: m.method?.id ?? m.name });
+      const key = hashJson({
+        backbone: { id: bbId, modelDir: bspec.modelDir ?? null, tokenizer: bspec.tokenizer ?? null },
+        method: m.method?.id ?? m.name,
+        hparams: m.spec.hparams ?? {},
+        dataset: loaded.sha256,
+        requests: loaded.cases.map((c) => c.request.id),
+        scorer: config.scorer,
+        schedule: scheduleName(schedule),
+        f1: f1Id,
+        stats: config.statsDir ?? null,
+      });
+      const prev = readCellMeta(dir);
+      const same = prev?.key === key ? prev : undefined;
+      const meta: CellMeta = {
+        ...same,
+        backbone: bbId,
+        method: m.name,
+        methodId: m.method?.id ?? m.name,
+        label: m.label,
+        sourceLang: src,
+        status: 'running',
+        key,
+        dataset: loaded.name,
+        datasetSha256: loaded.sha256,
+        requests: loaded.cases.length,
+        timings: same?.timings ?? { wallMs: 0, runs: 0 },
+      };
+      delete meta.note;
+      const cell: Cell = { id, dir, m, cases: loaded.cases, languages: loaded.languages, meta };
+      const reason = bbError ?? m.error ?? (m.method ? skipReason(m.method, config, schedule) : undefined);
+      if (reason) {
+        cell.meta = { ...meta, status: 'skipped', note: reason };
+      } else if (same?.status === 'done') {
+        try {
+          cell.aggregate = summarize(dir, loaded.cases, loaded.languages).aggregate;
+          cell.meta = same;
+        } catch (e) {
+          log(`${dir}: cell.json says done but its results cannot be read (${message(e)}); running it again`);
+        }
+      }
+      cells.push(cell);
+    }
+  }
+  return cells;
+}
+
 /**
  * Runs (or resumes) every cell of the grid and returns the report; also writes `report.md` and
  * `report.json` into `config.outDir` unless `writeReport` is false.
@@ -145,95 +220,51 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
     f1Shared = await loadTokenizer(config.f1Tokenizer);
     f1Id = path.basename(path.dirname(config.f1Tokenizer));
   } else if (config.f1Tokenizer === undefined) notes.push("no F1 tokenizer configured; F1 is computed on each backbone's own tokens");
-  let dataset = { name: path.basename(config.dataset), sha256: undefined as string | undefined, languages: [] as string[], records: 0 };
+  const probe = loadCases(config.dataset, config.sourceLangs[0], { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer, methodId: '' });
+  const dataset = { name: probe.name, sha256: probe.sha256, languages: probe.languages, records: probe.cases.length };
   const methods = await Promise.all(config.methods.map((m) => loadMethod(asMethodSpec(m))));
   let aborted: unknown;
 
   try {
     for (const bspec of config.backbones.map(asBackboneSpec)) {
-      const { backbone, error: bbError, name: bbName } = await loadBackbone(bspec, notes);
-      const bbId = backbone?.id ?? bbName;
-      // plan the cells of this backbone
-      const cells: Cell[] = [];
-      for (const m of methods) {
-        for (const src of config.sourceLangs) {
-          const dir = path.join(outDir, bbId, `${m.name}-${src}`);
-          const id: CellId = { backbone: bbId, method: m.name, sourceLang: src };
-          const loaded = loadCases(config.dataset, src, { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer, methodId: m.method?.id ?? m.name });
-          dataset = { name: loaded.name, sha256: loaded.sha256, languages: loaded.languages, records: loaded.cases.length };
-          const key = hashJson({
-            backbone: { id: bbId, modelDir: bspec.modelDir ?? null, tokenizer: bspec.tokenizer ?? null },
-            method: m.method?.id ?? m.name,
-            hparams: m.spec.hparams ?? {},
-            dataset: loaded.sha256,
-            requests: loaded.cases.map((c) => c.request.id),
-            scorer: config.scorer,
-            schedule: scheduleName(schedule),
-            f1: f1Id,
-            stats: config.statsDir ?? null,
-          });
-          const prev = readCellMeta(dir);
-          const meta: CellMeta = {
-            ...(prev && prev.key === key ? prev : {}),
-            backbone: bbId,
-            method: m.name,
-            methodId: m.method?.id ?? m.name,
-            label: m.label,
-            sourceLang: src,
-            status: 'running',
-            key,
-            dataset: loaded.name,
-            datasetSha256: loaded.sha256,
-            requests: loaded.cases.length,
-            timings: prev && prev.key === key ? prev.timings : { wallMs: 0, runs: 0 },
-          };
-          delete meta.note;
-          const cell: Cell = { id, dir, m, cases: loaded.cases, languages: loaded.languages, meta };
-          const reason = bbError ?? m.error ?? (m.method ? skipReason(m.method, config, schedule) : undefined);
-          if (reason) {
-            cell.meta = { ...meta, status: 'skipped', note: reason };
-          } else if (prev?.status === 'done' && prev.key === key) {
-            try {
-              cell.meta = prev;
-              cell.aggregate = summarize(dir, loaded.cases, loaded.languages).aggregate;
-            } catch (e) {
-              log(`${dir}: cell.json says done but its results cannot be read (${message(e)}); running it again`);
-              cell.meta = meta;
-            }
+      const resolved = await loadBackbone(bspec, notes);
+      const { error: bbError, name: bbName } = resolved;
+      let { backbone, fellBack } = resolved;
+      let cells: Cell[];
+      for (;;) {
+        const bbId = backbone?.id ?? bbName;
+        cells = planCells(bbId, bspec, bbError, methods, config, schedule, f1Id, log);
+        const pending = cells.filter((c) => c.meta.status === 'running');
+        const done = cells.filter((c) => c.meta.status === 'done').length;
+        if (done) log(`${bbId}: ${done} cell(s) already done, skipped`);
+        if (!pending.length || !backbone) break;
+        const loaded = await openBackbone(backbone, bspec, backend, opts).catch((e: unknown) => ({ error: e }));
+        if ('error' in loaded) {
+          const why = message(loaded.error).split('\n')[0];
+          if (!fellBack && bspec.fallback) {
+            // a plugin that resolves but cannot load yet (e.g. no checkpoint): the fallback, with a note
+            fellBack = true;
+            backbone = bspec.fallback();
+            notes.push(`backbone '${bbId}' could not be loaded (${why}); ran on '${backbone.id}' (${backbone.description}) instead`);
+            continue;
           }
-          cells.push(cell);
+          for (const c of pending) c.meta = { ...c.meta, status: 'failed', note: `loading backbone '${bbId}' failed: ${why}` };
+          log(`loading backbone '${bbId}' failed: ${message(loaded.error)}`);
+          break;
         }
-      }
-      const pending = cells.filter((c) => c.meta.status === 'running');
-      const done = cells.length - pending.length - cells.filter((c) => c.meta.status === 'skipped').length;
-      if (done) log(`${bbId}: ${done} cell(s) already done, skipped`);
-
-      if (pending.length && backbone) {
-        const t0 = performance.now();
-        const src = { modelDir: bspec.modelDir, tokenizerPath: bspec.tokenizer };
-        let model: LanguageModel | undefined;
         try {
-          const bar = opts.progress === false ? undefined : new ProgressBar(`loading ${bbId}`, 1);
-          model = await backbone.loadModel(src, { backend, onProgress: (d, t) => bar && ((bar.total = t), bar.update(d)) });
-          bar?.finish();
-          const tokenizer = await backbone.createTokenizer(src);
-          const loadMs = performance.now() - t0;
-          const wHash = await weightsHash(model);
-          const f1Tokenize = tokenizeForF1(f1Shared ?? tokenizer);
+          const f1Tokenize = tokenizeForF1(f1Shared ?? loaded.tokenizer);
           for (const cell of pending) {
-            const stop = await runCell(cell, { config, opts, log, backend, backbone, model, tokenizer, loadMs, wHash, f1Tokenize, f1Id, schedule, bspec });
+            const stop = await runCell(cell, { config, opts, log, backend, backbone, bspec, f1Tokenize, f1Id, schedule, ...loaded });
             if (stop) {
               aborted = stop;
               break;
             }
           }
-        } catch (e) {
-          // the backbone failed to load: every pending cell fails with the reason
-          for (const c of pending.filter((c) => c.meta.status === 'running')) c.meta = { ...c.meta, status: 'failed', note: `loading backbone '${bbId}' failed: ${message(e)}` };
-          log(`loading backbone '${bbId}' failed: ${message(e)}`);
         } finally {
-          model?.dispose();
+          loaded.model.dispose();
         }
+        break;
       }
       rows.push(...cells.map((c) => ({ meta: c.meta, ...(c.aggregate ? { aggregate: c.aggregate } : {}) })));
       if (aborted) break;
@@ -262,6 +293,7 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
     notes,
   };
   if (opts.writeReport !== false) {
+    mkdirSync(outDir, { recursive: true });
     writeFileSync(path.join(outDir, 'report.md'), reportMarkdown(report));
     writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   }

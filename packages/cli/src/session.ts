@@ -78,12 +78,19 @@ export async function openMethod(values: Record<string, unknown>, s: ModelSessio
   const hparams = parseHparams(method.id, method.hparams, method.presets?.(info), hparamOverrides(values.hparam));
   const statsDir = values['stats-dir'] as string | undefined;
   const log = { info: (m: string) => process.stderr.write(`${m}\n`), warn: (m: string) => process.stderr.write(`warning: ${m}\n`) };
-  const stats = method.requires.stats
+  const h = hparams as Record<string, unknown>;
+  const needsStats = method.requires.stats || h.mom2Adjustment === true;
+  const stats = needsStats
     ? openStats({
         dir: statsDir ?? path.join((values['cache-dir'] as string) ?? '.cache/crossedit', 'stats'),
         weightsHash: await weightsHash(s.model),
         backend: s.backend,
-        command: { backbone: s.backbone.id, modelDir: values['model-dir'] as string | undefined, outDir: statsDir },
+        command: {
+          backbone: s.backbone.id,
+          modelDir: values['model-dir'] as string | undefined,
+          outDir: statsDir,
+          layers: Array.isArray(h.layers) ? (h.layers as number[]) : undefined,
+        },
       })
     : undefined;
   const dataDir = (values['data-dir'] as string | undefined) ?? (sharedDir() ? path.join(sharedDir()!, 'data') : undefined);
