@@ -36,7 +36,7 @@ function flag(argv: string[], name: string): string | undefined {
 
 /** The benchmarks, in `all` order (the grid is not part of `all`). */
 export const BENCHMARKS: Record<string, BenchEntry> = {
-  kernels: { file: 'kernels.ts', summary: 'kernel throughput: CPU reference vs WebGPU, per kernel and shape' },
+  kernels: { file: 'kernels.ts', summary: 'kernel throughput, WebGPU vs the CPU reference: matmul, linear, MEMIT key products, softmax, RMSNorm' },
   tokenizers: {
     file: 'tokenizers.ts',
     summary: 'tokenizer throughput on the Bi-ZsRE corpus: TS SentencePiece, HF tokenizers, python sentencepiece',
@@ -47,7 +47,7 @@ export const BENCHMARKS: Record<string, BenchEntry> = {
       return run({ repeat: repeat === undefined ? undefined : Number(repeat) });
     },
   },
-  models: { file: 'models.ts', summary: 'model forward / generation speed of the backbones' },
+  models: { file: 'models.ts', summary: 'model load time, peak memory, forward and decode throughput (7B-shaped layer, tiny, stories260K)' },
   methods: { file: 'methods.ts', summary: 'per-edit latency of FT, KN, IKE, ROME, MEMIT on tiny random LLaMAs (CPU and WebGPU)' },
   grid: { file: 'grid/command.ts', summary: 'the cross-lingual grid: methods × backbones × En→/Zh→ on Bi-ZsRE, report in the paper layout' },
 };

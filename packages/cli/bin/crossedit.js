@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// runs the CLI (dist/main.js starts itself when it is the entry point)
-import "../dist/main.js";
+import { main } from "../dist/main.js";
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -3,6 +3,8 @@
  * The `crossedit` command: edit a model, evaluate methods on Bi-ZsRE, build statistics, convert
  * tokenizers, run the demo. Exit codes: 0 success, 1 failure, 2 usage error.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { helpText, parseCommand, type Command } from './args.js';
 import { UsageError } from './backend.js';
 import { COMMANDS } from './commands/index.js';
@@ -47,8 +49,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const invoked = process.argv[1] ?? '';
-if (invoked.endsWith('main.ts') || invoked.endsWith('main.js') || invoked.endsWith('crossedit') || invoked.endsWith('crossedit.js')) {
+/** Whether this module is the process's entry point (not merely imported). */
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return realpathSync(arg) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {

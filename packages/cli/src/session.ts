@@ -72,8 +72,8 @@ export function hparamOverrides(list: unknown): Record<string, unknown> {
 }
 
 /** Loads the method and builds its hyperparameters and context. */
-export async function openMethod(values: Record<string, unknown>, s: ModelSession): Promise<MethodSession> {
-  const method = await resolveMethod((values.method as string) ?? 'rome');
+export async function openMethod(values: Record<string, unknown>, s: ModelSession, resolved?: EditMethod<Record<string, unknown>>): Promise<MethodSession> {
+  const method = resolved ?? (await resolveMethod((values.method as string) ?? 'rome'));
   const info = { id: s.backbone.id, config: s.model.config };
   const hparams = parseHparams(method.id, method.hparams, method.presets?.(info), hparamOverrides(values.hparam));
   const statsDir = values['stats-dir'] as string | undefined;

@@ -4,6 +4,7 @@ import type { EditRequest } from '@crossedit/core';
 import { loadBiZsre } from '@crossedit/eval';
 import { weightsHash } from '@crossedit/transformer';
 import type { Command } from '../args.js';
+import { resolveMethod } from '../plugins.js';
 import { UsageError } from '../backend.js';
 import { openMethod, openModel } from '../session.js';
 import { sharedDir } from '../shared.js';
@@ -40,8 +41,9 @@ export const demoCommand: Command = {
     const e = rec.sides[src];
     if (!e) throw new UsageError(`--source-lang ${src}: the data has ${ds.languages.join(' and ')}`);
     const o = rec.sides[other];
+    const method = await resolveMethod((values.method as string) ?? 'rome'); // fail fast on a bad id
     const s = await openModel(values);
-    const m = await openMethod(values, s);
+    const m = await openMethod(values, s, method);
     const rows: [string, string, string][] = [
       [`edit question (${src})`, e.src, e.alt],
       [`paraphrase (${src})`, e.rephrase, e.alt],

@@ -1,6 +1,7 @@
 import type { EditRequest } from '@crossedit/core';
 import { weightsHash } from '@crossedit/transformer';
 import type { Command } from '../args.js';
+import { resolveMethod } from '../plugins.js';
 import { required } from '../args.js';
 import { METHOD_OPTIONS, MODEL_OPTIONS, openMethod, openModel } from '../session.js';
 import { answer } from './answers.js';
@@ -26,8 +27,9 @@ export const editCommand: Command = {
     const subject = required(values, 'subject');
     const target = required(values, 'target');
     if (!prompt.includes(subject)) process.stderr.write(`warning: the subject "${subject}" does not occur in the prompt\n`);
+    const method = await resolveMethod((values.method as string) ?? 'rome'); // fail fast on a bad id
     const s = await openModel(values);
-    const m = await openMethod(values, s);
+    const m = await openMethod(values, s, method);
     const questions = (values.question as string[] | undefined) ?? [prompt];
     const n = Number(values['max-tokens']);
     const before = await answer(s.model, s.tokenizer, questions, n);

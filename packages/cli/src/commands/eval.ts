@@ -21,6 +21,7 @@ import {
 import { loadTokenizer } from '@crossedit/tokenizers';
 import { weightsHash } from '@crossedit/transformer';
 import type { Command } from '../args.js';
+import { resolveMethod } from '../plugins.js';
 import { required } from '../args.js';
 import { UsageError } from '../backend.js';
 import { ProgressBar } from '../progress.js';
@@ -75,8 +76,9 @@ export const evalCommand: Command = {
     const limit = values.limit === undefined ? undefined : Number(values.limit);
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError(`--limit must be a positive integer (got '${values.limit}')`);
     const ids = values.ids ? parseIdList(String(values.ids)) : undefined;
+    const method = await resolveMethod((values.method as string) ?? 'rome'); // fail fast on a bad id
     const s = await openModel(values);
-    const m = await openMethod(values, s);
+    const m = await openMethod(values, s, method);
     const { cases, languages, name, sha256 } = loadCases(data, srcLang, { limit, ids, mode, methodId: m.method.id });
     if (!m.method.supports.batch && schedule.kind === 'batch') throw new UsageError(`method '${m.method.id}' does not support batch edits`);
     if (!m.method.supports.sequential && schedule.kind === 'sequential') throw new UsageError(`method '${m.method.id}' does not support sequential edits`);

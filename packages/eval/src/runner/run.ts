@@ -14,6 +14,9 @@ import type { ArgmaxOptions } from './argmax.js';
 import { predictItems, scoreCase, type ItemPredictions } from './evaluate.js';
 import { scheduleGroups, type Schedule } from './schedule.js';
 
+/** Errors that mean the run is misconfigured rather than that one edit failed. */
+const FATAL_ERRORS = new Set(['MissingStatsError', 'HparamError', 'UsageError', 'BackendUnavailableError']);
+
 /** Everything one evaluation run needs. */
 export interface EvalRunOptions<H> {
   model: LanguageModel;
@@ -87,6 +90,9 @@ export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> 
     try {
       results = await applyGroup(o, ctx, group);
     } catch (e) {
+      // configuration errors (missing statistics, bad hyperparameters) stop the run instead of being
+      // recorded as failed edits, so a rerun after the fix evaluates those edits
+      if (FATAL_ERRORS.has((e as Error).name)) throw e;
       error = `${(e as Error).name}: ${(e as Error).message}`;
       ctx.log.warn(`edit of ${group.map((c) => c.request.id).join(', ')} failed: ${error}`);
     }
