@@ -12,7 +12,7 @@
 import { sizeOf } from '@crossedit/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
-import { DOT4_COLS, DOT4_ROWS, dot4GroupsAlongN, matmulDot4Program } from './matmul-dot4.js';
+import { DOT4_COLS, dot4GroupsAlongN, dot4Rows, matmulDot4Program } from './matmul-dot4.js';
 import { matmulGeometry, type MatMulGeometry } from './matmul-geometry.js';
 import { packKMajor } from './matmul-pack.js';
 import { matmulTiledProgram, TILED_TILE } from './matmul-tiled.js';
@@ -85,8 +85,9 @@ export const MatMul: GpuKernel<'MatMul'> = (ctx, { a, b }, { transA, transB }, [
     bBatchStrides: g.bBatchStrides.map((s) => (s / (g.N * g.K || 1)) * g.N * K4),
   };
   const gn = dot4GroupsAlongN(g.N);
+  const rows = dot4Rows(g.M);
   for (let z0 = 0; z0 < nb; z0 += maxZ) {
-    ctx.dispatch(matmulDot4Program(g, z0, gn), [aStore, bStore, c], [Math.ceil(g.N / (gn * DOT4_COLS)), Math.ceil(g.M / ((8 / gn) * DOT4_ROWS)), Math.min(maxZ, nb - z0)]);
+    ctx.dispatch(matmulDot4Program(g, z0, gn, rows), [aStore, bStore, c], [Math.ceil(g.N / (gn * DOT4_COLS)), Math.ceil(g.M / ((8 / gn) * rows)), Math.min(maxZ, nb - z0)]);
   }
   for (const t of temps) ctx.release(t);
   return [c];
