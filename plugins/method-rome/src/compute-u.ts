@@ -2,7 +2,7 @@
 import type { EditContext, EditRequest } from '@crossedit/core';
 import { captureAtLookup, meanRows, norm2 } from './capture.js';
 import { solveSecondMoment } from './covariance.js';
-import { contextRow, promptTemplate } from './rows.js';
+import { contextRow, promptTemplate, type FactToken } from './rows.js';
 
 /** The result of {@link computeU}. */
 export interface ComputeUResult {
@@ -21,10 +21,10 @@ export async function computeU(
   req: EditRequest,
   layer: number,
   templates: readonly string[],
-  opts: { mom2Adjustment: boolean },
+  opts: { mom2Adjustment: boolean; factToken?: FactToken },
 ): Promise<ComputeUResult> {
   const tpl = promptTemplate(req);
-  const rows = templates.map((t) => contextRow(ctx.tokenizer, t, tpl, req.subject));
+  const rows = templates.map((t) => contextRow(ctx.tokenizer, t, tpl, req.subject, opts.factToken));
   const [keys] = await captureAtLookup(ctx.model, ctx.tokenizer, rows, [{ ref: { kind: 'mlp.down', layer }, io: 'input' }]);
   const m = keys.length / rows.length;
   const kMean = meanRows(keys, rows.length, m);

@@ -1,4 +1,5 @@
 /** ROME's hyperparameters: names, defaults (EasyEdit's llama-7b settings) and checks. */
+import type { FactToken } from './rows.js';
 import type { HparamSchema } from '@crossedit/core';
 
 /** ROME hyperparameters (camelCase versions of EasyEdit's `hparams/ROME/llama-7b.yaml`). */
@@ -32,6 +33,8 @@ export interface RomeHparams {
   paperEraTargets: boolean;
   /** The KL prompt; `{}` is replaced by the subject. */
   klPrompt: string;
+  /** The token the edit is keyed on [fact_token]: `subject_last` (default) or `last` (the prompt's last token). */
+  factToken: FactToken;
 }
 
 function positiveInt(v: number): string | null {
@@ -72,5 +75,10 @@ export const romeHparamSchema: HparamSchema<RomeHparams> = {
     default: '{} is a',
     doc: 'the KL prompt; {} is the subject',
     check: (v) => (v.split('{}').length === 2 ? null : 'must contain {} exactly once'),
+  },
+  factToken: {
+    default: 'subject_last',
+    doc: "token the edit is keyed on: 'subject_last' or 'last' (the prompt's last token)",
+    check: (v) => (v === 'subject_last' || v === 'last' ? null : `must be 'subject_last' or 'last', got '${v}'`),
   },
 };

@@ -1,7 +1,7 @@
 /** ROME step 3: the rank-one update ΔW = v_r uᵀ with v_r = (v* − W k*) / (k* · u). */
 import { outer, tensor, tidy, type EditContext, type EditRequest, type Tensor } from '@crossedit/core';
 import { captureAtLookup, dot } from './capture.js';
-import { contextRow, promptTemplate } from './rows.js';
+import { contextRow, promptTemplate, type FactToken } from './rows.js';
 
 /** The result of {@link computeInsert}. */
 export interface InsertResult {
@@ -19,8 +19,8 @@ export interface InsertResult {
  * Reads k* and W k* on the bare prompt and returns ΔW = v_r uᵀ, which makes (W + ΔW) k* = v* exactly
  * (up to rounding).
  */
-export async function computeInsert(ctx: EditContext, req: EditRequest, layer: number, u: Float64Array, vStar: Float64Array): Promise<InsertResult> {
-  const row = contextRow(ctx.tokenizer, '{}', promptTemplate(req), req.subject);
+export async function computeInsert(ctx: EditContext, req: EditRequest, layer: number, u: Float64Array, vStar: Float64Array, factToken?: FactToken): Promise<InsertResult> {
+  const row = contextRow(ctx.tokenizer, '{}', promptTemplate(req), req.subject, factToken);
   const [kStar, wkStar] = await captureAtLookup(ctx.model, ctx.tokenizer, [row], [
     { ref: { kind: 'mlp.down', layer }, io: 'input' },
     { ref: { kind: 'mlp.down', layer }, io: 'output' },

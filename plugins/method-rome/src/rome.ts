@@ -43,7 +43,7 @@ export async function romeTemplates(ctx: EditContext, hp: Pick<RomeHparams, 'con
  */
 export async function romeStep(ctx: EditContext, req: EditRequest, layer: number, templates: readonly string[], hp: RomeHparams): Promise<RomeStep> {
   const t0 = performance.now();
-  const { u, kMean } = await computeU(ctx, req, layer, templates, { mom2Adjustment: hp.mom2Adjustment });
+  const { u, kMean } = await computeU(ctx, req, layer, templates, { mom2Adjustment: hp.mom2Adjustment, factToken: hp.factToken });
   const t1 = performance.now();
   const v = await computeV(ctx, req, layer, templates, {
     numSteps: hp.vNumGradSteps,
@@ -54,9 +54,10 @@ export async function romeStep(ctx: EditContext, req: EditRequest, layer: number
     earlyStopLoss: hp.earlyStopLoss,
     paperEraTargets: hp.paperEraTargets,
     klPrompt: hp.klPrompt,
+    factToken: hp.factToken,
   });
   const t2 = performance.now();
-  const ins = await computeInsert(ctx, req, layer, u, v.target);
+  const ins = await computeInsert(ctx, req, layer, u, v.target, hp.factToken);
   const t3 = performance.now();
   return {
     request: req.id,

@@ -33,17 +33,24 @@ export function promptTemplate(req: EditRequest): string {
 }
 
 /**
- * Tokenizes `context` (a template with one `{}`) around `template` (a prompt with `{}` for the subject)
- * and finds the subject's last token: `|tok(prefix + subject)| - 1` with BOS (`Tokenizer.locate`,
- * method `prefix`).
+ * Which token an edit is keyed on (the reference's `fact_token`): the subject's last token, or the last
+ * token of the prompt.
  */
-export function contextRow(tok: Tokenizer, context: string, template: string, subject: string): EditRow {
+export type FactToken = 'subject_last' | 'last';
+
+/**
+ * Tokenizes `context` (a template with one `{}`) around `template` (a prompt with `{}` for the subject)
+ * and finds the lookup token: with `subject_last` (default) the subject's last token,
+ * `|tok(prefix + subject)| - 1` with BOS (`Tokenizer.locate`, method `prefix`); with `last` the row's last token.
+ */
+export function contextRow(tok: Tokenizer, context: string, template: string, subject: string, factToken: FactToken = 'subject_last'): EditRow {
   const full = context.replace('{}', () => template);
   const at = full.indexOf('{}');
   if (at < 0) throw new Error(`context template '${context}' has no {} for the prompt`);
   const prefix = full.slice(0, at);
   const text = prefix + subject + full.slice(at + 2);
   const ids = tok.encode(text, { addBos: true }).ids;
+  if (factToken === 'last') return { ids, lookup: ids.length - 1, labels: [] };
   const lookup = tok.locate(prefix + subject, subject, { addBos: true, method: 'prefix', occurrence: 'last' });
   if (lookup < 0 || lookup >= ids.length) {
     throw new Error(`subject '${subject}' in '${text}': lookup index ${lookup} is outside the ${ids.length} tokens`);
@@ -83,8 +90,8 @@ export function targetIds(tok: Tokenizer, prompt: string, target: string, paperE
  * A rewriting row: the context row followed by `target[:-1]`, labelled so that the logits at the last
  * prompt token and at each target token but the last predict the next target token.
  */
-export function rewriteRow(tok: Tokenizer, context: string, template: string, subject: string, target: readonly number[]): EditRow {
-  const r = contextRow(tok, context, template, subject);
+export function rewriteRow(tok: Tokenizer, context: string, template: string, subject: string, target: readonly number[], factToken: FactToken = 'subject_last'): EditRow {
+  const r = contextRow(tok, context, template, subject, factToken);
   const p = r.ids.length;
   const ids = [...r.ids, ...target.slice(0, -1)];
   const labels = target.map((id, j) => [p - 1 + j, id] as [number, number]);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EditRequest } from '@crossedit/core';
-import { loadBiZsre } from '@crossedit/eval';
+import { loadTrainingPairs } from '@crossedit/eval';
 import { weightsHash } from '@crossedit/transformer';
 import type { Command } from '../args.js';
 import { resolveMethod } from '../plugins.js';
@@ -14,10 +14,15 @@ import { answer } from './answers.js';
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'edit one fact of the embedded bilingual model in English with ROME; show answers before/after in both languages',
-  usage: 'demo [--record N] [--data FILE] [--source-lang en|zh] [--backend auto|webgpu|cpu]',
+  usage: 'demo [--fact N] [--target TEXT] [--source-lang en|zh] [--method ID] [--backend auto|webgpu|cpu]',
   options: {
-    record: { type: 'string', help: 'Bi-ZsRE record to edit', arg: 'N', default: '4' },
-    data: { type: 'string', help: 'Bi-ZsRE file (default ../shared/data/bizsre/mzsre_test_duplicate_enzh.json)', arg: 'FILE' },
+    fact: { type: 'string', help: 'training fact (line of the MzsRE training files) to edit', arg: 'N', default: '0' },
+    target: { type: 'string', help: 'the new answer (default: the answer of --target-fact)', arg: 'TEXT' },
+    'target-fact': { type: 'string', help: 'training fact whose answer becomes the new target', arg: 'N', default: '32' },
+    paraphrase: { type: 'string', help: 'a paraphrase of the edit question', arg: 'TEXT', default: 'Which language is the mother tongue of Christiane Cohendy?' },
+    unrelated: { type: 'string', help: 'training fact asked as the unrelated question', arg: 'N', default: '9' },
+    'data-dir': { type: 'string', help: 'MzsRE training files (default ../shared/data/mzsre/train)', arg: 'DIR' },
+    subject: { type: 'string', help: 'the subject in the edit question (default: found from --fact)', arg: 'TEXT' },
     'source-lang': { type: 'string', help: 'language of the edit', arg: 'CODE', default: 'en' },
     backbone: { type: 'string', help: 'backbone plugin', arg: 'ID', default: 'tiny' },
     'model-dir': { type: 'string', help: 'model directory (not needed for tiny)', arg: 'DIR' },
@@ -29,33 +34,36 @@ export const demoCommand: Command = {
   },
   async run(values) {
     const t0 = performance.now();
-    const file = (values.data as string | undefined) ?? (sharedDir() ? path.join(sharedDir()!, 'data/bizsre/mzsre_test_duplicate_enzh.json') : undefined);
-    if (!file || !existsSync(file)) throw new UsageError(`no Bi-ZsRE data: pass --data FILE (looked for ${file ?? '../shared/data/bizsre/…'})`);
-    const ds = loadBiZsre(file);
-    const idx = Number(values.record);
-    const rec = ds.records.find((r) => r.index === idx);
-    if (!rec) throw new UsageError(`--record ${values.record}: ${file} has records 0..${ds.total - 1}`);
+    const dir = (values['data-dir'] as string | undefined) ?? (sharedDir() ? path.join(sharedDir()!, 'data/mzsre/train') : undefined);
+    if (!dir || !existsSync(dir)) throw new UsageError(`no MzsRE training files: pass --data-dir DIR (looked for ${dir ?? '../shared/data/mzsre/train'})`);
     const src = String(values['source-lang']);
-    const [l1, l2] = ds.languages;
-    const other = src === l1 ? l2 : l1;
-    const e = rec.sides[src];
-    if (!e) throw new UsageError(`--source-lang ${src}: the data has ${ds.languages.join(' and ')}`);
-    const o = rec.sides[other];
+    const other = src === 'en' ? 'zh' : 'en';
+    const set = loadTrainingPairs(dir, [src, other]);
+    const fact = (n: unknown, flag: string) => {
+      const f = set.pairs.find((p) => p.index === Number(n));
+      if (!f) throw new UsageError(`--${flag} ${n}: no usable fact with that line index in ${dir}`);
+      return f.byLang;
+    };
+    const e = fact(values.fact, 'fact');
+    const target = (values.target as string | undefined) ?? fact(values['target-fact'], 'target-fact')[src].answer;
+    const u = fact(values.unrelated, 'unrelated');
+    const subject = (values.subject as string | undefined) ?? guessSubject(e[src].question, e[other].question);
+    if (!e[src].question.includes(subject)) throw new UsageError(`--subject '${subject}' does not occur in '${e[src].question}'`);
     const method = await resolveMethod((values.method as string) ?? 'rome'); // fail fast on a bad id
     const s = await openModel(values);
     const m = await openMethod(values, s, method);
     const rows: [string, string, string][] = [
-      [`edit question (${src})`, e.src, e.alt],
-      [`paraphrase (${src})`, e.rephrase, e.alt],
-      [`question (${other})`, o.src, o.alt],
-      [`paraphrase (${other})`, o.rephrase, o.alt],
-      [`unrelated (${src})`, e.loc.replace(/^nq question:\s*/, ''), ''],
+      [`edit question (${src})`, e[src].question, target],
+      [`paraphrase (${src})`, String(values.paraphrase), target],
+      [`same question (${other})`, e[other].question, ''],
+      [`unrelated (${src})`, u[src].question, ''],
+      [`unrelated (${other})`, u[other].question, ''],
     ];
     const questions = rows.map((r) => r[1]);
     const before = await answer(s.model, s.tokenizer, questions, 10);
     const hash0 = await weightsHash(s.model);
-    const req: EditRequest = { id: `${rec.index}:${src}`, prompt: e.src, subject: e.subject, target: e.alt, lang: src };
-    process.stderr.write(`editing with ${m.method.id}: "${e.src}" → "${e.alt}" …\n`);
+    const req: EditRequest = { id: `fact${values.fact}:${src}`, prompt: e[src].question, subject, target, lang: src };
+    process.stderr.write(`editing with ${m.method.id}: "${req.prompt}" → "${target}" …\n`);
     const t1 = performance.now();
     const result = await m.method.apply({ ...m.context, model: s.model, tokenizer: s.tokenizer, backbone: { id: s.backbone.id, config: s.model.config }, backend: s.backend }, [req], m.hparams);
     const editMs = performance.now() - t1;
@@ -64,7 +72,7 @@ export const demoCommand: Command = {
     const restored = (await weightsHash(s.model)) === hash0;
     const out = process.stdout;
     out.write(`\ncrossedit demo — ${m.method.id} on the embedded ${s.backbone.id} model (${s.backend.name} backend)\n`);
-    out.write(`edit (${src}): ${e.src}  →  ${e.alt}\n\n`);
+    out.write(`edit (${src}): ${req.prompt}  →  ${target}   (was: ${e[src].answer} / ${e[other].answer})\n\n`);
     const w0 = Math.max(...rows.map((r) => r[0].length));
     for (let i = 0; i < rows.length; i++) {
       const [label, q, target] = rows[i];
@@ -81,3 +89,18 @@ export const demoCommand: Command = {
     return restored ? 0 : 1;
   },
 };
+
+/**
+ * The subject of a question: the longest run of words that the question shares with its translation
+ * (names stay untranslated), else the question's last two words.
+ */
+export function guessSubject(q: string, translated: string): string {
+  const words = q.replace(/[?？]$/, '').split(/\s+/);
+  let best = '';
+  for (let i = 0; i < words.length; i++)
+    for (let j = i + 1; j <= words.length; j++) {
+      const cand = words.slice(i, j).join(' ').replace(/'s$/, '');
+      if (cand.length > best.length && translated.includes(cand)) best = cand;
+    }
+  return best || words.slice(-2).join(' ');
+}

@@ -63,7 +63,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   facts: 96,
   extraLines: 64,
   pairedLines: false,
-  steps: 1000,
+  steps: 1400,
   batchSize: 8,
   maxLen: 96,
   lr: 1e-2,

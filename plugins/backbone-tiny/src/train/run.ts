@@ -65,7 +65,7 @@ export const EXPORT_FILES = ['model.safetensors', 'config.json', 'tokenizer.json
  * @example
  * ```ts
  * const res = await train({ runDir: '.cache/runs/main', backend: createCpuBackend() });
- * console.log(res.state.evals.at(-1)); // { step: 600, accEn: ..., accZh: ..., heldOutLoss: ... }
+ * console.log(res.state.evals.at(-1)); // { step: 1400, accEn: ..., accZh: ..., heldOutLoss: ... }
  * ```
  */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
