@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from './main.js';
+import { sharedDir } from './shared.js';
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('crossedit', () => {
+  it('prints help, and exits 2 on usage errors with a message', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of ['demo', 'edit', 'eval', 'stats', 'train', 'tokenizer', 'info']) expect(help.out).toContain(c);
+    expect((await run(['eval', '--help'])).out).toContain('--source-lang');
+    const bad = await run(['nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("unknown command 'nope'");
+    const flag = await run(['eval', '--bogus']);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toMatch(/bogus/);
+    const method = await run(['eval', '--method', 'nosuch', '--data', 'x', '--out', 'y', '--backend', 'cpu']);
+    expect(method.code).toBe(2);
+    expect(method.err).toContain('@crossedit/method-nosuch');
+  });
+
+  it('demo edits the embedded model and restores it', async () => {
+    const r = await run(['demo', '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('edit question (en)');
+    expect(r.out).toContain('same question (zh)');
+    expect(r.out).toMatch(/before: German/);
+    expect(r.out).toContain('weights identical to the original');
+  });
+
+  it('eval writes results and a rerun resumes with nothing left to do', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'ce-cli-'));
+    dirs.push(out);
+    const data = path.join(sharedDir()!, 'data/bizsre/mzsre_test_duplicate_enzh.json');
+    const argv = ['eval', '--backbone', 'tiny', '--method', 'ft', '--data', data, '--source-lang', 'zh', '--limit', '2', '--out', out, '--backend', 'cpu'];
+    const first = await run(argv);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/Reli\.\s+Gene\. En\s+Gene\. Zh\s+Loca\. En\s+Loca\. Zh\s+Port\. En\s+Port\. Zh/);
+    expect(readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(3);
+    const second = await run(argv);
+    expect(second.code).toBe(0);
+    expect(second.err).toContain('resuming: 2 of 2 edits already');
+  });
+});
