@@ -7,7 +7,9 @@ export { selfAttention, linear, type AttentionWeights } from './attention.js';
 export { gatedMlp, type MlpWeights } from './mlp.js';
 export { positionsFromMask, attentionBias, causalBias, arangePositions, MASKED_SCORE } from './masks.js';
 export { refToString } from './hook-table.js';
-export { captureHook, addAtHook, replaceAtHook, addHook, selectAt, type At } from './hooks.js';
+// The public hook constructors are core's (captureHook, addAtHook, replaceAtHook with sites); the
+// (rows, positions) variants here serve this package's own tests. addHook and selectAt are extras.
+export { addHook, selectAt, type At } from './hooks.js';
 export { generate, type GenerateOptions, type GenerateResult, type PromptBatch } from './generate.js';
 export {
   scoreTeacherForced,
