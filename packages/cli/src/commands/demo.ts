@@ -10,6 +10,9 @@ import { openMethod, openModel } from '../session.js';
 import { sharedDir } from '../shared.js';
 import { answer } from './answers.js';
 
+/** ROME hyperparameters the demo uses on the tiny backbone (see the README). */
+export const DEMO_ROME_HPARAMS = ['factToken=last', 'vNumGradSteps=100', 'clampNormFactor=50', 'contextTemplateLengths=[[5,5]]'];
+
 /** `crossedit demo`: ROME on the embedded bilingual model, one English edit, answers in both languages. */
 export const demoCommand: Command = {
   name: 'demo',
@@ -50,8 +53,13 @@ export const demoCommand: Command = {
     const subject = (values.subject as string | undefined) ?? guessSubject(e[src].question, e[other].question);
     if (!e[src].question.includes(subject)) throw new UsageError(`--subject '${subject}' does not occur in '${e[src].question}'`);
     const method = await resolveMethod((values.method as string) ?? 'rome'); // fail fast on a bad id
+    // The tiny model memorised its facts without routing them through the subject token's MLP, so the
+    // demo keys ROME on the prompt's last token and lets v* run longer (override with --hparam).
+    const tuned = method.id === 'rome' && !(values.hparam as string[] | undefined)?.length && values.backbone === 'tiny';
+    if (tuned) values.hparam = DEMO_ROME_HPARAMS;
     const s = await openModel(values);
     const m = await openMethod(values, s, method);
+    if (tuned) process.stderr.write(`ROME settings for the tiny model: ${DEMO_ROME_HPARAMS.join(' ')}\n`);
     const rows: [string, string, string][] = [
       [`edit question (${src})`, e[src].question, target],
       [`paraphrase (${src})`, String(values.paraphrase), target],
