@@ -7,6 +7,9 @@ import { backboneEncoder, backboneFingerprint, bertEncoderFor } from './encoder.
 import type { IkeHparams } from './hparams.js';
 import { topKCosine } from './retrieve.js';
 
+/** Positions kept free after the context for the answer tokens. */
+const ANSWER_RESERVE = 48;
+
 const banks = new WeakMap<object, Map<string, DemoBank>>();
 
 /** Resolves the bank source: the hparam, or `<dataDir>/mzsre/train`. */
@@ -55,15 +58,33 @@ export async function applyIke(ctx: EditContext, requests: readonly EditRequest[
     return texts;
   });
   // one request: its own context; several: every fact's demonstrations and fact line, the last one asked
-  const wrapPrompt = (question: string) =>
+  const build = (question: string, per: readonly string[][]) =>
     requests
-      .map((r, i) => (i === requests.length - 1 ? contextPrompt(demosPer[i], r.prompt, r.target, question) : `${demosPer[i].join('')}New Fact: ${r.prompt} ${r.target}\n`))
+      .map((r, i) => (i === requests.length - 1 ? contextPrompt(per[i], r.prompt, r.target, question) : `${per[i].join('')}New Fact: ${r.prompt} ${r.target}\n`))
       .join('');
+  // The context must fit the model's positions with room for the answer: drop the least similar
+  // demonstrations (the last of each list) until it does.
+  const budget = ctx.model.config.maxPositions - ANSWER_RESERVE;
+  let dropped = 0;
+  const wrapPrompt = (question: string) => {
+    const per = demosPer.map((d) => [...d]);
+    let text = build(question, per);
+    while (ctx.tokenizer.encode(text).ids.length > budget && per.some((d) => d.length > 0)) {
+      const longest = per.reduce((a, d, i) => (d.length > per[a].length ? i : a), 0);
+      per[longest].pop();
+      dropped++;
+      text = build(question, per);
+    }
+    return text;
+  };
   return {
     deltas: [],
     wrapPrompt,
     diagnostics: {
       demos: demosPer[0]?.length ?? 0,
+      get demosDroppedToFit() {
+        return dropped;
+      },
       bank: b.demos.length,
       bankKinds: JSON.stringify(b.kinds),
       bankSource: source,
