@@ -134,6 +134,21 @@ describe('ike retrieval and prompt', () => {
     expect((await applyIke(ctx, [REQ], hp({ k: 0, bank: ZSRE }), enc)).wrapPrompt!('X?')).toBe('New Fact: What is the capital of Italy? Milan\nPrompt: X?');
   });
 
+  it('drops the least similar demonstrations until the context fits the model positions', async () => {
+    const { ctx, tok } = setup();
+    const enc = tableEncoder(ANGLES);
+    const full = (await applyIke(ctx, [REQ], hp({ k: 3, bank: ZSRE }), enc)).wrapPrompt!('X?');
+    const n = tok.encode(full).ids.length;
+    // room for the fact line and one demonstration (48 positions are kept for the answer)
+    const small = { ...ctx, model: { ...ctx.model, config: { ...ctx.model.config, maxPositions: n + 48 - 1 } } } as typeof ctx;
+    const res = await applyIke(small, [REQ], hp({ k: 3, bank: ZSRE }), enc);
+    const fitted = res.wrapPrompt!('X?');
+    expect(tok.encode(fitted).ids.length).toBeLessThanOrEqual(n + 48 - 1 - 48);
+    // the most similar demonstrations stay, in order
+    expect(full.startsWith(fitted.slice(0, fitted.indexOf('New Fact: What is the capital of Italy? Milan\nPrompt: X?')))).toBe(true);
+    expect(res.diagnostics.demosDroppedToFit).toBeGreaterThanOrEqual(1);
+  });
+
   it('a ZsRE-format bank records copy/update/retain and strips the nq prefix; a held-out file is refused', () => {
     const { sources } = readDemoSources(ZSRE, 'en');
     expect(sources[1]).toEqual({ prompt: 'Who wrote Hamlet?', target: 'Goethe', rephrase: 'Hamlet was written by whom?', loc: 'to whom was the letter sent', locAns: 'Paul' });
