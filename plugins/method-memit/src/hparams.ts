@@ -1,5 +1,6 @@
 /** MEMIT's hyperparameters: names, defaults (EasyEdit's llama-7b settings) and checks. */
 import type { HparamSchema } from '@crossedit/core';
+import { romeHparamSchema } from '@crossedit/method-rome';
 
 /** MEMIT hyperparameters (camelCase versions of EasyEdit's `hparams/MEMIT/llama-7b.yaml`). */
 export interface MemitHparams {
@@ -47,23 +48,13 @@ export const memitHparamSchema: HparamSchema<MemitHparams> = {
   vNumGradSteps: { default: 25, doc: 'iterations of the z optimisation (at most n-1 updates)', check: positiveInt },
   vLr: { default: 0.5, doc: 'Adam learning rate of z', check: nonNegative },
   vWeightDecay: { default: 1e-3, doc: 'weight of |delta| / |h|^2', check: nonNegative },
-  klFactor: { default: 0.0625, doc: 'weight of the KL term on the "{subject} is a" prompt', check: nonNegative },
+  klFactor: romeHparamSchema.klFactor,
   clampNormFactor: { default: 4, doc: 'delta is kept within clampNormFactor * |h|', check: nonNegative },
   earlyStopLoss: { default: 5e-2, doc: 'stop the z optimisation below this loss', check: nonNegative },
   mom2UpdateWeight: { default: 15000, doc: 'lambda of (lambda C + K K^T)^-1 K (presets scale it with the MLP width)', check: (v) => (Number.isFinite(v) && v > 0 ? null : 'must be > 0') },
-  contextTemplateLengths: {
-    default: [[10, 5]],
-    doc: '[totalTokens, count] pairs of generated context templates',
-    check: (v) =>
-      v.every((p) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && p[0] > 0 && Number.isInteger(p[1]) && p[1] >= 0)
-        ? null
-        : 'must be a list of [totalTokens, count] integer pairs',
-  },
-  templateTopK: { default: 5, doc: 'top-k of the context-template sampler', check: positiveInt },
-  paperEraTargets: { default: false, doc: 'paper-era targets: BOS kept, no leading space' },
-  klPrompt: {
-    default: '{} is a',
-    doc: 'the KL prompt; {} is the subject',
-    check: (v) => (v.split('{}').length === 2 ? null : 'must contain {} exactly once'),
-  },
+  contextTemplateLengths: { ...romeHparamSchema.contextTemplateLengths, default: [[10, 5]] },
+  // the same knobs as ROME's, with the same defaults and checks
+  templateTopK: romeHparamSchema.templateTopK,
+  paperEraTargets: romeHparamSchema.paperEraTargets,
+  klPrompt: romeHparamSchema.klPrompt,
 };
