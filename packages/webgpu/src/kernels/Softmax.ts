@@ -23,8 +23,8 @@ function softmaxRows(ctx: GpuContext, x: GpuTensor, log: boolean): GpuStorage {
   var s = 0.0; var comp = 0.0;
   ${LOOP('k')} { let t = exp(X[base + k] - m) - comp; let z = s + t; comp = (z - s) - t; s = z; }
   ${REDUCE('s', 'f32', (a, b) => `${a} + ${b}`)}
-  ${log ? 'let shift = m + log(s);' : 'let inv = 1.0 / s;'}
-  ${LOOP('k')} { Y[base + k] = ${log ? 'X[base + k] - shift' : 'exp(X[base + k] - m) * inv'}; }`,
+  ${log ? 'let ls = log(s);' : 'let inv = 1.0 / s;'}
+  ${LOOP('k')} { Y[base + k] = ${log ? '(X[base + k] - m) - ls' : 'exp(X[base + k] - m) * inv'}; }`,
   );
   ctx.dispatch(
     {
@@ -45,5 +45,5 @@ function softmaxRows(ctx: GpuContext, x: GpuTensor, log: boolean): GpuStorage {
 /** y = exp(x - max) / sum(exp(x - max)) per row. */
 export const Softmax: GpuKernel<'Softmax'> = (ctx, { x }) => [softmaxRows(ctx, x, false)];
 
-/** y = x - max - log(sum(exp(x - max))) per row. */
+/** y = (x - max) - log(sum(exp(x - max))) per row; subtracting in that order keeps f32 precision for large logits. */
 export const LogSoftmax: GpuKernel<'LogSoftmax'> = (ctx, { x }) => [softmaxRows(ctx, x, true)];
