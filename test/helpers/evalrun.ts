@@ -32,7 +32,7 @@ export async function runBiZsre<H>(method: EditMethod<H>, over: Partial<Record<s
   cpuBackend();
   const ds = loadBiZsre(BIZSRE);
   const records = selectSubset(ds.records, { limit: opts.limit ?? 2 });
-  const cases = (['en', 'zh'] as const).flatMap((src) => records.map((r) => biZsreCase(r, ds.languages, src, { methodId: method.id })));
+  const cases = (['en', 'zh'] as const).flatMap((src) => records.map((r) => biZsreCase(r, ds.languages, src, { edits: method.edits })));
   const tok = wordTokenizer(vocabOf(cases.flatMap((c) => [c.request.prompt, c.request.target, ...c.items.flatMap((i) => [i.prompt, i.target])])));
   const model = tinyLlama({ vocabSize: tok.vocabSize, seed: 1 });
   const backbone = { id: 'tiny-test', config: model.config };

@@ -27,7 +27,7 @@ const nudge: EditMethod<{ size: number }> = defineMethod({
   id: 'nudge',
   description: 'test method: weight shift',
   hparams: { size: { default: 0.5, doc: 'shift' } },
-  requires: { gradients: false },
+  requires: () => ({ gradients: false }),
   supports: { batch: true, sequential: true },
   async apply(ctx, requests, h) {
     applies.nudge = (applies.nudge ?? 0) + 1;
@@ -44,7 +44,7 @@ const prefix: EditMethod<{ template: string }> = defineMethod({
   id: 'prefix',
   description: 'test method: in-context fact',
   hparams: { template: { default: 'New Fact: {p} {t}\nPrompt: ', doc: 'context' } },
-  requires: { gradients: false },
+  requires: () => ({ gradients: false }),
   supports: { batch: false, sequential: false },
   async apply(_ctx, requests, h) {
     applies.prefix = (applies.prefix ?? 0) + 1;
@@ -167,7 +167,7 @@ describe.skipIf(!existsSync(dataset))('cross-lingual grid', () => {
 
   it('skips a method that needs statistics when none are configured, with a note, and does not load the backbone for it', async () => {
     const loads = { n: 0 };
-    const needsStats = defineMethod({ ...nudge, id: 'stats-user', requires: { gradients: false, stats: true } });
+    const needsStats = defineMethod({ ...nudge, id: 'stats-user', requires: () => ({ gradients: false, statsLayers: [0] }) });
     const r = await runGrid(config(tmp(), backbone(loads), [{ plugin: needsStats }]), quiet);
     expect(loads.n).toBe(0);
     expect(r.rows.map((x) => x.meta.status)).toEqual(['skipped', 'skipped']);

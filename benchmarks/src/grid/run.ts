@@ -102,11 +102,18 @@ async function loadBackbone(spec: GridBackboneSpec, notes: string[]): Promise<{ 
 }
 
 /** Why a method cannot run in this grid (or undefined). */
-function skipReason(method: EditMethod<Record<string, unknown>>, config: GridConfig, schedule: Schedule): string | undefined {
-  if (method.requires.stats && !config.statsDir) {
+function skipReason(method: EditMethod<Record<string, unknown>>, hparams: Record<string, unknown> | undefined, config: GridConfig, schedule: Schedule): string | undefined {
+  let requires;
+  try {
+    // the backbone's presets are not known yet; the schema defaults and the cell's values decide what is needed
+    requires = method.requires(parseHparams(method.id, method.hparams, hparams));
+  } catch (e) {
+    return message(e);
+  }
+  if (requires.statsLayers?.length && !config.statsDir) {
     return `needs second-moment statistics: set statsDir in the grid config (or --stats-dir) to artifacts built by \`crossedit stats\``;
   }
-  if (method.requires.trainedArtifact) return 'needs a trained artifact, which the grid does not provide';
+  if (requires.trainedArtifact) return 'needs a trained artifact, which the grid does not provide';
   if (schedule.kind === 'batch' && !method.supports.batch) return `does not support the ${scheduleName(schedule)} schedule`;
   if (schedule.kind === 'sequential' && !method.supports.sequential) return `does not support the ${scheduleName(schedule)} schedule`;
   return undefined;
@@ -152,7 +159,7 @@ function planCells(bbId: string, bspec: GridBackboneSpec, bbError: string | unde
     for (const src of config.sourceLangs) {
       const dir = path.join(outDir, bbId, `${m.name}-${src}`);
       const id: CellId = { backbone: bbId, method: m.name, sourceLang: src };
-      const loaded = loadCases(config.dataset, src, { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer, methodId: m.method?.id ?? m.name });
+      const loaded = loadCases(config.dataset, src, { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer, edits: m.method?.edits });
       const key = hashJson({
         backbone: { id: bbId, modelDir: bspec.modelDir ?? null, tokenizer: bspec.tokenizer ?? null },
         method: m.method?.id ?? m.name,
@@ -182,7 +189,7 @@ function planCells(bbId: string, bspec: GridBackboneSpec, bbError: string | unde
       };
       delete meta.note;
       const cell: Cell = { id, dir, m, cases: loaded.cases, languages: loaded.languages, meta };
-      const reason = bbError ?? m.error ?? (m.method ? skipReason(m.method, config, schedule) : undefined);
+      const reason = bbError ?? m.error ?? (m.method ? skipReason(m.method, m.spec.hparams, config, schedule) : undefined);
       if (reason) {
         cell.meta = { ...meta, status: 'skipped', note: reason };
       } else if (same?.status === 'done') {
@@ -220,7 +227,7 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
     f1Shared = await loadTokenizer(config.f1Tokenizer);
     f1Id = path.basename(path.dirname(config.f1Tokenizer));
   } else if (config.f1Tokenizer === undefined) notes.push("no F1 tokenizer configured; F1 is computed on each backbone's own tokens");
-  const probe = loadCases(config.dataset, config.sourceLangs[0], { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer, methodId: '' });
+  const probe = loadCases(config.dataset, config.sourceLangs[0], { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer });
   const dataset = { name: probe.name, sha256: probe.sha256, languages: probe.languages, records: probe.cases.length };
   const methods = await Promise.all(config.methods.map((m) => loadMethod(asMethodSpec(m))));
   let aborted: unknown;
@@ -333,8 +340,9 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
   try {
     const info = { id: env.backbone.id, config: model.config };
     const hparams = parseHparams(method.id, method.hparams, method.presets?.(info), cell.m.spec.hparams);
-    const stats = method.requires.stats
-      ? openStats({ dir: config.statsDir!, weightsHash: await statsWeightsHash(model), backend: env.backend, command: { backbone: env.backbone.id, modelDir: env.bspec.modelDir, outDir: config.statsDir } })
+    const statsLayers = method.requires(hparams).statsLayers ?? [];
+    const stats = statsLayers.length
+      ? openStats({ dir: config.statsDir!, weightsHash: await statsWeightsHash(model), backend: env.backend, command: { backbone: env.backbone.id, modelDir: env.bspec.modelDir, outDir: config.statsDir, layers: statsLayers } })
       : undefined;
     const versions = cellVersions({ backend: env.backend.name, method: method.id, backbone: env.backbone.id });
     save({

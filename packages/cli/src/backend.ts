@@ -1,7 +1,12 @@
 /** Backend selection: `auto` tries WebGPU and falls back to the CPU reference with a one-line warning. */
-import type { Backend } from '@crossedit/core';
+import { ConfigurationError, type Backend } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
-import { createWebGpuBackend } from '@crossedit/webgpu';
+
+/** The WebGPU backend, imported only when chosen (the module loads the Dawn binary). */
+async function createWebGpuBackend(): Promise<Backend> {
+  const { createWebGpuBackend: create } = await import('@crossedit/webgpu');
+  return create();
+}
 
 /** Which backend to use. */
 export type BackendKind = 'auto' | 'webgpu' | 'cpu';
@@ -27,6 +32,6 @@ export function parseBackendKind(v: string | undefined): BackendKind {
 }
 
 /** An error in how the command was called (exit code 2). */
-export class UsageError extends Error {
+export class UsageError extends ConfigurationError {
   override name = 'UsageError';
 }

@@ -34,6 +34,9 @@ export async function resolveMethod(ref: string): Promise<EditMethod<Record<stri
   if (!m || missing.length) {
     throw new UsageError(`'${ref}' is not a method plugin: its default export lacks ${missing.join(', ')} (use defineMethod from @crossedit/core)`);
   }
+  if (typeof m.requires !== 'function') {
+    throw new UsageError(`'${ref}' is not a method plugin of this contract: 'requires' must be a function of the parsed hyperparameters, e.g. requires: (h) => ({ gradients: true })`);
+  }
   return m as EditMethod<Record<string, unknown>>;
 }
 

@@ -3,7 +3,7 @@
  * with its hyperparameters (defaults ← backbone presets ← `--hparam key=value`), and the method context.
  */
 import path from 'node:path';
-import { parseHparams, parseHparamValue, Rng, setBackend, type Backend, type Backbone, type EditContext, type EditMethod, type LanguageModel, type Tokenizer } from '@crossedit/core';
+import { hparamLayers, parseHparams, parseHparamValue, Rng, setBackend, type Backend, type Backbone, type EditContext, type EditMethod, type LanguageModel, type Tokenizer } from '@crossedit/core';
 import { openStats, weightsHash } from '@crossedit/stats';
 import type { OptionSpec } from './args.js';
 import { createBackend, parseBackendKind, UsageError } from './backend.js';
@@ -24,6 +24,7 @@ export const MODEL_OPTIONS: Record<string, OptionSpec> = {
 export const METHOD_OPTIONS: Record<string, OptionSpec> = {
   method: { type: 'string', help: 'method plugin id or module path', arg: 'ID', default: 'rome' },
   hparam: { type: 'string', multiple: true, help: 'hyperparameter override key=value', arg: 'K=V' },
+  preset: { type: 'string', help: "one of the method's named hyperparameter sets (under --hparam)", arg: 'NAME' },
   'stats-dir': { type: 'string', help: 'second-moment statistics artifacts (MEMIT)', arg: 'DIR' },
   'cache-dir': { type: 'string', help: 'caches (context templates, IKE banks)', arg: 'DIR', default: '.cache/crossedit' },
   'data-dir': { type: 'string', help: 'training data root (IKE banks), default ../shared/data', arg: 'DIR' },
@@ -75,12 +76,11 @@ export function hparamOverrides(list: unknown): Record<string, unknown> {
 export async function openMethod(values: Record<string, unknown>, s: ModelSession, resolved?: EditMethod<Record<string, unknown>>): Promise<MethodSession> {
   const method = resolved ?? (await resolveMethod((values.method as string) ?? 'rome'));
   const info = { id: s.backbone.id, config: s.model.config };
-  const hparams = parseHparams(method.id, method.hparams, method.presets?.(info), hparamOverrides(values.hparam));
+  const hparams = parseHparams(method.id, method.hparams, ...hparamLayers(method, info, values.preset as string | undefined, hparamOverrides(values.hparam)));
   const statsDir = values['stats-dir'] as string | undefined;
   const log = { info: (m: string) => process.stderr.write(`${m}\n`), warn: (m: string) => process.stderr.write(`warning: ${m}\n`) };
-  const h = hparams as Record<string, unknown>;
-  const needsStats = method.requires.stats || h.mom2Adjustment === true;
-  const stats = needsStats
+  const statsLayers = method.requires(hparams).statsLayers ?? [];
+  const stats = statsLayers.length
     ? openStats({
         dir: statsDir ?? path.join((values['cache-dir'] as string) ?? '.cache/crossedit', 'stats'),
         weightsHash: await weightsHash(s.model),
@@ -89,7 +89,7 @@ export async function openMethod(values: Record<string, unknown>, s: ModelSessio
           backbone: s.backbone.id,
           modelDir: values['model-dir'] as string | undefined,
           outDir: statsDir,
-          layers: Array.isArray(h.layers) ? (h.layers as number[]) : undefined,
+          layers: statsLayers,
         },
       })
     : undefined;

@@ -1,4 +1,5 @@
 /** Hyperparameter schemas: defaults, per-field docs, unknown keys rejected. */
+import { ConfigurationError } from './errors.js';
 
 /** One field of a schema. */
 export interface HparamField<T> {
@@ -12,7 +13,7 @@ export interface HparamField<T> {
 export type HparamSchema<H> = { readonly [K in keyof H]: HparamField<H[K]> };
 
 /** Raised for unknown keys or values of the wrong type. */
-export class HparamError extends Error {
+export class HparamError extends ConfigurationError {
   override name = 'HparamError';
 }
 

@@ -4,7 +4,7 @@
  * the only undo path. Schedules (single, batch, sequential) belong to the evaluator, not to methods.
  */
 import type { Backend } from './backend.js';
-import type { HparamSchema } from './hparams.js';
+import { HparamError, type HparamSchema } from './hparams.js';
 import type { LanguageModel, ModelConfig, WeightRef } from './model.js';
 import type { Rng } from './random.js';
 import type { Tensor } from './tensor.js';
@@ -63,6 +63,8 @@ export interface EditContext {
   cacheDir?: string;
   /** Where methods read training data (IKE banks), when given. */
   dataDir?: string;
+  /** Where methods look for trained artifacts (MEND, SERAC), when given. */
+  artifactDir?: string;
 }
 
 /** The outcome of `apply`. */
@@ -80,13 +82,43 @@ export interface EditResult {
   diagnostics: Record<string, number | string>;
 }
 
-/** What a method needs from the host. */
+/** A trained artifact a method reads (MEND's hypernetwork, SERAC's classifier). */
+export interface TrainedArtifactRequirement {
+  /** What kind of artifact, e.g. the method id that trains it (`mend`). */
+  kind: string;
+  /** One line for error messages: what it is and how to build it. */
+  doc: string;
+}
+
+/**
+ * What a method needs from the host for given hyperparameters; a host reads these instead of the
+ * method's hyperparameters by name.
+ */
 export interface MethodRequirements {
+  /** Gradients through the model (every backend has them; informative). */
   gradients: boolean;
-  /** Second-moment statistics of these layers (by default hparams). */
-  stats?: boolean;
-  /** A trained artifact (MEND, SERAC). */
-  trainedArtifact?: boolean;
+  /**
+   * Layers whose `mlp.down` input second moments the method reads through `ctx.stats` (absent or
+   * empty: the host need not open statistics). The host names them in the command that builds missing
+   * statistics.
+   */
+  statsLayers?: readonly number[];
+  /** A trained artifact, when the method needs one. */
+  trainedArtifact?: TrainedArtifactRequirement;
+}
+
+/**
+ * How a method's edit reaches the model: `weights` changes weights (`EditResult.deltas`), `prompt`
+ * changes the prompt the model sees (`EditResult.wrapPrompt`, IKE). Evaluation layouts that differ
+ * between the two (see docs/scoring.md) read this, never the method's id.
+ */
+export type EditSurface = 'weights' | 'prompt';
+
+/** A named hyperparameter set, chosen with `--preset NAME`. */
+export interface NamedPreset<H> {
+  /** One line: what it is for. */
+  doc: string;
+  hparams: Partial<H>;
 }
 
 /** An editing method. */
@@ -95,12 +127,55 @@ export interface EditMethod<H = Record<string, unknown>> {
   readonly id: string;
   readonly description: string;
   readonly hparams: HparamSchema<H>;
-  readonly requires: MethodRequirements;
+  /** What the host must provide for these (parsed) hyperparameters. */
+  requires(hparams: H): MethodRequirements;
+  /** Schedules the method supports beyond `single`; hosts refuse the others before any edit. */
   readonly supports: { batch: boolean; sequential: boolean };
+  /** Where the edit lives (default `weights`). */
+  readonly edits?: EditSurface;
   /** Defaults for a backbone, computed from its config (layer indices scale with depth). */
   presets?(backbone: { id: string; config: ModelConfig }): Partial<H>;
+  /**
+   * Named hyperparameter sets (`--preset NAME`), applied over the backbone presets and under explicit
+   * overrides. By convention `demo-<backbone id>` is what `crossedit demo` uses on that backbone.
+   */
+  readonly namedPresets?: Readonly<Record<string, NamedPreset<H>>>;
   /** Applies the edits to `ctx.model` and returns how to undo them. */
   apply(ctx: EditContext, requests: readonly EditRequest[], hparams: H): Promise<EditResult>;
+}
+
+/**
+ * The hyperparameter layers a host parses, in order: the backbone presets, then the named preset
+ * (when given), then explicit overrides. Pass the result to `parseHparams`.
+ * @throws HparamError when `preset` is not one of the method's named presets.
+ */
+export function hparamLayers<H>(
+  method: EditMethod<H>,
+  backbone: { id: string; config: ModelConfig },
+  preset: string | undefined,
+  overrides: Record<string, unknown> | undefined,
+): (Partial<Record<string, unknown>> | undefined)[] {
+  let named: Partial<H> | undefined;
+  if (preset !== undefined) {
+    const p = method.namedPresets?.[preset];
+    if (!p) {
+      const known = Object.keys(method.namedPresets ?? {});
+      throw new HparamError(`${method.id}: unknown preset '${preset}' (known: ${known.length ? known.join(', ') : 'none'})`);
+    }
+    named = p.hparams;
+  }
+  return [method.presets?.(backbone) as Record<string, unknown> | undefined, named as Record<string, unknown> | undefined, overrides];
+}
+
+/**
+ * Composes the prompt wrappers of edits applied one after another: the last edit's context ends up
+ * outermost. Undefined when no edit wraps prompts.
+ */
+export function composeWrapPrompts(results: readonly Pick<EditResult, 'wrapPrompt'>[]): ((question: string) => string) | undefined {
+  const wraps = results.map((r) => r.wrapPrompt).filter((w): w is (q: string) => string => w !== undefined);
+  if (wraps.length === 0) return undefined;
+  if (wraps.length === 1) return wraps[0];
+  return (q) => wraps.reduce((acc, w) => w(acc), q);
 }
 
 /** Identity helper that type-checks a method plugin's default export. */

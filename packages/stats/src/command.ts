@@ -1,4 +1,5 @@
 /** The `crossedit stats` command line that builds missing artifacts, for error messages. */
+import { ConfigurationError } from '@crossedit/core';
 
 /** What is known about the artifact a caller wanted. Unknown parts print as placeholders. */
 export interface StatsCommandParts {
@@ -37,7 +38,7 @@ export function statsCommand(p: StatsCommandParts): string {
 }
 
 /** A required statistics artifact is missing; `command` builds it. */
-export class MissingStatsError extends Error {
+export class MissingStatsError extends ConfigurationError {
   override name = 'MissingStatsError';
   constructor(
     detail: string,

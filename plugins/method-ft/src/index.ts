@@ -35,7 +35,7 @@ const ft = defineMethod<FtHparams>({
   id: 'ft',
   description: 'fine-tuning of one weight matrix with Adam (optional L-infinity constraint)',
   hparams: FT_HPARAMS,
-  requires: { gradients: true },
+  requires: () => ({ gradients: true }),
   supports: { batch: true, sequential: true },
   presets: ({ config }) => ({ layers: [defaultLayer(config.numLayers)] }),
   apply: (ctx, requests, h) => applyFt(ctx, requests, h.layers.length ? h : { ...h, layers: [defaultLayer(ctx.backbone.config.numLayers)] }),

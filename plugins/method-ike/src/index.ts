@@ -24,7 +24,8 @@ const ike = defineMethod<IkeHparams>({
   id: 'ike',
   description: 'in-context knowledge editing with retrieved demonstrations',
   hparams: IKE_HPARAMS,
-  requires: { gradients: false },
+  requires: () => ({ gradients: false }),
+  edits: 'prompt',
   supports: { batch: true, sequential: false },
   apply: (ctx, requests, h) => applyIke(ctx, requests, h),
 });

@@ -23,7 +23,7 @@ const kn = defineMethod<KnHparams>({
   id: 'kn',
   description: 'knowledge neurons: integrated-gradients attribution and an embedding edit of down_proj columns',
   hparams: KN_HPARAMS,
-  requires: { gradients: true },
+  requires: () => ({ gradients: true }),
   supports: { batch: true, sequential: true },
   apply: applyKn,
 });

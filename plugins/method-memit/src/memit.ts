@@ -170,7 +170,7 @@ export const memit = defineMethod<MemitHparams>({
   id: 'memit',
   description: 'MEMIT: multi-layer least-squares updates of MLP down-projections, batched (Meng et al., 2023)',
   hparams: memitHparamSchema,
-  requires: { gradients: true, stats: true },
+  requires: (hp) => ({ gradients: true, statsLayers: hp.layers }),
   supports: { batch: true, sequential: true },
   presets: memitPresets,
   apply: (ctx, requests, hp) => memitApply(ctx, requests, hp),

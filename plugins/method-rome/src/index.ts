@@ -20,7 +20,7 @@ import { rome } from './rome.js';
 export default rome;
 export { rome, romeApply, romeStep, romeTemplates, type RomeStep, type RomeApplyOptions } from './rome.js';
 export { romeHparamSchema, type RomeHparams } from './hparams.js';
-export { romePresets, scaleLayer, REFERENCE_DEPTH } from './presets.js';
+export { romePresets, scaleLayer, REFERENCE_DEPTH, ROME_NAMED_PRESETS } from './presets.js';
 export { computeU, type ComputeUResult } from './compute-u.js';
 export { computeV } from './compute-v.js';
 export { computeInsert, type InsertResult } from './insert.js';

@@ -15,7 +15,7 @@ import { computeU } from './compute-u.js';
 import { computeV } from './compute-v.js';
 import { romeHparamSchema, type RomeHparams } from './hparams.js';
 import type { DeltaResult } from './optimize-delta.js';
-import { romePresets } from './presets.js';
+import { ROME_NAMED_PRESETS, romePresets } from './presets.js';
 import { generateTemplates } from './templates.js';
 
 /** Everything one rank-one edit computed (for tests and reports). */
@@ -149,8 +149,9 @@ export const rome = defineMethod<RomeHparams>({
   id: 'rome',
   description: 'ROME: rank-one update of one MLP down-projection per fact (Meng et al., 2022)',
   hparams: romeHparamSchema,
-  requires: { gradients: true, stats: false },
+  requires: (hp) => ({ gradients: true, statsLayers: hp.mom2Adjustment ? hp.layers : [] }),
   supports: { batch: false, sequential: true },
   presets: romePresets,
+  namedPresets: ROME_NAMED_PRESETS,
   apply: (ctx, requests, hp) => romeApply(ctx, requests, hp),
 });

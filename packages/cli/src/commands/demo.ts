@@ -10,8 +10,10 @@ import { openMethod, openModel } from '../session.js';
 import { sharedDir } from '../shared.js';
 import { answer } from './answers.js';
 
-/** ROME hyperparameters the demo uses on the tiny backbone (see the README). */
-export const DEMO_ROME_HPARAMS = ['factToken=last', 'vNumGradSteps=100', 'clampNormFactor=50', 'contextTemplateLengths=[[5,5]]'];
+/** The named preset the demo uses on a backbone when the method has one (`demo-tiny`). */
+export function demoPresetName(backboneId: string): string {
+  return `demo-${backboneId}`;
+}
 
 /** `crossedit demo`: ROME on the embedded bilingual model, one English edit, answers in both languages. */
 export const demoCommand: Command = {
@@ -31,6 +33,7 @@ export const demoCommand: Command = {
     'model-dir': { type: 'string', help: 'model directory (not needed for tiny)', arg: 'DIR' },
     method: { type: 'string', help: 'method plugin', arg: 'ID', default: 'rome' },
     hparam: { type: 'string', multiple: true, help: 'hyperparameter override key=value', arg: 'K=V' },
+    preset: { type: 'string', help: "the method's named preset (default: its demo-<backbone> preset when it has one; 'none' for none)", arg: 'NAME' },
     backend: { type: 'string', help: 'auto, webgpu or cpu', arg: 'KIND', default: 'auto' },
     seed: { type: 'string', help: 'random seed', arg: 'N', default: '0' },
     'cache-dir': { type: 'string', help: 'caches', arg: 'DIR', default: '.cache/crossedit' },
@@ -53,13 +56,11 @@ export const demoCommand: Command = {
     const subject = (values.subject as string | undefined) ?? guessSubject(e[src].question, e[other].question);
     if (!e[src].question.includes(subject)) throw new UsageError(`--subject '${subject}' does not occur in '${e[src].question}'`);
     const method = await resolveMethod((values.method as string) ?? 'rome'); // fail fast on a bad id
-    // The tiny model memorised its facts without routing them through the subject token's MLP, so the
-    // demo keys ROME on the prompt's last token and lets v* run longer (override with --hparam).
-    const tuned = method.id === 'rome' && !(values.hparam as string[] | undefined)?.length && values.backbone === 'tiny';
-    if (tuned) values.hparam = DEMO_ROME_HPARAMS;
     const s = await openModel(values);
-    const m = await openMethod(values, s, method);
-    if (tuned) process.stderr.write(`ROME settings for the tiny model: ${DEMO_ROME_HPARAMS.join(' ')}\n`);
+    // a method may carry settings for the demo on this backbone (ROME on the tiny model: see its README)
+    const preset = values.preset === 'none' ? undefined : ((values.preset as string | undefined) ?? (method.namedPresets?.[demoPresetName(s.backbone.id)] ? demoPresetName(s.backbone.id) : undefined));
+    const m = await openMethod({ ...values, preset }, s, method);
+    if (preset) process.stderr.write(`${method.id} preset '${preset}': ${method.namedPresets?.[preset]?.doc ?? ''}\n`);
     const rows: [string, string, string][] = [
       [`edit question (${src})`, e[src].question, target],
       [`paraphrase (${src})`, String(values.paraphrase), target],

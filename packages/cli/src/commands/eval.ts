@@ -18,6 +18,7 @@ import {
   type EditCase,
   type ScorerMode,
 } from '@crossedit/eval';
+import type { EditSurface } from '@crossedit/core';
 import { loadTokenizer } from '@crossedit/tokenizers';
 import { weightsHash } from '@crossedit/transformer';
 import type { Command } from '../args.js';
@@ -29,7 +30,7 @@ import { METHOD_OPTIONS, MODEL_OPTIONS, openMethod, openModel } from '../session
 import { sharedDir } from '../shared.js';
 
 /** Loads the dataset's cases for a source language (Bi-ZsRE / MzsRE, or ZsRE-format). */
-export function loadCases(file: string, srcLang: string, opts: { limit?: number; ids?: number[]; mode: ScorerMode; methodId: string }): { cases: EditCase[]; languages: string[]; name: string; sha256: string } {
+export function loadCases(file: string, srcLang: string, opts: { limit?: number; ids?: number[]; mode: ScorerMode; edits?: EditSurface }): { cases: EditCase[]; languages: string[]; name: string; sha256: string } {
   let first: unknown;
   try {
     first = (JSON.parse(readFileSync(file, 'utf8')) as unknown[])[0];
@@ -41,7 +42,7 @@ export function loadCases(file: string, srcLang: string, opts: { limit?: number;
     const ds = loadBiZsre(file);
     if (!ds.languages.includes(srcLang)) throw new UsageError(`--source-lang ${srcLang}: ${file} has ${ds.languages.join(' and ')}`);
     const records = selectSubset(ds.records, { limit: opts.limit, ids: opts.ids }, file, ds.total);
-    return { cases: records.map((r) => biZsreCase(r, ds.languages, srcLang, { mode: opts.mode, methodId: opts.methodId })), languages: [...ds.languages], name: ds.name, sha256: ds.sha256 };
+    return { cases: records.map((r) => biZsreCase(r, ds.languages, srcLang, { mode: opts.mode, edits: opts.edits })), languages: [...ds.languages], name: ds.name, sha256: ds.sha256 };
   }
   const ds = loadZsre(file, srcLang, { extraKeys: 'ignore' });
   const records = selectSubset(ds.records, { limit: opts.limit, ids: opts.ids }, file, ds.total);
@@ -79,7 +80,7 @@ export const evalCommand: Command = {
     const method = await resolveMethod((values.method as string) ?? 'rome'); // fail fast on a bad id
     const s = await openModel(values);
     const m = await openMethod(values, s, method);
-    const { cases, languages, name, sha256 } = loadCases(data, srcLang, { limit, ids, mode, methodId: m.method.id });
+    const { cases, languages, name, sha256 } = loadCases(data, srcLang, { limit, ids, mode, edits: m.method.edits });
     if (!m.method.supports.batch && schedule.kind === 'batch') throw new UsageError(`method '${m.method.id}' does not support batch edits`);
     if (!m.method.supports.sequential && schedule.kind === 'sequential') throw new UsageError(`method '${m.method.id}' does not support sequential edits`);
     let f1Path = values['f1-tokenizer'] as string | undefined;

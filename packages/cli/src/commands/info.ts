@@ -1,4 +1,3 @@
-import { probeWebGpu } from '@crossedit/webgpu';
 import type { Command } from '../args.js';
 import { createBackend, parseBackendKind } from '../backend.js';
 
@@ -9,6 +8,7 @@ export const infoCommand: Command = {
   usage: 'info [--backend auto|webgpu|cpu]',
   options: { backend: { type: 'string', help: 'backend to create', arg: 'KIND', default: 'auto' } },
   async run(values) {
+    const { probeWebGpu } = await import('@crossedit/webgpu'); // the Dawn binary loads only here
     const probe = await probeWebGpu();
     process.stdout.write(`node ${process.version} on ${process.platform}-${process.arch}\n`);
     process.stdout.write(`webgpu: ${probe.ok ? 'available' : `unavailable (${probe.reason})`}\n`);

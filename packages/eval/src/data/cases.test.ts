@@ -48,9 +48,9 @@ describe('edit requests and cases from a Bi-ZsRE record', () => {
   });
 
   it('bizsre-2023: reliability of a Chinese edit uses the English target, except for IKE', () => {
-    expect(biZsreCase(record, ['en', 'zh'], 'zh', { mode: 'bizsre-2023', methodId: 'rome' }).items[0].target).toBe('Lamiinae');
-    expect(biZsreCase(record, ['en', 'zh'], 'zh', { mode: 'bizsre-2023', methodId: 'ike' }).items[0].target).toBe('沟胫天牛亚科');
-    expect(biZsreCase(record, ['en', 'zh'], 'zh', { mode: 'correct', methodId: 'rome' }).items[0].target).toBe('沟胫天牛亚科');
+    expect(biZsreCase(record, ['en', 'zh'], 'zh', { mode: 'bizsre-2023', edits: 'weights' }).items[0].target).toBe('Lamiinae');
+    expect(biZsreCase(record, ['en', 'zh'], 'zh', { mode: 'bizsre-2023', edits: 'prompt' }).items[0].target).toBe('沟胫天牛亚科');
+    expect(biZsreCase(record, ['en', 'zh'], 'zh', { mode: 'correct', edits: 'weights' }).items[0].target).toBe('沟胫天牛亚科');
     // the request itself is unchanged
     expect(biZsreCase(record, ['en', 'zh'], 'zh', { mode: 'bizsre-2023' }).request.target).toBe('沟胫天牛亚科');
   });

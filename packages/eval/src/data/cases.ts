@@ -1,5 +1,5 @@
 /** Edit requests and the evaluation items of both languages, from a dataset record. */
-import type { EditRequest } from '@crossedit/core';
+import type { EditRequest, EditSurface } from '@crossedit/core';
 import type { MetricId } from '../metrics/columns.js';
 import { scoringRules, type ScorerMode } from '../scorers/mode.js';
 import type { BiZsreRecord, ZsreRecord } from './types.js';
@@ -36,8 +36,11 @@ export interface EditCase {
 export interface CaseOptions {
   /** Scorer mode; `bizsre-2023` changes the reliability target (default `correct`). */
   mode?: ScorerMode;
-  /** The method's id; IKE is exempt from the `bizsre-2023` reliability quirk. */
-  methodId?: string;
+  /**
+   * Where the method's edit lives (its `EditMethod.edits`, default `weights`); prompt edits (IKE) are
+   * exempt from the `bizsre-2023` reliability quirk.
+   */
+  edits?: EditSurface;
 }
 
 /** The request id of a record and source language: `"12:en"`. */
@@ -69,7 +72,7 @@ export function biZsreCase(record: BiZsreRecord, languages: readonly string[], s
   const rules = scoringRules(opts.mode ?? 'correct');
   const src = record.sides[srcLang];
   let reliabilityTarget = src.alt;
-  if (rules.reliabilityTarget === 'english-except-ike' && (opts.methodId ?? '').toLowerCase() !== 'ike') {
+  if (rules.reliabilityTarget === 'english-except-ike' && (opts.edits ?? 'weights') !== 'prompt') {
     reliabilityTarget = (record.sides.en ?? record.sides[languages[0]]).alt;
   }
   const items: EvalItem[] = [{ metric: 'reliability', kind: 'rewrite', lang: srcLang, prompt: src.src, target: reliabilityTarget }];

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { add, applyDeltas, defineMethod, fill, Rng, setBackend, type EditMethod, type ModelConfig } from '@crossedit/core';
+import { add, applyDeltas, ConfigurationError, defineMethod, fill, Rng, setBackend, type EditMethod, type ModelConfig } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { LlamaModel, randomWeights, weightsHash } from '@crossedit/transformer';
 import { loadBiZsre } from '../data/bizsre.js';
@@ -14,7 +14,7 @@ import { scoringRules } from '../scorers/mode.js';
 import { tokenizeForF1 } from '../scorers/f1.js';
 import { sharedDir } from '../testing/shared.js';
 import { ToyTokenizer } from '../testing/toyTokenizer.js';
-import { runEval } from './run.js';
+import { runEval, UnsupportedScheduleError, type EvalRunOptions } from './run.js';
 import { parseSchedule } from './schedule.js';
 
 const backend = createCpuBackend();
@@ -27,7 +27,7 @@ const nudge: EditMethod<{ size: number }> = defineMethod({
   id: 'nudge',
   description: 'test method',
   hparams: { size: { default: 0.05, doc: 'shift' } },
-  requires: { gradients: false },
+  requires: () => ({ gradients: false }),
   supports: { batch: true, sequential: true },
   async apply(ctx, requests, h) {
     const w = ctx.model.weight({ kind: 'mlp.down', layer: 0 });
@@ -49,7 +49,7 @@ function setup() {
   return { ds, tok, cases, model, config };
 }
 
-async function run(dir: string, s: ReturnType<typeof setup>, stopAfter?: number) {
+async function run(dir: string, s: ReturnType<typeof setup>, stopAfter?: number, extra: Partial<EvalRunOptions<{ size: number }>> = {}) {
   const header = { method: 'nudge', backbone: 'test', sourceLang: 'en+zh', dataset: s.ds.name, hparams: { size: 0.05 }, scorerMode: 'correct' as const, created: '2026-01-01T00:00:00Z', evalLangs: [...s.ds.languages], schedule: 'single' };
   const writer = await ResultsWriter.open(dir, header, { fsync: false });
   let tick = 0;
@@ -71,6 +71,7 @@ async function run(dir: string, s: ReturnType<typeof setup>, stopAfter?: number)
       onProgress: (done) => {
         if (stopAfter !== undefined && done === stopAfter) throw new Error('killed');
       },
+      ...extra,
     });
   } finally {
     await writer.close();
@@ -103,5 +104,54 @@ describe('runEval', () => {
     const back = await readResults(resumed);
     expect(back.records.map((r) => r.requestId)).toEqual(s.cases.map((c) => c.request.id));
     expect(back.aggregate.f1).toEqual(table.f1);
+  });
+
+  it('refuses a schedule the method does not declare, before any edit', async () => {
+    const s = setup();
+    let applied = 0;
+    const single = defineMethod({ ...nudge, id: 'single-only', supports: { batch: false, sequential: false }, apply: (ctx, r, h) => (applied++, nudge.apply(ctx, r, h)) });
+    const dir = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    dirs.push(dir);
+    await expect(run(dir, s, undefined, { method: single, schedule: parseSchedule('batch:4') })).rejects.toThrow(UnsupportedScheduleError);
+    await expect(run(dir, s, undefined, { method: single, schedule: parseSchedule('sequential:2') })).rejects.toThrow(/does not support sequential edits/);
+    expect(applied).toBe(0);
+  });
+
+  it('stops on a configuration error (any ConfigurationError subclass) instead of recording a failed edit', async () => {
+    const s = setup();
+    class PluginOwnError extends ConfigurationError {
+      override name = 'PluginOwnError';
+    }
+    const broken = defineMethod({ ...nudge, id: 'broken', apply: async () => { throw new PluginOwnError('no artifact'); } });
+    const dir = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    dirs.push(dir);
+    await expect(run(dir, s, undefined, { method: broken, cases: s.cases.slice(0, 2) })).rejects.toThrow('no artifact');
+    expect((await readResults(dir)).records.length).toBe(0);
+    // a plain error is one failed edit, recorded, and the run goes on
+    const flaky = defineMethod({ ...nudge, id: 'flaky', apply: async () => { throw new Error('diverged'); } });
+    const dir2 = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    dirs.push(dir2);
+    const table = await run(dir2, s, undefined, { method: flaky, cases: s.cases.slice(0, 2) });
+    expect(table.failed).toBe(2);
+  });
+
+  it('composes the prompt wrappers of a sequential group, the last edit outermost', async () => {
+    const s = setup();
+    const seen: string[] = [];
+    const wrapper = defineMethod({
+      ...nudge,
+      id: 'wrapper',
+      edits: 'prompt',
+      async apply(_ctx, requests) {
+        return { deltas: [], diagnostics: {}, restore: async () => {}, wrapPrompt: (q: string) => (seen.push(q), `${requests[0].prompt} ${q}`) };
+      },
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    dirs.push(dir);
+    const cases = s.cases.slice(0, 2);
+    await run(dir, s, undefined, { method: wrapper, cases, schedule: parseSchedule('sequential:2') });
+    const first = cases[0].items[0].prompt;
+    // the second edit's wrapper received the first edit's wrapped prompt
+    expect(seen).toContain(`${cases[0].request.prompt} ${first}`);
   });
 });

@@ -3,7 +3,7 @@
  * schedule group is edited, evaluated, and restored; each finished request is appended to the results
  * at once, so an interrupted run resumes with the requests that are not in the results yet.
  */
-import type { EditContext, EditMethod, EditResult, LanguageModel, ModelConfig, Tokenizer } from '@crossedit/core';
+import { composeWrapPrompts, ConfigurationError, isConfigurationError, type EditContext, type EditMethod, type EditResult, type LanguageModel, type ModelConfig, type Tokenizer } from '@crossedit/core';
 import type { EditCase } from '../data/cases.js';
 import type { AggregateTable } from '../metrics/aggregate.js';
 import type { EditRecord } from '../results/types.js';
@@ -14,8 +14,22 @@ import type { ArgmaxOptions } from './argmax.js';
 import { predictItems, scoreCase, type ItemPredictions } from './evaluate.js';
 import { scheduleGroups, type Schedule } from './schedule.js';
 
-/** Errors that mean the run is misconfigured rather than that one edit failed. */
-const FATAL_ERRORS = new Set(['MissingStatsError', 'HparamError', 'UsageError', 'BackendUnavailableError']);
+/** The method does not support the schedule asked for. */
+export class UnsupportedScheduleError extends ConfigurationError {
+  override name = 'UnsupportedScheduleError';
+}
+
+/**
+ * Refuses a schedule the method does not declare in `supports` (a batch or sequential schedule of
+ * size 1 is a single edit and always allowed).
+ * @throws UnsupportedScheduleError naming the method and the schedule.
+ */
+export function checkSchedule(method: Pick<EditMethod<unknown>, 'id' | 'supports'>, schedule: Schedule): void {
+  if (schedule.kind === 'single' || schedule.size === 1) return;
+  if (!method.supports[schedule.kind]) {
+    throw new UnsupportedScheduleError(`method '${method.id}' does not support ${schedule.kind} edits (schedule ${schedule.kind}:${schedule.size}); it supports: ${['single', ...(['batch', 'sequential'] as const).filter((k) => method.supports[k])].join(', ')}`);
+  }
+}
 
 /** Everything one evaluation run needs. */
 export interface EvalRunOptions<H> {
@@ -60,6 +74,7 @@ async function applyGroup<H>(o: EvalRunOptions<H>, ctx: EditContext, group: read
 /** Runs the loop; returns the aggregate over every record in the results (earlier runs included). */
 export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> {
   const { model, tokenizer, writer } = o;
+  checkSchedule(o.method, o.schedule);
   const ctx: EditContext = { ...o.context, model, tokenizer, backbone: o.backbone, backend: model.backend };
   const now = o.clock ?? (() => performance.now());
   const todo = o.cases.filter((c) => !writer.isDone(c.request.id));
@@ -92,13 +107,13 @@ export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> 
     } catch (e) {
       // configuration errors (missing statistics, bad hyperparameters) stop the run instead of being
       // recorded as failed edits, so a rerun after the fix evaluates those edits
-      if (FATAL_ERRORS.has((e as Error).name)) throw e;
+      if (isConfigurationError(e)) throw e;
       error = `${(e as Error).name}: ${(e as Error).message}`;
       ctx.log.warn(`edit of ${group.map((c) => c.request.id).join(', ')} failed: ${error}`);
     }
     const t1 = now();
     let post: ItemPredictions[] = [];
-    const wrap = results[results.length - 1]?.wrapPrompt;
+    const wrap = composeWrapPrompts(results);
     try {
       if (!error) post = await predictItems(model, tokenizer, open.flatMap((c) => c.items), o.rules, { ...argmaxOpts, wrap });
     } finally {
