@@ -25,6 +25,13 @@ const STORAGE_CLASSES: Readonly<Record<string, StorageDType>> = {
   BoolStorage: 'bool',
 };
 
+/**
+ * The largest `data.pkl` accepted. A state dict's pickle holds names, shapes and storage keys only (about
+ * 30 KB for a 7B model), so anything near this is not a state dict; the limit bounds what a forged archive
+ * can make the reader inflate.
+ */
+export const MAX_PICKLE_BYTES = 64 << 20;
+
 /** The globals the restricted unpickler accepts, as `module.name`. */
 export const ALLOWED_PICKLE_GLOBALS: readonly string[] = [
   'collections.OrderedDict',
@@ -92,6 +99,68 @@ function forEachStrided(shape: readonly number[], stride: readonly number[], bas
   }
 }
 
+/** The most tensor names a state dict may give (dicts shared between several keys multiply them). */
+export const MAX_STATE_DICT_NAMES = 1_000_000;
+
+/**
+ * The number of tensor names the nested dicts under `root` give, counted once per dict object (memoised by
+ * identity, iteratively): a pickle of dicts shared 60 levels deep is counted in 60 steps, not 2^60, and refused
+ * when its names pass {@link MAX_STATE_DICT_NAMES}; a dict that contains itself is refused with its path.
+ */
+function countNames(root: Map<unknown, unknown>, file: string, member: string): number {
+  const done = new Map<Map<unknown, unknown>, number>();
+  const onPath = new Set<Map<unknown, unknown>>([root]);
+  interface Frame {
+    map: Map<unknown, unknown>;
+    path: string;
+    items: IterableIterator<[unknown, unknown]>;
+    sum: number;
+  }
+  const stack: Frame[] = [{ map: root, path: '', items: root.entries(), sum: 0 }];
+  const tooMany = (path: string): never => {
+    throw new FormatError(file, `${member}: the nested dicts give more than ${MAX_STATE_DICT_NAMES} tensor names (dicts shared between keys, at '${path || '<root>'}'); not a state dict`);
+  };
+  for (;;) {
+    const f = stack[stack.length - 1];
+    const next = f.items.next();
+    if (next.done) {
+      stack.pop();
+      onPath.delete(f.map);
+      done.set(f.map, f.sum);
+      if (!stack.length) return f.sum;
+      const parent = stack[stack.length - 1];
+      parent.sum += f.sum;
+      if (parent.sum > MAX_STATE_DICT_NAMES) tooMany(parent.path);
+      continue;
+    }
+    const [k, v] = next.value;
+    if (v instanceof TensorRef) f.sum++;
+    else if (v instanceof Map) {
+      const path = f.path ? `${f.path}.${String(k)}` : String(k);
+      if (onPath.has(v)) {
+        throw new FormatError(file, `${member}: the dict at '${path}' contains itself (a cycle through ${f.path ? `'${f.path}'` : 'the root'}); a state dict is a tree of dicts`);
+      }
+      const known = done.get(v);
+      if (known !== undefined) f.sum += known;
+      else {
+        onPath.add(v);
+        stack.push({ map: v, path, items: v.entries(), sum: 0 });
+        continue;
+      }
+    }
+    if (f.sum > MAX_STATE_DICT_NAMES) tooMany(f.path);
+  }
+}
+
+/** A short description of a pickled value for error messages (bounded, safe on cyclic values). */
+function describe(v: unknown, depth = 0): string {
+  if (Array.isArray(v)) return depth > 1 ? '[...]' : `[${v.slice(0, 5).map((x) => describe(x, depth + 1)).join(', ')}${v.length > 5 ? ', ...' : ''}]`;
+  if (v instanceof Map) return `{dict of ${v.size}}`;
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (v instanceof PickleGlobal) return v.qualname;
+  return String(v);
+}
+
 /** A single PyTorch zip checkpoint opened for range reads. */
 export class PyTorchReader extends BaseReader<PyTorchEntry> {
   private constructor(
@@ -132,13 +201,13 @@ export class PyTorchReader extends BaseReader<PyTorchEntry> {
     const prefix = pkl.name.slice(0, pkl.name.length - 'data.pkl'.length);
     const order = this.zip.entries.get(`${prefix}byteorder`);
     if (order) {
-      const bo = new TextDecoder().decode(await this.zip.read(order)).trim();
+      const bo = new TextDecoder().decode(await this.zip.read(order, 64)).trim();
       if (bo !== 'little') throw new FormatError(path, `${prefix}byteorder is '${bo}'; only little-endian archives are supported`);
     }
     const storages = new Map<string, StorageRef>();
     const zip = this.zip;
     const root = unpickle(
-      await zip.read(pkl),
+      await zip.read(pkl, MAX_PICKLE_BYTES),
       {
         findClass(module, name) {
           const q = `${module}.${name}`;
@@ -149,11 +218,11 @@ export class PyTorchReader extends BaseReader<PyTorchEntry> {
         },
         persistentLoad(pid) {
           if (!Array.isArray(pid) || pid.length < 5 || pid[0] !== 'storage') {
-            throw new FormatError(path, `${pkl.name}: unsupported persistent id ${JSON.stringify(pid)}`);
+            throw new FormatError(path, `${pkl.name}: unsupported persistent id ${describe(pid)}; expected ('storage', class, key, location, numel)`);
           }
           const [, cls, key, , numel] = pid as [string, unknown, unknown, unknown, unknown];
-          if (!(cls instanceof PickleGlobal) || !(cls.name in STORAGE_CLASSES) || typeof key !== 'string' || typeof numel !== 'number') {
-            throw new FormatError(path, `${pkl.name}: malformed storage persistent id`);
+          if (!(cls instanceof PickleGlobal) || !(cls.name in STORAGE_CLASSES) || typeof key !== 'string' || typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) {
+            throw new FormatError(path, `${pkl.name}: malformed storage persistent id ${describe(pid)}; expected ('storage', torch.<X>Storage, key string, location, numel >= 0)`);
           }
           let s = storages.get(key);
           if (!s) {
@@ -175,8 +244,8 @@ export class PyTorchReader extends BaseReader<PyTorchEntry> {
               return new Map();
             case 'torch._utils._rebuild_tensor_v2': {
               const [storage, offset, size, stride] = args;
-              if (!storage || typeof storage !== 'object' || !('key' in storage) || typeof offset !== 'number' || !isIntArray(size) || !isIntArray(stride) || size.length !== stride.length) {
-                throw new FormatError(path, `${pkl.name}: malformed _rebuild_tensor_v2 arguments`);
+              if (!storage || typeof storage !== 'object' || !('key' in storage) || typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0 || !isIntArray(size) || !isIntArray(stride) || size.length !== stride.length) {
+                throw new FormatError(path, `${pkl.name}: malformed _rebuild_tensor_v2 arguments ${describe(args)}; expected (storage, offset >= 0, size, stride) with integer sizes and strides of one length`);
               }
               return new TensorRef(storage as StorageRef, offset, size, stride);
             }
@@ -192,14 +261,20 @@ export class PyTorchReader extends BaseReader<PyTorchEntry> {
       pkl.name,
     );
     if (!(root instanceof Map)) throw new FormatError(path, `${pkl.name}: the pickle is not a dict (state dict expected)`);
-    this.collect(root, '');
+    this.collect(root, pkl.name);
   }
 
-  private collect(m: Map<unknown, unknown>, prefix: string): void {
-    for (const [k, v] of m) {
-      const name = prefix + String(k);
-      if (v instanceof TensorRef) this.addTensor(name, v);
-      else if (v instanceof Map) this.collect(v, `${name}.`);
+  /** Registers every tensor of the state dict (nested dicts give dotted names) after {@link countNames} checked the graph. */
+  private collect(root: Map<unknown, unknown>, member: string): void {
+    countNames(root, this.path, member);
+    const todo: [Map<unknown, unknown>, string][] = [[root, '']];
+    for (let item = todo.pop(); item; item = todo.pop()) {
+      const [m, prefix] = item;
+      for (const [k, v] of m) {
+        const name = prefix + String(k);
+        if (v instanceof TensorRef) this.addTensor(name, v);
+        else if (v instanceof Map) todo.push([v, `${name}.`]);
+      }
     }
   }
 

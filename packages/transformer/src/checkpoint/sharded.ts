@@ -40,6 +40,12 @@ export class ShardedReader implements CheckpointReader {
           throw new FormatError(indexPath, `weight_map['${name}']: expected a shard file name inside the checkpoint directory, got ${JSON.stringify(shard)}`);
         }
         let r = shards.get(shard);
+        if (!r && nodePath.resolve(dir, shard) === nodePath.resolve(indexPath)) {
+          throw new FormatError(indexPath, `weight_map['${name}']: the index lists itself ('${shard}') as a shard; expected a weight file (.safetensors or .bin)`);
+        }
+        if (!r && shard.endsWith('.json')) {
+          throw new FormatError(indexPath, `weight_map['${name}']: '${shard}' is a shard index, not a weight file; nested indexes are not supported (expected .safetensors or .bin)`);
+        }
         if (!r) {
           try {
             await fsp.access(nodePath.join(dir, shard));

@@ -169,7 +169,8 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, file: string, m
       case 0x65: {
         // APPENDS
         const items = popMark();
-        asList(top(), 'APPENDS').push(...items);
+        const list = asList(top(), 'APPENDS');
+        for (const it of items) list.push(it); // not push(...items): a long MARK would overflow the call stack
         break;
       }
       case 0x73: {

@@ -1,6 +1,6 @@
-/** A minimal ZIP reader for torch.save archives: central directory, zip64, stored (and small deflated) entries. */
-import { inflateRawSync } from 'node:zlib';
+/** A minimal ZIP reader for torch.save archives: central directory, zip64, stored and deflated entries. */
 import { FormatError } from '@crossedit/core';
+import { inflateCapped } from './inflate.js';
 import type { RangeFile } from './range-file.js';
 
 /** One member of a ZIP archive. */
@@ -18,6 +18,8 @@ const ZIP64_LOCATOR_SIG = 0x07064b50;
 const ZIP64_EOCD_SIG = 0x06064b50;
 const CDH_SIG = 0x02014b50;
 const LOCAL_SIG = 0x04034b50;
+/** Deflate's largest possible expansion (258-byte matches coded in ~2 bits): about 1032:1. */
+const MAX_DEFLATE_RATIO = 1032;
 
 function u64(dv: DataView, at: number, file: string, what: string): number {
   const v = dv.getBigUint64(at, true);
@@ -117,12 +119,32 @@ export class ZipReader {
     return off;
   }
 
-  /** Reads a whole member (inflating a deflated one). */
-  async read(entry: ZipEntry): Promise<Uint8Array> {
+  /**
+   * Reads a whole member. A deflated one is inflated as a stream into a buffer of the size the central
+   * directory declares, and refused as soon as it would grow past it (a zip bomb) or when it ends short.
+   *
+   * @param maxSize the largest member accepted (its declared size is checked before anything is read)
+   */
+  async read(entry: ZipEntry, maxSize = Number.MAX_SAFE_INTEGER): Promise<Uint8Array> {
+    const path = this.file.path;
+    const what = `zip member '${entry.name}'`;
+    if (entry.size > maxSize) {
+      throw new FormatError(path, `${what}: the central directory declares ${entry.size} bytes, more than the ${maxSize} bytes such a member may have`);
+    }
+    if (entry.method !== 0 && entry.method !== 8) {
+      throw new FormatError(path, `${what} uses compression method ${entry.method} (only stored and deflate)`);
+    }
+    if (entry.method === 0 && entry.size !== entry.compressedSize) {
+      throw new FormatError(path, `${what} is stored, but the central directory declares ${entry.size} bytes and ${entry.compressedSize} compressed`);
+    }
+    if (entry.method === 8 && entry.size > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+      throw new FormatError(
+        path,
+        `${what}: the central directory declares ${entry.size} bytes from ${entry.compressedSize} compressed; deflate cannot expand more than ${MAX_DEFLATE_RATIO}:1 (corrupt or forged header)`,
+      );
+    }
     const off = await this.dataOffset(entry);
-    const raw = await this.file.read(off, entry.compressedSize, `zip member '${entry.name}'`);
-    if (entry.method === 0) return raw;
-    if (entry.method === 8) return new Uint8Array(inflateRawSync(raw));
-    throw new FormatError(this.file.path, `zip: member '${entry.name}' uses compression method ${entry.method} (only stored and deflate)`);
+    if (entry.method === 0) return this.file.read(off, entry.compressedSize, what);
+    return inflateCapped(this.file, off, entry.compressedSize, entry.size, what);
   }
 }
