@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-import { main } from "../dist/main.js";
-main(process.argv.slice(2)).then((code) => process.exit(code));
+import { runCli } from "../dist/main.js";
+runCli(process.argv.slice(2));

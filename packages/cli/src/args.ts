@@ -59,3 +59,34 @@ export function required(values: Record<string, unknown>, name: string): string 
   if (typeof v !== 'string' || v === '') throw new UsageError(`missing --${name}`);
   return v;
 }
+
+/**
+ * Reads an optional integer option `>= min`; `undefined` when absent.
+ * @throws UsageError naming the flag and the value.
+ */
+export function intOption(values: Record<string, unknown>, name: string, min: number): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const s = String(v).trim();
+  const n = /^[+-]?\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min} (got '${v}')`);
+  return n;
+}
+
+const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+/**
+ * Reads a language option: a BCP 47 code of a known language (`en`, `zh`, `pt-BR`).
+ * @throws UsageError naming the flag and the value.
+ */
+export function languageOption(values: Record<string, unknown>, name: string): string {
+  const v = String(values[name] ?? '');
+  let known: string | undefined;
+  try {
+    known = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(v) ? LANGUAGE_NAMES.of(v) : undefined;
+  } catch {
+    known = undefined;
+  }
+  if (!known) throw new UsageError(`--${name} must be a language code such as en or zh (got '${v}')`);
+  return v;
+}

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { helpText, parseCommand, type Command } from './args.js';
 import { UsageError } from './backend.js';
 import { COMMANDS } from './commands/index.js';
+import { installLifeline } from './lifeline.js';
 
 function topHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -60,8 +61,13 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then(
+/**
+ * Runs the CLI as a process: installs the lifeline (exit on SIGHUP/SIGTERM/SIGINT and when the parent
+ * process goes), runs {@link main} and exits with its code.
+ */
+export function runCli(argv: string[]): void {
+  installLifeline();
+  main(argv).then(
     (code) => process.exit(code),
     (e) => {
       process.stderr.write(`crossedit: ${(e as Error).stack ?? e}\n`);
@@ -69,3 +75,5 @@ if (isEntryPoint()) {
     },
   );
 }
+
+if (isEntryPoint()) runCli(process.argv.slice(2));

@@ -3,7 +3,7 @@
  * with its hyperparameters (defaults ← backbone presets ← `--hparam key=value`), and the method context.
  */
 import path from 'node:path';
-import { hparamLayers, parseHparams, parseHparamValue, Rng, setBackend, type Backend, type Backbone, type EditContext, type EditMethod, type LanguageModel, type Tokenizer } from '@crossedit/core';
+import { checkHparamsForModel, hparamLayers, HparamError, parseHparams, parseHparamValue, Rng, setBackend, type Backend, type Backbone, type EditContext, type EditMethod, type LanguageModel, type Tokenizer } from '@crossedit/core';
 import { openStats, weightsHash } from '@crossedit/stats';
 import type { OptionSpec } from './args.js';
 import { createBackend, parseBackendKind, UsageError } from './backend.js';
@@ -41,6 +41,8 @@ export interface ModelSession {
 
 /** Loads backend, backbone, model and tokenizer from the command's options. */
 export async function openModel(values: Record<string, unknown>): Promise<ModelSession> {
+  const seed = Number(values.seed ?? 0);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got '${values.seed}')`);
   const backend = await createBackend(parseBackendKind(values.backend as string | undefined));
   setBackend(backend);
   const backbone = await resolveBackbone((values.backbone as string) ?? 'tiny');
@@ -49,8 +51,6 @@ export async function openModel(values: Record<string, unknown>): Promise<ModelS
   const model = await backbone.loadModel(src, { backend, onProgress: (d, t) => ((bar.total = t), bar.update(d)) });
   bar.finish();
   const tokenizer = await backbone.createTokenizer(src);
-  const seed = Number(values.seed ?? 0);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got '${values.seed}')`);
   return { backend, backbone, model, tokenizer, seed };
 }
 
@@ -61,15 +61,33 @@ export interface MethodSession<H = Record<string, unknown>> {
   context: Omit<EditContext, 'model' | 'tokenizer' | 'backbone' | 'backend'>;
 }
 
-/** Parses `--hparam key=value` pairs. */
+/**
+ * Parses `--hparam key=value` pairs.
+ * @throws UsageError naming the pair for a missing `=` or a value that is not valid JSON.
+ */
 export function hparamOverrides(list: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const kv of (list as string[] | undefined) ?? []) {
     const i = kv.indexOf('=');
     if (i <= 0) throw new UsageError(`--hparam takes key=value (got '${kv}')`);
-    out[kv.slice(0, i)] = parseHparamValue(kv.slice(i + 1));
+    const key = kv.slice(0, i);
+    try {
+      out[key] = parseHparamValue(kv.slice(i + 1), key);
+    } catch (e) {
+      if (e instanceof HparamError) throw new UsageError(`--hparam ${e.message}`);
+      throw e;
+    }
   }
   return out;
+}
+
+/**
+ * Checks `--hparam` against the method's schema before anything is loaded (syntax, unknown keys, types,
+ * ranges), so a typo fails in milliseconds rather than after the model has loaded.
+ * @throws UsageError or HparamError naming the key.
+ */
+export function precheckHparams(values: Record<string, unknown>, method: EditMethod<Record<string, unknown>>): void {
+  parseHparams(method.id, method.hparams, hparamOverrides(values.hparam));
 }
 
 /** Loads the method and builds its hyperparameters and context. */
@@ -77,6 +95,8 @@ export async function openMethod(values: Record<string, unknown>, s: ModelSessio
   const method = resolved ?? (await resolveMethod((values.method as string) ?? 'rome'));
   const info = { id: s.backbone.id, config: s.model.config };
   const hparams = parseHparams(method.id, method.hparams, ...hparamLayers(method, info, values.preset as string | undefined, hparamOverrides(values.hparam)));
+  // a configuration error (e.g. a layer the model does not have) stops here, before the first edit
+  checkHparamsForModel(method.id, method.hparams, hparams, s.model.config);
   const statsDir = values['stats-dir'] as string | undefined;
   const log = { info: (m: string) => process.stderr.write(`${m}\n`), warn: (m: string) => process.stderr.write(`warning: ${m}\n`) };
   const statsLayers = method.requires(hparams).statsLayers ?? [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './dtype.js';
-import { HparamError, parseHparams, parseHparamValue, type HparamSchema } from './hparams.js';
+import { checkHparamsForModel, HparamError, parseHparams, parseHparamValue, type HparamSchema } from './hparams.js';
 import { choleskyInPlace, choleskySolveInPlace } from './linalg.js';
 import { Rng } from './random.js';
 import { broadcastShapes, broadcastStrides } from './shape.js';
@@ -75,6 +75,23 @@ describe('hparams', () => {
     expect(parseHparamValue('true')).toBe(true);
     expect(parseHparamValue('[4,5]')).toEqual([4, 5]);
     expect(parseHparamValue('abc')).toBe('abc');
+    expect(() => parseHparamValue('[1,', 'layers')).toThrow(/hyperparameter 'layers': "\[1," is not valid JSON/);
+  });
+  it('rejects non-finite numbers always, and values outside min/max/integer', () => {
+    const ranged: HparamSchema<{ wd: number; steps: number; layers: number[] }> = {
+      wd: { default: 0, doc: 'decay', min: 0, max: 1 },
+      steps: { default: 5, doc: 'steps', integer: true, min: 1 },
+      layers: { default: [1], doc: 'layers', layerIndices: true },
+    };
+    expect(() => parseHparams('ft', schema, { lr: Infinity })).toThrow("ft: hyperparameter 'lr': must be a finite number, got Infinity");
+    expect(() => parseHparams('ft', ranged, { wd: -0.5 })).toThrow("'wd': must be >= 0, got -0.5");
+    expect(() => parseHparams('ft', ranged, { wd: 2 })).toThrow("'wd': must be <= 1, got 2");
+    expect(() => parseHparams('ft', ranged, { steps: 2.5 })).toThrow("'steps': must be an integer, got 2.5");
+    expect(() => parseHparams('ft', ranged, { layers: [1, NaN] })).toThrow("'layers': must be a finite number, got NaN");
+    expect(parseHparams('ft', ranged, { wd: 1, steps: 3 })).toEqual({ wd: 1, steps: 3, layers: [1] });
+    // layer indices are checked against the loaded model
+    expect(() => checkHparamsForModel('ft', ranged, { wd: 0, steps: 1, layers: [0, 4] }, { numLayers: 4 })).toThrow("ft: hyperparameter 'layers': layer 4 does not exist (the model has 4 layers, 0-3)");
+    expect(() => checkHparamsForModel('ft', ranged, { wd: 0, steps: 1, layers: [0, 3] }, { numLayers: 4 })).not.toThrow();
   });
 });
 

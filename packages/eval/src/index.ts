@@ -53,6 +53,8 @@ export { RESULTS_SCHEMA, type RunHeader, type EditRecord, type ItemResult, type 
 export { canonicalJson } from './results/canonical.js';
 export { compareHeaders, ResultsMismatchError, type HeaderDifference } from './results/header.js';
 export { resultsPaths } from './results/files.js';
+export { checkResultsDir, ResultsDirError } from './results/outdir.js';
+export { acquireResultsLock, DirLock, ResultsLockedError, LOCK_FILE, type LockHolder } from './results/lock.js';
 export { ResultsWriter, type ResultsWriterOptions, type RecoveryReport } from './results/writer.js';
 export { readResults, type ResultsContent } from './results/reader.js';
 export { parseFrames, parseJsonLines, encodeFrame, encodeJsonLine, type ParsedStream } from './results/stream.js';

@@ -25,7 +25,7 @@ export interface FtHparams {
 }
 
 export const FT_HPARAMS: HparamSchema<FtHparams> = {
-  layers: { default: [], doc: 'layers to train (empty: the preset)' },
+  layers: { default: [], doc: 'layers to train (empty: the preset)', layerIndices: true },
   module: {
     default: 'mlp.down',
     doc: 'matrix of each layer to train',
@@ -33,8 +33,8 @@ export const FT_HPARAMS: HparamSchema<FtHparams> = {
   },
   numSteps: { default: 25, doc: 'optimisation steps', check: (v) => (Number.isInteger(v) && v > 0 ? null : 'must be a positive integer') },
   lr: { default: 5e-4, doc: 'Adam learning rate', check: (v) => (v > 0 ? null : 'must be > 0') },
-  weightDecay: { default: 0, doc: 'Adam weight decay' },
+  weightDecay: { default: 0, doc: 'Adam weight decay', min: 0 },
   normConstraint: { default: 5e-4, doc: 'L-infinity radius around the original weights (0: off)', check: (v) => (v >= 0 ? null : 'must be >= 0') },
   objective: { default: 'target_new', doc: "'target_new' (teacher-forced) or 'prompt_last' (reference)", check: (v) => (v === 'target_new' || v === 'prompt_last' ? null : `unknown objective '${v}'`) },
-  earlyStopLoss: { default: 1e-2, doc: 'stop below this loss' },
+  earlyStopLoss: { default: 1e-2, doc: 'stop below this loss', min: 0 },
 };

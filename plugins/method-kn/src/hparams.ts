@@ -24,7 +24,7 @@ export interface KnHparams {
 export const KN_HPARAMS: HparamSchema<KnHparams> = {
   steps: { default: 20, doc: 'integrated-gradients steps', check: (v) => (Number.isInteger(v) && v >= 1 ? null : 'must be an integer >= 1') },
   adaptiveThreshold: { default: 0.2, doc: 'fraction of the max score a neuron must exceed', check: (v) => (v > 0 && v <= 1 ? null : 'must be in (0, 1]') },
-  layers: { default: [], doc: 'layers to attribute (empty: all)' },
+  layers: { default: [], doc: 'layers to attribute (empty: all)', layerIndices: true },
   oldAnswer: {
     default: 'pre-edit',
     doc: "'pre-edit' (model's greedy answer), 'ground-truth' (the request's old answer) or 'endoftext' (reference)",

@@ -42,6 +42,7 @@ export const memitHparamSchema: HparamSchema<MemitHparams> = {
   layers: {
     default: [4, 5, 6, 7, 8],
     doc: 'decoder layers whose mlp.down is edited (default: 4..8 of 32, scaled to depth)',
+    layerIndices: true,
     check: (v) =>
       v.length > 0 && v.every((l) => Number.isInteger(l) && l >= 0) && new Set(v).size === v.length ? null : 'must be a non-empty list of distinct layer indices',
   },

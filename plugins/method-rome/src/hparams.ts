@@ -49,6 +49,7 @@ export const romeHparamSchema: HparamSchema<RomeHparams> = {
   layers: {
     default: [5],
     doc: 'decoder layers whose mlp.down is edited (default: 5 of 32, scaled to depth)',
+    layerIndices: true,
     check: (v) => (v.length > 0 && v.every((l) => Number.isInteger(l) && l >= 0) ? null : 'must be a non-empty list of layer indices'),
   },
   vNumGradSteps: { default: 25, doc: 'iterations of the v* optimisation (at most n-1 updates)', check: positiveInt },

@@ -2,8 +2,8 @@ import type { EditRequest } from '@crossedit/core';
 import { weightsHash } from '@crossedit/transformer';
 import type { Command } from '../args.js';
 import { resolveMethod } from '../plugins.js';
-import { required } from '../args.js';
-import { METHOD_OPTIONS, MODEL_OPTIONS, openMethod, openModel } from '../session.js';
+import { intOption, languageOption, required } from '../args.js';
+import { METHOD_OPTIONS, MODEL_OPTIONS, openMethod, openModel, precheckHparams } from '../session.js';
 import { answer } from './answers.js';
 
 /** `crossedit edit`: one edit from flags; answers before and after. */
@@ -26,15 +26,17 @@ export const editCommand: Command = {
     const prompt = required(values, 'prompt');
     const subject = required(values, 'subject');
     const target = required(values, 'target');
+    const lang = languageOption(values, 'lang');
+    const n = intOption(values, 'max-tokens', 1)!;
     if (!prompt.includes(subject)) process.stderr.write(`warning: the subject "${subject}" does not occur in the prompt\n`);
     const method = await resolveMethod((values.method as string) ?? 'rome'); // fail fast on a bad id
+    precheckHparams(values, method);
     const s = await openModel(values);
     const m = await openMethod(values, s, method);
     const questions = (values.question as string[] | undefined) ?? [prompt];
-    const n = Number(values['max-tokens']);
     const before = await answer(s.model, s.tokenizer, questions, n);
     const hash0 = await weightsHash(s.model);
-    const req: EditRequest = { id: 'cli:0', prompt, subject, target, lang: String(values.lang), ...(values['ground-truth'] ? { groundTruth: String(values['ground-truth']) } : {}) };
+    const req: EditRequest = { id: 'cli:0', prompt, subject, target, lang, ...(values['ground-truth'] ? { groundTruth: String(values['ground-truth']) } : {}) };
     const t0 = performance.now();
     const result = await m.method.apply({ ...m.context, model: s.model, tokenizer: s.tokenizer, backbone: { id: s.backbone.id, config: s.model.config }, backend: s.backend }, [req], m.hparams);
     const ms = performance.now() - t0;

@@ -9,21 +9,33 @@ export interface SubsetOptions {
   limit?: number;
 }
 
+/** Ranges larger than this are refused even when the dataset size is not known (bounded memory). */
+const MAX_RANGE = 10_000_000;
+
 /**
- * Parses an id list such as `"0-9,15,20-22"` into sorted unique indices.
+ * Parses an id list such as `"0-9,15,20-22"` into sorted unique indices. An empty list (`""`, `","`) is
+ * an error, not "nothing to do". With `total` (the number of records in the file), an id at or past it
+ * is refused before any range is expanded, so `0-100000000000` fails at once in bounded memory.
+ * @param total number of records in the dataset; ids must be below it
  * @throws Error naming the bad part.
  * @example parseIdList('3,0-2') // [0, 1, 2, 3]
  */
-export function parseIdList(spec: string): number[] {
-  const out = new Set<number>();
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+export function parseIdList(spec: string, total?: number): number[] {
+  const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new Error(`invalid id list ${JSON.stringify(spec)}: no ids (write e.g. 0-9,15)`);
+  const ranges: [number, number][] = [];
+  for (const part of parts) {
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
     if (!m) throw new Error(`invalid id list ${JSON.stringify(spec)}: "${part}" is not a number or a range like 3-7`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
     if (b < a) throw new Error(`invalid id list ${JSON.stringify(spec)}: range "${part}" goes backwards`);
-    for (let i = a; i <= b; i++) out.add(i);
+    if (total !== undefined && b >= total) throw new Error(`invalid id list ${JSON.stringify(spec)}: "${part}" is outside the dataset, which has records 0-${total - 1}`);
+    if (b - a >= MAX_RANGE) throw new Error(`invalid id list ${JSON.stringify(spec)}: range "${part}" has more than ${MAX_RANGE} ids`);
+    ranges.push([a, b]);
   }
+  const out = new Set<number>();
+  for (const [a, b] of ranges) for (let i = a; i <= b; i++) out.add(i);
   return [...out].sort((x, y) => x - y);
 }
 

@@ -11,6 +11,7 @@ import { aggregateRecords, type AggregateTable } from '../metrics/aggregate.js';
 import { metricColumns } from '../metrics/columns.js';
 import { aggregateToProto, headerToProto, recordToProto } from './convert.js';
 import { resultsPaths } from './files.js';
+import { acquireResultsLock, type DirLock } from './lock.js';
 import { StreamEntrySchema, type StreamEntry } from './gen/crossedit/v1/results_pb.js';
 import { compareHeaders, ResultsMismatchError } from './header.js';
 import { decodeEntries } from './reader.js';
@@ -21,6 +22,11 @@ import type { EditRecord, RunHeader } from './types.js';
 export interface ResultsWriterOptions {
   /** Flush every write to disk (fsync); default true. Tests may turn it off for speed. */
   fsync?: boolean;
+  /**
+   * The directory's lock: one the caller already holds (it is released by {@link ResultsWriter.close}),
+   * or `false` for no lock. Default: the writer takes it ({@link acquireResultsLock}).
+   */
+  lock?: DirLock | false;
 }
 
 /** What opening existing results had to repair. */
@@ -85,6 +91,7 @@ export class ResultsWriter {
     private readonly bin: FileHandle,
     private readonly json: FileHandle,
     private readonly fsync: boolean,
+    private readonly lock: DirLock | undefined,
   ) {
     for (const r of list) this.done.add(r.requestId);
   }
@@ -95,7 +102,16 @@ export class ResultsWriter {
    *   dataset, hparams or scorer mode; FormatError when they are corrupt (not just torn at the end).
    */
   static async open(dir: string, header: RunHeader, opts: ResultsWriterOptions = {}): Promise<ResultsWriter> {
-    const fsync = opts.fsync ?? true;
+    const lock = opts.lock === false ? undefined : (opts.lock ?? acquireResultsLock(dir));
+    try {
+      return await ResultsWriter.openLocked(dir, header, opts.fsync ?? true, lock);
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
+  }
+
+  private static async openLocked(dir: string, header: RunHeader, fsync: boolean, lock: DirLock | undefined): Promise<ResultsWriter> {
     mkdirSync(dir, { recursive: true });
     const p = resultsPaths(dir);
     const recovery: RecoveryReport = { binpbTruncatedBytes: 0, jsonlRewritten: false, binpbRebuilt: false };
@@ -138,7 +154,7 @@ export class ResultsWriter {
     }
     const bin = await open(p.binpb, 'a');
     const json = await open(p.jsonl, 'a');
-    return new ResultsWriter(dir, stored, records, resumed, recovery, bin, json, fsync);
+    return new ResultsWriter(dir, stored, records, resumed, recovery, bin, json, fsync, lock);
   }
 
   /** Records present, in write order (existing ones first). */
@@ -218,8 +234,12 @@ export class ResultsWriter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue;
-    await this.bin.close();
-    await this.json.close();
+    try {
+      await this.queue;
+      await this.bin.close();
+      await this.json.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }

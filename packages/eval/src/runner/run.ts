@@ -3,7 +3,7 @@
  * schedule group is edited, evaluated, and restored; each finished request is appended to the results
  * at once, so an interrupted run resumes with the requests that are not in the results yet.
  */
-import { composeWrapPrompts, ConfigurationError, isConfigurationError, type EditContext, type EditMethod, type EditResult, type LanguageModel, type ModelConfig, type Tokenizer } from '@crossedit/core';
+import { checkHparamsForModel, composeWrapPrompts, ConfigurationError, isConfigurationError, type EditContext, type EditMethod, type EditResult, type LanguageModel, type ModelConfig, type Tokenizer } from '@crossedit/core';
 import type { EditCase } from '../data/cases.js';
 import type { AggregateTable } from '../metrics/aggregate.js';
 import type { EditRecord } from '../results/types.js';
@@ -75,6 +75,8 @@ async function applyGroup<H>(o: EvalRunOptions<H>, ctx: EditContext, group: read
 export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> {
   const { model, tokenizer, writer } = o;
   checkSchedule(o.method, o.schedule);
+  // a configuration error (a layer the model does not have) stops the run before the first edit
+  checkHparamsForModel(o.method.id, o.method.hparams, o.hparams, o.backbone.config);
   const ctx: EditContext = { ...o.context, model, tokenizer, backbone: o.backbone, backend: model.backend };
   const now = o.clock ?? (() => performance.now());
   const todo = o.cases.filter((c) => !writer.isDone(c.request.id));
