@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -29,8 +29,10 @@ describe('workspace conventions', () => {
     expect(readFileSync(path.join(root, dir, 'src/index.ts'), 'utf8')).toMatch(/^\/\*\*/);
   });
 
+  // found by folder: a new plugin needs no entry in any list or package.json outside its own folder
   it.each(dirs('plugins'))('%s default-exports a plugin whose id is its folder name', async (dir) => {
-    const mod = await import(`@crossedit/${path.basename(dir)}`);
+    const pj = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
+    const mod = await import(pathToFileURL(path.join(root, dir, pj.exports['.']['@crossedit/source'])).href);
     const id = path.basename(dir).replace(/^(method|backbone)-/, '');
     expect(mod.default?.id).toBe(id);
   });
@@ -51,6 +53,11 @@ describe('workspace conventions', () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('the CLI depends on its default plugins only (others resolve from the user project)', () => {
+    const deps = Object.keys(JSON.parse(readFileSync(path.join(root, 'packages/cli/package.json'), 'utf8')).dependencies ?? {});
+    expect(deps.filter((d) => /^@crossedit\/(method|backbone)-/.test(d)).sort()).toEqual(['@crossedit/backbone-tiny', '@crossedit/method-rome']);
   });
 
   it('benchmark and test packages are private (changesets leaves them out)', () => {

@@ -1,23 +1,41 @@
 /**
  * Plugin resolution: a short id (`rome` → `@crossedit/method-rome`, `chinese-llama2` →
- * `@crossedit/backbone-chinese-llama2`) or a path to a module whose default export is the plugin.
- * The loaded object is checked before use.
+ * `@crossedit/backbone-chinese-llama2`), a package name, or a path to a module whose default export is
+ * the plugin. Package names resolve from the user's project first (the current directory's
+ * `node_modules`, walking up), then from the CLI's own dependencies (its defaults). The loaded object
+ * is checked before use.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Backbone, EditMethod } from '@crossedit/core';
 import { UsageError } from './backend.js';
+import { locatePackage } from './locate.js';
 
-async function importPlugin(kind: 'method' | 'backbone', ref: string): Promise<unknown> {
+/** Where plugins are looked up. */
+export interface ResolveOptions {
+  /** Project directories searched before the CLI's own dependencies (default: the current directory). */
+  from?: readonly string[];
+}
+
+/** The package name a plugin id stands for (`rome` → `@crossedit/method-rome`). */
+export function pluginPackageName(kind: 'method' | 'backbone', ref: string): string {
+  return ref.startsWith('@') || ref.includes('/') ? ref : `@crossedit/${kind}-${ref}`;
+}
+
+async function importPlugin(kind: 'method' | 'backbone', ref: string, opts: ResolveOptions): Promise<unknown> {
   const isPath = ref.startsWith('.') || ref.startsWith('/') || /\.(m?[jt]s)$/.test(ref);
-  const spec = isPath ? pathToFileURL(path.resolve(ref)).href : ref.startsWith('@') ? ref : `@crossedit/${kind}-${ref}`;
+  const name = isPath ? '' : pluginPackageName(kind, ref);
+  const from = opts.from ?? [process.cwd()];
+  const local = isPath ? undefined : from.map((d) => locatePackage(name, d)).find((p) => p !== undefined);
+  const spec = isPath ? pathToFileURL(path.resolve(ref)).href : local ? pathToFileURL(local.entry).href : name;
   let mod: { default?: unknown };
   try {
     mod = (await import(spec)) as { default?: unknown };
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(spec)) {
-      throw new UsageError(`unknown ${kind} '${ref}': could not find ${isPath ? 'the file' : 'the package'} ${spec}`);
+      const where = isPath ? `the file ${spec}` : `the package ${name} (looked in ${from.map((d) => path.join(d, 'node_modules')).join(', ')} and up, then in the CLI's own dependencies; install it beside the CLI: pnpm add ${name})`;
+      throw new UsageError(`unknown ${kind} '${ref}': could not find ${where}`);
     }
     throw e;
   }
@@ -28,8 +46,8 @@ async function importPlugin(kind: 'method' | 'backbone', ref: string): Promise<u
 }
 
 /** Loads and checks a method plugin. */
-export async function resolveMethod(ref: string): Promise<EditMethod<Record<string, unknown>>> {
-  const m = (await importPlugin('method', ref)) as Partial<EditMethod> | undefined;
+export async function resolveMethod(ref: string, opts: ResolveOptions = {}): Promise<EditMethod<Record<string, unknown>>> {
+  const m = (await importPlugin('method', ref, opts)) as Partial<EditMethod> | undefined;
   const missing = ['id', 'hparams', 'apply', 'requires', 'supports'].filter((k) => !m || !(k in m));
   if (!m || missing.length) {
     throw new UsageError(`'${ref}' is not a method plugin: its default export lacks ${missing.join(', ')} (use defineMethod from @crossedit/core)`);
@@ -41,8 +59,8 @@ export async function resolveMethod(ref: string): Promise<EditMethod<Record<stri
 }
 
 /** Loads and checks a backbone plugin. */
-export async function resolveBackbone(ref: string): Promise<Backbone> {
-  const b = (await importPlugin('backbone', ref)) as Partial<Backbone> | undefined;
+export async function resolveBackbone(ref: string, opts: ResolveOptions = {}): Promise<Backbone> {
+  const b = (await importPlugin('backbone', ref, opts)) as Partial<Backbone> | undefined;
   const missing = ['id', 'config', 'loadModel', 'createTokenizer'].filter((k) => !b || !(k in b));
   if (!b || missing.length) {
     throw new UsageError(`'${ref}' is not a backbone plugin: its default export lacks ${missing.join(', ')} (use defineBackbone from @crossedit/core)`);
