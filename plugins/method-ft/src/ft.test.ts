@@ -81,6 +81,19 @@ describe('ft', () => {
     expect(memory().tensors).toBe(live);
   });
 
+  it('target_new with several requests: the mean per request, then across requests (EasyEdit batch rule)', async () => {
+    const s = setup(11);
+    const lens = REQS.map((r) => s.tok.encode(`${r.prompt} ${r.target}`).ids.length - s.tok.encode(r.prompt).ids.length);
+    expect(lens[0]).not.toBe(lens[1]); // targets of different lengths, where the two rules differ
+    const per = await Promise.all(REQS.map((r) => hostLosses(s, r)));
+    const easyEdit = (per[0].targetNew + per[1].targetNew) / 2;
+    const perToken = (per[0].targetNew * lens[0] + per[1].targetNew * lens[1]) / (lens[0] + lens[1]);
+    expect(Math.abs(easyEdit - perToken)).toBeGreaterThan(1e-3);
+    const res = await ft.apply(s.ctx, REQS, hp(s.ctx, { normConstraint: 0, lr: 0.05, numSteps: 1 }));
+    expect(res.diagnostics.firstLoss as number).toBeCloseTo(easyEdit, 9);
+    await res.restore();
+  });
+
   it('prompt_last (reference): every target token scored at the last prompt position', async () => {
     const s = setup(5);
     const ref = await hostLosses(s, REQS[0]);

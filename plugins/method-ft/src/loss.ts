@@ -13,10 +13,28 @@ import {
   type Tensor,
 } from '@crossedit/core';
 
-/** Teacher-forced NLL over the target tokens (FT-M). */
+/**
+ * Weights `[B, S]` for a mean per request, then across requests: `1 / (B · |t_i|)` at the target
+ * positions of row i, 0 elsewhere. They sum to 1, so the masked mean of `crossEntropy` with them is
+ * `mean_i mean_j nll_ij` (EasyEdit's `(loss * mask).sum(1) / mask.sum(1)` then `.mean()`).
+ */
+export function perRequestWeights(model: LanguageModel, batch: TeacherForcedBatch): Tensor {
+  const b = batch.rows.length;
+  const w = new Float64Array(b * batch.seqLen);
+  batch.rows.forEach((r, i) => {
+    for (let j = 0; j < r.targetIds.length; j++) w[i * batch.seqLen + r.promptLen - 1 + j] = 1 / (b * r.targetIds.length);
+  });
+  return tensor(w, [b, batch.seqLen], { backend: model.backend });
+}
+
+/**
+ * Teacher-forced NLL over the target tokens (FT-M): the mean over each request's target tokens, then
+ * the mean over requests, as EasyEdit HEAD's `execute_ft` reduces a batch. A request with a long target
+ * weighs as much as one with a short target.
+ */
 export function targetNewLoss(model: LanguageModel, batch: TeacherForcedBatch): Tensor {
   const { logits } = model.forward(batch.ids, { attentionMask: batch.attentionMask });
-  return crossEntropy(logits!, batch.labels, batch.labelMask);
+  return crossEntropy(logits!, batch.labels, perRequestWeights(model, batch));
 }
 
 /**
