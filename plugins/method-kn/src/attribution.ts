@@ -20,6 +20,7 @@ import {
   type LanguageModel,
   type Tensor,
 } from '@crossedit/core';
+import { asContinuation, type Continuation } from './continuation.js';
 
 /** `linspace(0, 1, steps)` as torch computes it (`[0]` for one step). */
 export function alphas(steps: number): number[] {
@@ -67,20 +68,27 @@ export async function gateScores(model: LanguageModel, ids: readonly number[], l
 
 /**
  * Scores of all requested layers, averaged over the old-answer tokens: `[layers.length][M]`.
- * After each token the prompt is extended with the unpatched argmax (greedy continuation).
+ * After each token the prompt is extended with the unpatched argmax (greedy continuation): by id when
+ * `prompt` is ids, or as the {@link Continuation} says (EasyEdit's decode-and-re-tokenise route).
  */
-export async function attribute(model: LanguageModel, promptIds: readonly number[], answer: readonly number[], layers: readonly number[], steps: number): Promise<Float64Array[]> {
+export async function attribute(
+  model: LanguageModel,
+  prompt: readonly number[] | Continuation,
+  answer: readonly number[],
+  layers: readonly number[],
+  steps: number,
+): Promise<Float64Array[]> {
   const m = model.config.intermediateSize;
   const totals = layers.map(() => new Float64Array(m));
-  let ids = [...promptIds];
+  let at = asContinuation(prompt);
   for (const y of answer) {
     let next = -1;
     for (let li = 0; li < layers.length; li++) {
-      const { scores, argmax: am } = await gateScores(model, ids, layers[li], y, steps);
+      const { scores, argmax: am } = await gateScores(model, at.ids, layers[li], y, steps);
       for (let i = 0; i < m; i++) totals[li][i] += scores[i] / answer.length;
       next = am;
     }
-    ids = [...ids, next];
+    at = at.append(next);
   }
   return totals;
 }

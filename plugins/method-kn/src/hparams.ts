@@ -19,6 +19,12 @@ export interface KnHparams {
   keepBos: boolean;
   /** At most this many old-answer tokens are attributed for `pre-edit` and `ground-truth` (each costs one attribution pass per layer). */
   maxAnswerTokens: number;
+  /**
+   * How the prompt grows by the argmax token (attribution and the original prediction): `ids` appends
+   * the id (default; the prompt's ids stay a prefix); `text` decodes the token alone, appends the text
+   * and re-tokenises, as EasyEdit does (on LLaMA tokenizers the token's leading space is lost).
+   */
+  continuation: string;
 }
 
 export const KN_HPARAMS: HparamSchema<KnHparams> = {
@@ -31,5 +37,10 @@ export const KN_HPARAMS: HparamSchema<KnHparams> = {
     check: (v) => (['pre-edit', 'ground-truth', 'endoftext'].includes(v) ? null : `unknown value '${v}' (pre-edit, ground-truth, endoftext)`),
   },
   keepBos: { default: false, doc: 'keep BOS in target ids (paper-era reference)' },
+  continuation: {
+    default: 'ids',
+    doc: "how the prompt grows by the argmax: 'ids' (append the id) or 'text' (decode, append, re-tokenise: EasyEdit)",
+    check: (v) => (v === 'ids' || v === 'text' ? null : `unknown value '${v}' (ids, text)`),
+  },
   maxAnswerTokens: { default: 8, doc: 'old-answer tokens attributed at most', check: (v) => (Number.isInteger(v) && v >= 1 ? null : 'must be an integer >= 1') },
 };

@@ -4,7 +4,7 @@
  * `mlp.down` columns with input embeddings (`+Σ E[new] − Σ E[old]`).
  *
  * By default the attributed "old answer" is the model's own greedy answer; `oldAnswer: 'endoftext'`
- * with `steps: 1` and `keepBos: true` reproduces the paper-era reference.
+ * with `steps: 1`, `keepBos: true` and `continuation: 'text'` reproduces the paper-era reference.
  *
  * @packageDocumentation
  */
@@ -12,7 +12,8 @@ import { defineMethod } from '@crossedit/core';
 import { applyKn } from './apply.js';
 import { KN_HPARAMS, type KnHparams } from './hparams.js';
 
-export { applyKn, oldAnswerIds } from './apply.js';
+export { applyKn, oldAnswerIds, originalPredictionFactor } from './apply.js';
+export { asContinuation, continuationOf, idContinuation, textContinuation, type Continuation, type ContinuationMode } from './continuation.js';
 export { alphas, attribute, gateScores } from './attribution.js';
 export { selectNeurons, type Neuron } from './select.js';
 export { greedyTokens } from './decode.js';

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { HparamError, argmax, captureHook, parseHparams, replaceAtHook, tensor, tidy, type EditRequest, type LanguageModel, type Tensor } from '@crossedit/core';
 import { copyModel, cpuBackend, host, maybeWebGpu, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '../../../test/helpers/tiny.js';
-import kn, { alphas, attribute, gateScores, selectNeurons, type KnHparams } from './index.js';
+import kn, { alphas, attribute, gateScores, selectNeurons, textContinuation, type KnHparams } from './index.js';
 
 const REQ: EditRequest = { id: 'a', prompt: 'What is the capital city of France ?', subject: 'France', target: 'Rome Italy', groundTruth: 'Paris', lang: 'en' };
-const EXTRA = ['Goethe', 'Paris', '<|endoftext|>'];
+const EXTRA = ['Goethe', 'Paris', '<|endoftext|>', 'The', 'is'];
+/** A prompt ending in a word, so that EasyEdit's text route glues the next word onto it. */
+const GLUE = 'The capital city of France is';
 
 function setup(seed = 2) {
   cpuBackend();
@@ -129,6 +131,22 @@ describe('kn attribution', () => {
     }
   });
 
+  it("the text continuation decodes the argmax alone, appends the text and re-tokenises (EasyEdit), unlike the id route", async () => {
+    const { model, tok } = setup(6);
+    const answer = tok.encode('Paris Goethe', { addBos: false }).ids;
+    // the prompts EasyEdit runs, built here from strings: P, P + decode([a1])
+    const p0 = tok.encode(GLUE).ids;
+    const a1 = (await greedyHost(model, p0, 1))[0];
+    const p1 = tok.encode(GLUE + tok.decode([a1])).ids;
+    expect(p1).not.toEqual([...p0, a1]); // "…is" + "Rome" is one (unknown) word: the two routes differ
+    const [got] = await attribute(model, textContinuation(tok, GLUE), answer, [1], 2);
+    const s1 = (await gateScores(model, p0, 1, answer[0], 2)).scores;
+    const s2 = (await gateScores(model, p1, 1, answer[1], 2)).scores;
+    expectClose(got, s1.map((v, i) => (v + s2[i]) / 2), 1e-12);
+    const [byId] = await attribute(model, p0, answer, [1], 2);
+    expect(Math.max(...byId.map((v, i) => Math.abs(v - got[i])))).toBeGreaterThan(1e-9);
+  });
+
   it('selects neurons above threshold × the global max, highest first', () => {
     const n = selectNeurons([Float64Array.from([0.1, 1, 0.25]), Float64Array.from([0.5, 0.2, -3])], [3, 7], 0.2);
     expect(n.map((x) => [x.layer, x.index])).toEqual([
@@ -175,7 +193,7 @@ describe('kn edit', () => {
     expect(await weightsHash(model)).toBe(before);
   });
 
-  it('a one-token target doubles the embeddings; ground-truth and the reference <|endoftext|> answers are attributed', async () => {
+  it('a one-token target doubles only the single-id original prediction (EasyEdit); ground-truth and the reference <|endoftext|> answers are attributed', async () => {
     const { model, tok, ctx } = setup(3);
     const before = await weightsHash(model);
     const req = { ...REQ, target: 'Goethe' };
@@ -190,7 +208,7 @@ describe('kn edit', () => {
     const delta = await host(res.deltas[0].delta);
     const col = Number(String(res.diagnostics.selected).split(',')[0].split(':')[1]);
     const m = model.config.intermediateSize;
-    for (let j = 0; j < d; j++) expect(delta[j * m + col]).toBeCloseTo(2 * (E[t * d + j] - E[o * d + j]), 12);
+    for (let j = 0; j < d; j++) expect(delta[j * m + col]).toBeCloseTo(E[t * d + j] - 2 * E[o * d + j], 12);
     await res.restore();
     // the paper-era reference: steps 1, '<|endoftext|>' with BOS as the old answer, BOS kept in the target
     const ref = await kn.apply(ctx, [req], hp({ steps: 1, oldAnswer: 'endoftext', keepBos: true }));
@@ -202,6 +220,36 @@ describe('kn edit', () => {
     await expect(kn.apply(ctx, [req], hp({ layers: [5] }))).rejects.toThrow(/layer 5/);
     expect(() => hp({ oldAnswer: 'gold' } as never)).toThrow(HparamError);
     expect(await weightsHash(model)).toBe(before);
+  });
+});
+
+describe('kn reference continuation', () => {
+  it("continuation 'text' builds the original prediction by decode-append-re-tokenise; other values are refused", async () => {
+    const { model, tok, ctx } = setup(6);
+    const before = await weightsHash(model);
+    const req = { ...REQ, prompt: GLUE, subject: 'France' };
+    const targetIds = tok.encode(req.target, { addBos: false }).ids;
+    // EasyEdit's _generate: |t| steps, each on tok(prompt + decoded argmax so far)
+    let text = GLUE;
+    const o: number[] = [];
+    for (let i = 0; i < targetIds.length; i++) {
+      const next = (await greedyHost(model, tok.encode(text).ids, 1))[0];
+      o.push(next);
+      text += tok.decode([next]);
+    }
+    const byId = await greedyHost(model, tok.encode(GLUE).ids, targetIds.length);
+    expect(o).not.toEqual(byId);
+    const E = await host(model.weight({ kind: 'embed' }));
+    const d = model.config.hiddenSize;
+    const m = model.config.intermediateSize;
+    const res = await kn.apply(ctx, [req], hp({ steps: 1, layers: [1], continuation: 'text' }));
+    const delta = await host(res.deltas[0].delta);
+    const col = Number(String(res.diagnostics.selected).split(',')[0].split(':')[1]);
+    const sum = (ids: readonly number[], j: number) => ids.reduce((a, t) => a + E[t * d + j], 0);
+    for (let j = 0; j < d; j++) expect(delta[j * m + col]).toBeCloseTo(sum(targetIds, j) - sum(o, j), 12);
+    await res.restore();
+    expect(await weightsHash(model)).toBe(before);
+    expect(() => hp({ continuation: 'tokens' } as never)).toThrow(HparamError);
   });
 });
 
