@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const methods: [string, EditMethod<Record<string, unknown>> | null, Record<string, unknown>][] = [
     ['ft', ft as unknown as EditMethod<Record<string, unknown>>, {}],
     ['kn', kn as unknown as EditMethod<Record<string, unknown>>, {}],
-    ['kn-ref', kn as unknown as EditMethod<Record<string, unknown>>, { steps: 1, oldAnswer: 'endoftext', keepBos: true }],
+    ['kn-ref', kn as unknown as EditMethod<Record<string, unknown>>, { steps: 1, oldAnswer: 'endoftext', keepBos: true, continuation: 'text' }],
     ['ike', ike as unknown as EditMethod<Record<string, unknown>>, { bank: bankFile, bankLimit: 0, k: 16 }],
     ['rome', rome, {}],
     ['memit', memit, {}],
