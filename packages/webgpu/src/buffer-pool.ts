@@ -2,9 +2,14 @@
  * A size-class pool of storage buffers with byte counters. Sizes are rounded up to a class (powers of
  * two up to 4 KiB, then eight steps per octave (step = p/16 above p/2), so at most 12.5% is wasted) and freed buffers wait in a
  * per-class free list for reuse. Buffers freed while the current command batch is still being encoded
- * are kept apart until it is submitted: a later `queue.writeBuffer` (an upload) would otherwise land
- * before commands that still read the old contents. Kernel outputs may reuse them at once, since
- * dispatches in one encoder run in order.
+ * are kept apart until it is submitted:
+ * - a later `queue.writeBuffer` (an upload) would otherwise land before commands that still read the
+ *   old contents (kernel outputs may reuse them at once, since dispatches in one encoder run in order);
+ * - such a buffer is never destroyed before that submit, even when the pool is over its byte cap:
+ *   destroying a buffer that an encoded, not yet submitted command uses makes the whole submit fail
+ *   ("used in submit while destroyed"). The cap is enforced when the batch is submitted; a buffer
+ *   destroyed after the submit that last uses it is fine (the implementation keeps it alive until the
+ *   GPU is done with it).
  */
 
 /** Counters of a {@link BufferPool}. */
@@ -49,6 +54,12 @@ export class BufferPool {
   /** Released during the batch being encoded; movable to #free after submit. */
   readonly #fresh = new Map<number, GPUBuffer[]>();
   readonly #stats: PoolStats = { bytesAllocated: 0, bytesPooled: 0, buffersInUse: 0, buffersCreated: 0 };
+  /** Bytes on the free lists (the cap applies to these; fresh buffers wait for the submit). */
+  #freeBytes = 0;
+  readonly #ids = new WeakMap<GPUBuffer, number>();
+  #nextId = 1;
+  /** Called just before a pooled buffer is destroyed (caches that refer to it drop it). */
+  onDestroy: ((buf: GPUBuffer) => void) | null = null;
 
   constructor(device: GPUDevice, opts: BufferPoolOptions) {
     this.#device = device;
@@ -63,10 +74,15 @@ export class BufferPool {
    */
   acquire(bytes: number, forUpload = false): GPUBuffer {
     const size = sizeClass(bytes);
-    let buf = (forUpload ? undefined : this.#fresh.get(size)?.pop()) ?? this.#free.get(size)?.pop();
+    let buf = forUpload ? undefined : this.#fresh.get(size)?.pop();
+    if (!buf) {
+      buf = this.#free.get(size)?.pop();
+      if (buf) this.#freeBytes -= size;
+    }
     if (buf) this.#stats.bytesPooled -= size;
     else {
       buf = this.#device.createBuffer({ size, usage: this.#usage, label: `${this.#label}:${size}` });
+      this.#ids.set(buf, this.#nextId++);
       this.#stats.buffersCreated++;
     }
     this.#stats.bytesAllocated += size;
@@ -74,28 +90,60 @@ export class BufferPool {
     return buf;
   }
 
-  /** Returns a buffer to the pool (or destroys it when the pool is full). */
+  /** A small integer naming a buffer this pool created (stable for the buffer's life; cache keys). */
+  idOf(buf: GPUBuffer): number {
+    const id = this.#ids.get(buf);
+    if (id === undefined) throw new Error(`buffer pool ${this.#label}: buffer ${buf.label} was not created by this pool`);
+    return id;
+  }
+
+  /**
+   * Returns a buffer to the pool. `batchOpen`: commands encoded and not yet submitted may use it, so
+   * it is neither destroyed nor handed to an upload before {@link onSubmit}. Otherwise it is destroyed
+   * at once when the pool is full.
+   */
   release(buf: GPUBuffer, batchOpen: boolean): void {
     const size = buf.size;
     this.#stats.bytesAllocated -= size;
     this.#stats.buffersInUse--;
-    if (this.#stats.bytesPooled + size > this.#maxPooled) {
-      buf.destroy();
+    if (batchOpen) {
+      let list = this.#fresh.get(size);
+      if (!list) this.#fresh.set(size, (list = []));
+      list.push(buf);
+      this.#stats.bytesPooled += size;
       return;
     }
-    const lists = batchOpen ? this.#fresh : this.#free;
-    let list = lists.get(size);
-    if (!list) lists.set(size, (list = []));
+    this.#keep(buf);
+  }
+
+  /** Puts a buffer no unsubmitted command uses on its free list, or destroys it when the pool is full. */
+  #keep(buf: GPUBuffer): void {
+    const size = buf.size;
+    if (this.#freeBytes + size > this.#maxPooled) {
+      this.#destroy(buf);
+      return;
+    }
+    let list = this.#free.get(size);
+    if (!list) this.#free.set(size, (list = []));
     list.push(buf);
+    this.#freeBytes += size;
     this.#stats.bytesPooled += size;
   }
 
-  /** Called after a submit: buffers released during the batch become available to uploads. */
+  #destroy(buf: GPUBuffer): void {
+    this.onDestroy?.(buf);
+    buf.destroy();
+  }
+
+  /**
+   * Called after a submit: buffers released during the batch become available to uploads, and those
+   * over the byte cap are destroyed now that the commands using them have been submitted.
+   */
   onSubmit(): void {
+    if (this.#fresh.size === 0) return;
     for (const [size, list] of this.#fresh) {
-      let free = this.#free.get(size);
-      if (!free) this.#free.set(size, (free = []));
-      free.push(...list);
+      this.#stats.bytesPooled -= size * list.length;
+      for (const b of list) this.#keep(b);
     }
     this.#fresh.clear();
   }
@@ -103,8 +151,9 @@ export class BufferPool {
   /** Destroys every pooled (free) buffer. Buffers in use are untouched. */
   trim(): void {
     this.onSubmit();
-    for (const list of this.#free.values()) for (const b of list) b.destroy();
+    for (const list of this.#free.values()) for (const b of list) this.#destroy(b);
     this.#free.clear();
+    this.#freeBytes = 0;
     this.#stats.bytesPooled = 0;
   }
 
