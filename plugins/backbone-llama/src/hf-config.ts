@@ -16,6 +16,12 @@ const FIELDS: readonly [keyof ModelConfig, readonly string[]][] = [
   ['maxPositions', ['max_position_embeddings', 'model_max_length']],
 ];
 
+/** The HF config key a `ModelConfig` field was read from in `json` (the first of its keys present), if any. */
+export function hfConfigKey(json: Record<string, unknown>, field: keyof ModelConfig): string | undefined {
+  const keys = FIELDS.find(([f]) => f === field)?.[1];
+  return keys?.find((k) => json[k] !== undefined && json[k] !== null);
+}
+
 /**
  * The `ModelConfig` described by an HF LLaMA-family `config.json` object (LLaMA, LLaMA-2, Chinese-LLaMA,
  * Baichuan's `model_max_length`). Keys with an HF default take it when absent (`num_key_value_heads` = heads,

@@ -1,4 +1,5 @@
 /** Streaming loading of a LLaMA-family checkpoint into a `LlamaModel`, one tensor at a time. */
+import * as nodePath from 'node:path';
 import {
   FormatError,
   fmtShape,
@@ -11,8 +12,9 @@ import {
   type Progress,
   type Tensor,
 } from '@crossedit/core';
-import { GgufLlamaReader, LlamaModel, validateConfig, type CheckpointReader } from '@crossedit/transformer';
-import { modelConfigFromHf, readHfConfig } from './hf-config.js';
+import { GGUF_LLAMA_KEYS, GgufLlamaReader, checkFinite, LlamaModel, validateConfig, type CheckpointReader } from '@crossedit/transformer';
+import { checkConfigAgainstIndex, type ConfigOrigin } from './config-check.js';
+import { hfConfigKey, modelConfigFromHf, readHfConfig } from './hf-config.js';
 import { LLAMA_LAYOUT, type FileTensor, type WeightLayout } from './layout.js';
 import { locateModel, openLocation, type ModelLocation } from './locate.js';
 
@@ -36,32 +38,45 @@ export interface LoadLlamaFamilyOptions {
 }
 
 /**
- * The config of a location: GGUF `llama.*` metadata, or `config.json` (falling back to `defaults`), then the
- * layout's quirks and the caller's overrides.
+ * The config of a location: GGUF `llama.*` metadata, or `config.json` (with `defaults` for keys it omits), then
+ * the layout's quirks and the caller's overrides; with, for each field, the file and key it came from.
+ *
+ * @throws FormatError naming the directory when an HF directory has no `config.json`
  */
-function resolveConfig(loc: ModelLocation, reader: CheckpointReader | GgufLlamaReader, layout: WeightLayout, opts: LoadLlamaFamilyOptions): { config: ModelConfig; file: string } {
+function resolveConfig(
+  loc: ModelLocation,
+  reader: CheckpointReader | GgufLlamaReader,
+  layout: WeightLayout,
+  opts: LoadLlamaFamilyOptions,
+): { config: ModelConfig; file: string; originOf: (field: keyof ModelConfig) => ConfigOrigin } {
   let base: Partial<ModelConfig>;
   let file: string;
+  let keyOf: (field: keyof ModelConfig) => string | undefined;
   if (reader instanceof GgufLlamaReader) {
     base = { ...opts.defaults, ...reader.config };
     file = reader.path;
+    keyOf = (f) => GGUF_LLAMA_KEYS[f];
   } else {
     const hf = readHfConfig(loc.dir);
-    if (hf) {
-      base = modelConfigFromHf(hf.json, hf.file, opts.defaults);
-      file = hf.file;
-    } else {
-      base = { ...opts.defaults };
-      file = loc.dir;
-      const need: (keyof ModelConfig)[] = ['vocabSize', 'hiddenSize', 'intermediateSize', 'numLayers', 'numHeads', 'numKvHeads', 'rmsNormEps', 'ropeBase', 'maxPositions'];
-      const missing = need.filter((k) => base[k] === undefined);
-      if (missing.length) throw new FormatError(loc.dir, `no config.json in the model directory, and no defaults for ${missing.join(', ')}`);
+    if (!hf) {
+      throw new FormatError(
+        nodePath.join(loc.dir, 'config.json'),
+        `the model directory has no config.json; an HF checkpoint needs it for the architecture (num_hidden_layers, hidden_size, ...), which is not guessed from a published model's defaults`,
+      );
     }
+    base = modelConfigFromHf(hf.json, hf.file, opts.defaults);
+    file = hf.file;
+    keyOf = (f) => hfConfigKey(hf.json, f);
   }
   const config = { ...base, ...layout.quirks, ...opts.config } as ModelConfig;
   validateConfig(config);
   opts.checkConfig?.(config, file);
-  return { config, file };
+  const originOf = (field: keyof ModelConfig): ConfigOrigin => {
+    if (opts.config?.[field] !== undefined) return { file: reader.path, key: `config override ${field}` };
+    const key = keyOf(field);
+    return key ? { file, key } : { file, key: `${field} (default)` };
+  };
+  return { config, file, originOf };
 }
 
 /**
@@ -124,7 +139,8 @@ export async function loadLlamaFamily(src: BackboneSource, opts: LoadLlamaFamily
   const reader = await openLocation(loc);
   const weights = new Map<string, Tensor>();
   try {
-    const { config } = resolveConfig(loc, reader, layout, opts);
+    const { config, originOf } = resolveConfig(loc, reader, layout, opts);
+    checkConfigAgainstIndex(reader, config, originOf);
     const plan = layout.tensors(config);
     checkCheckpoint(reader, plan, layout, config);
     const byName = new Map(plan.map((t) => [t.name, t]));
@@ -134,6 +150,7 @@ export async function loadLlamaFamily(src: BackboneSource, opts: LoadLlamaFamily
       const t = byName.get(e.name);
       if (!t) continue;
       const data = await reader.read(t.name, { shape: t.shape });
+      checkFinite(data, e.file, t.name, t.shape);
       const cols = sizeOf(t.shape.slice(1));
       let row = 0;
       for (const part of t.parts) {

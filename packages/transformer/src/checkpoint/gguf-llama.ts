@@ -63,6 +63,19 @@ function num(r: GgufReader, key: string, fallback?: number): number {
   return v;
 }
 
+/** The GGUF metadata key each `ModelConfig` field is read from (vocabSize: the tokenizer's token list when present). */
+export const GGUF_LLAMA_KEYS: Readonly<Partial<Record<keyof ModelConfig, string>>> = {
+  vocabSize: 'tokenizer.ggml.tokens',
+  hiddenSize: 'llama.embedding_length',
+  intermediateSize: 'llama.feed_forward_length',
+  numLayers: 'llama.block_count',
+  numHeads: 'llama.attention.head_count',
+  numKvHeads: 'llama.attention.head_count_kv',
+  rmsNormEps: 'llama.attention.layer_norm_rms_epsilon',
+  ropeBase: 'llama.rope.freq_base',
+  maxPositions: 'llama.context_length',
+};
+
 /** The model configuration from a LLaMA GGUF's `llama.*` metadata. */
 export function ggufLlamaConfig(r: GgufReader): ModelConfig {
   const arch = r.metadata['general.architecture'];

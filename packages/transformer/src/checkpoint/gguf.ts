@@ -53,7 +53,24 @@ interface GgufEntry extends TensorEntry {
 const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
 const DEFAULT_ALIGNMENT = 32;
 
-class NeedMore extends Error {}
+/**
+ * The largest GGUF header (metadata and tensor infos) read. Real headers are a few MB (a 256k-token vocabulary
+ * with its merges is about 20 MB); a length field beyond this is forged and would otherwise make the reader pull
+ * the whole file into memory.
+ */
+export const MAX_GGUF_HEADER_BYTES = 256 << 20;
+/** The longest metadata key (the GGUF specification's limit). */
+const MAX_KEY_BYTES = 65535;
+/** Arrays of arrays deeper than this are refused (llama.cpp writes one level). */
+const MAX_ARRAY_DEPTH = 4;
+/** The fewest bytes one metadata value of each type takes (strings: their 8-byte length; arrays: type + length). */
+const MIN_VALUE_BYTES: Readonly<Record<number, number>> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 8: 8, 9: 12, 10: 8, 11: 8, 12: 8 };
+
+class NeedMore extends Error {
+  constructor(readonly bytes: number) {
+    super('need more header bytes');
+  }
+}
 
 /** A cursor over the file's first bytes; running past them asks the caller to re-read more. */
 class Cursor {
@@ -70,7 +87,14 @@ class Cursor {
   need(n: number, what: string): void {
     if (this.pos + n <= this.buf.byteLength) return;
     if (this.pos + n > this.fileSize) throw new FormatError(this.path, `GGUF header: ${what} runs past the end of the file (byte ${this.pos + n} of ${this.fileSize}); truncated or corrupt`);
-    throw new NeedMore();
+    if (this.pos + n > MAX_GGUF_HEADER_BYTES) {
+      throw new FormatError(this.path, `GGUF header: ${what} reaches byte ${this.pos + n}, past the ${MAX_GGUF_HEADER_BYTES} bytes a header may take; a forged length?`);
+    }
+    throw new NeedMore(this.pos + n);
+  }
+  /** Bytes of the file after the cursor. */
+  get left(): number {
+    return this.fileSize - this.pos;
   }
   u8(w: string): number {
     this.need(1, w);
@@ -91,13 +115,14 @@ class Cursor {
     this.pos += 8;
     return signed ? this.dv.getBigInt64(this.pos - 8, true) : this.dv.getBigUint64(this.pos - 8, true);
   }
-  str(w: string): string {
+  str(w: string, max = Number.MAX_SAFE_INTEGER): string {
     const n = this.u64(`${w} length`);
+    if (n > max) throw new FormatError(this.path, `GGUF header: ${w} has length ${n}, more than ${max} bytes`);
     this.need(n, w);
     this.pos += n;
     return this.dec.decode(this.buf.subarray(this.pos - n, this.pos));
   }
-  value(type: number, w: string): GgufValue {
+  value(type: number, w: string, depth = 0): GgufValue {
     const dv = this.dv;
     const at = (n: number): number => {
       this.need(n, w);
@@ -117,9 +142,14 @@ class Cursor {
       case 9: {
         const et = this.u32(`${w} array type`);
         const n = this.u64(`${w} array length`);
-        if (n > this.fileSize) throw new FormatError(this.path, `GGUF metadata '${w}': array length ${n} exceeds the file size`);
-        const out: GgufValue[] = new Array(n);
-        for (let i = 0; i < n; i++) out[i] = this.value(et, w);
+        const min = MIN_VALUE_BYTES[et];
+        if (min === undefined) throw new FormatError(this.path, `GGUF metadata '${w}': unknown array element type ${et}`);
+        if (et === 9 && depth + 1 >= MAX_ARRAY_DEPTH) throw new FormatError(this.path, `GGUF metadata '${w}': arrays nested more than ${MAX_ARRAY_DEPTH} deep`);
+        if (n * min > this.left) {
+          throw new FormatError(this.path, `GGUF metadata '${w}': array length ${n} needs at least ${n * min} bytes, but only ${this.left} remain in the file; truncated or forged`);
+        }
+        const out: GgufValue[] = [];
+        for (let i = 0; i < n; i++) out.push(this.value(et, w, depth + 1));
         return out;
       }
       case 10:
@@ -150,15 +180,18 @@ function parseHeader(c: Cursor, path: string, fileSize: number): Parsed {
   if (version !== 2 && version !== 3) throw new FormatError(path, `GGUF header: unsupported version ${version}${version > 0xffff ? ' (big-endian file?)' : ''}`);
   const nTensors = c.u64('tensor count');
   const nKv = c.u64('metadata count');
-  if (nTensors > fileSize || nKv > fileSize) throw new FormatError(path, `GGUF header: implausible counts (${nTensors} tensors, ${nKv} metadata entries)`);
+  // each metadata entry takes at least 12 bytes (key length, type), each tensor info at least 24
+  if (nKv * 12 + nTensors * 24 > c.left) {
+    throw new FormatError(path, `GGUF header: tensor count ${nTensors} and metadata count ${nKv} need at least ${nKv * 12 + nTensors * 24} bytes, but the file has ${c.left} after them; truncated or forged`);
+  }
   const metadata: Record<string, GgufValue> = {};
   for (let i = 0; i < nKv; i++) {
-    const key = c.str(`metadata key #${i}`);
+    const key = c.str(`metadata key #${i}`, MAX_KEY_BYTES);
     metadata[key] = c.value(c.u32(`type of '${key}'`), key);
   }
   const infos: Parsed['infos'] = [];
   for (let i = 0; i < nTensors; i++) {
-    const name = c.str(`tensor name #${i}`);
+    const name = c.str(`tensor name #${i}`, MAX_KEY_BYTES);
     const nd = c.u32(`tensor '${name}' n_dims`);
     if (nd > 4) throw new FormatError(path, `tensor '${name}': ${nd} dims (GGML allows at most 4)`);
     const ne: number[] = [];
@@ -204,7 +237,7 @@ export class GgufReader extends BaseReader<GgufEntry> {
           break;
         } catch (e) {
           if (!(e instanceof NeedMore)) throw e;
-          len = Math.min(file.size, len * 4);
+          len = Math.min(file.size, MAX_GGUF_HEADER_BYTES, Math.max(len * 4, e.bytes));
         }
       }
       const r = new GgufReader(path, file, parsed.version, parsed.alignment, parsed.dataStart, parsed.metadata);
@@ -214,6 +247,9 @@ export class GgufReader extends BaseReader<GgufEntry> {
         if (r.entries.has(name)) throw new FormatError(path, `tensor '${name}' appears twice`);
         if ((ne[0] ?? 1) % t.block !== 0) throw new FormatError(path, `tensor '${name}': row length ${ne[0]} is not a multiple of the ${t.dtype} block size ${t.block}`);
         if (offset % parsed.alignment !== 0) throw new FormatError(path, `tensor '${name}': data offset ${offset} is not a multiple of the alignment ${parsed.alignment}`);
+        if (ne.some((d) => d > file.size * t.block)) {
+          throw new FormatError(path, `tensor '${name}': dims [${ne}] (innermost first) cannot fit in a ${file.size}-byte file`);
+        }
         const byteLength = (sizeOf(ne) / t.block) * t.bytes;
         const abs = parsed.dataStart + offset;
         if (abs + byteLength > file.size) {

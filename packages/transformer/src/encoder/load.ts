@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FormatError, getBackend, tensor, type Backend, type Tensor } from '@crossedit/core';
+import { checkFinite } from '../checkpoint/finite.js';
 import { openCheckpoint } from '../checkpoint/open.js';
 import { BertModel } from './bert.js';
 import { bertWeightShapes, parseBertConfig, type BertConfig } from './config.js';
@@ -84,7 +85,9 @@ export async function loadBertDirectory(dir: string, opts: LoadBertOptions = {})
       const stored = reader.has(name) ? name : reader.has(`bert.${name}`) ? `bert.${name}` : null;
       if (!stored) throw new FormatError(reader.path, `missing tensor '${name}' (or 'bert.${name}'), expected shape [${shape.join(', ')}]`);
       files.add(reader.entry(stored).file);
-      weights.set(name, tensor(await reader.read(stored, { shape }), shape, { backend }));
+      const data = await reader.read(stored, { shape });
+      checkFinite(data, reader.entry(stored).file, stored, shape);
+      weights.set(name, tensor(data, shape, { backend }));
     }
   } catch (e) {
     for (const t of weights.values()) t.dispose();
