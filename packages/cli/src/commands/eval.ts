@@ -125,22 +125,24 @@ export const evalCommand: Command = {
       const w = await ResultsWriter.open(
         out,
         {
-        method: m.method.id,
-        backbone: s.backbone.id,
-        sourceLang: srcLang,
-        dataset: name,
-        datasetSha256: sha256,
-        hparams: m.hparams as Record<string, unknown>,
-        weightsHash: hash,
-        scorerMode: mode,
-        created: new Date().toISOString(),
-        evalLangs: languages,
-        schedule: scheduleName(schedule),
-        f1Tokenizer: f1Id,
+          method: m.method.id,
+          backbone: s.backbone.id,
+          sourceLang: srcLang,
+          dataset: name,
+          datasetSha256: sha256,
+          hparams: m.hparams as Record<string, unknown>,
+          weightsHash: hash,
+          scorerMode: mode,
+          created: new Date().toISOString(),
+          evalLangs: languages,
+          schedule: scheduleName(schedule),
+          f1Tokenizer: f1Id,
+          backend: s.backend.name,
         },
         { lock },
       );
       writer = w;
+      for (const msg of w.recovery.messages) process.stderr.write(`resume: ${msg}\n`);
       const already = cases.filter((c) => w.isDone(c.request.id)).length;
       if (already) process.stderr.write(`resuming: ${already} of ${cases.length} edits already in ${out}\n`);
       const bar = new ProgressBar(`${m.method.id} ${srcLang}→${languages.join('/')}`, cases.length);

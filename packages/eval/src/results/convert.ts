@@ -28,6 +28,7 @@ export function headerToProto(h: RunHeader): pb.RunHeader {
     evalLangs: [...h.evalLangs],
     schedule: h.schedule ?? '',
     f1Tokenizer: h.f1Tokenizer ?? '',
+    backend: h.backend ?? '',
   });
 }
 
@@ -56,6 +57,7 @@ export function headerFromProto(m: pb.RunHeader, file: string): RunHeader {
   if (m.weightsHash) h.weightsHash = m.weightsHash;
   if (m.schedule) h.schedule = m.schedule;
   if (m.f1Tokenizer) h.f1Tokenizer = m.f1Tokenizer;
+  if (m.backend) h.backend = m.backend;
   return h;
 }
 

@@ -266,7 +266,12 @@ describe('ResultsWriter / readResults', () => {
     writeFileSync(p, bin);
     expect(() => readResults(dir)).toThrow(FormatError);
     expect(() => readResults(dir)).toThrow(/results.binpb: entry 2 at byte \d+/);
-    await expect(ResultsWriter.open(dir, header, { fsync: false })).rejects.toThrow(/entry 2/);
+    // on resume the damaged protobuf file is rebuilt from the JSON Lines, and says so
+    const w = await ResultsWriter.open(dir, header, { fsync: false });
+    expect(w.doneIds.size).toBe(N);
+    expect(w.recovery.messages.join('\n')).toMatch(/cannot be followed past byte \d+ .*taken from .*results.jsonl/);
+    await w.close();
+    expect(readResults(dir).records).toEqual(all);
   });
 
   it('a directory without results is an error; a fresh directory starts with the header', async () => {

@@ -34,6 +34,8 @@ export interface RunHeader {
   schedule?: string;
   /** The F1 tokenizer's id (compared when both runs have it). */
   f1Tokenizer?: string;
+  /** The compute backend of the first start (`cpu`, `webgpu`); not compared, a resume on another one is warned about. */
+  backend?: string;
 }
 
 /** One scored item of an edit. */

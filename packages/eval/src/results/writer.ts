@@ -15,7 +15,7 @@ import { acquireResultsLock, type DirLock } from './lock.js';
 import { StreamEntrySchema, type StreamEntry } from './gen/crossedit/v1/results_pb.js';
 import { compareHeaders, ResultsMismatchError } from './header.js';
 import { decodeEntries } from './reader.js';
-import { encodeFrame, encodeJsonLine, parseFrames, parseJsonLines } from './stream.js';
+import { encodeFrame, encodeJsonLine, scanFrames, scanJsonLines, type ScannedStream } from './stream.js';
 import type { EditRecord, RunHeader } from './types.js';
 
 /** Options of {@link ResultsWriter.open}. */
@@ -35,8 +35,88 @@ export interface RecoveryReport {
   binpbTruncatedBytes: number;
   /** `results.jsonl` was rewritten from the protobuf stream (it lagged behind or was torn). */
   jsonlRewritten: boolean;
-  /** `results.binpb` was rebuilt from `results.jsonl` (it was missing or held no complete entry). */
+  /** `results.binpb` was rewritten (it was missing, or entries were repaired from `results.jsonl` or dropped). */
   binpbRebuilt: boolean;
+  /** Entries damaged in one file (checksum or decoding) and taken from the other. */
+  repaired: number;
+  /** Entries damaged in both files and left out (their requests are evaluated again). */
+  dropped: number;
+  /** The backend of the stored header differs from this run's (both known). */
+  backendChanged?: { existing: string; requested: string };
+  /** One line per repair, drop or warning, for the user. */
+  messages: string[];
+}
+
+type Kind = StreamEntry['entry']['case'];
+
+function describeEntry(e: StreamEntry | undefined, i: number): string {
+  if (!e) return `entry ${i}`;
+  if (e.entry.case === 'record') return `entry ${i} (request ${e.entry.value.requestId})`;
+  return `entry ${i} (${e.entry.case})`;
+}
+
+/**
+ * Both files hold the same entries; each entry is taken from a copy whose checksum holds, preferring
+ * the protobuf one. An entry damaged in both is dropped (a damaged header is an error).
+ */
+function mergeCopies(
+  bin: ScannedStream,
+  binLength: number,
+  json: ScannedStream,
+  p: { binpb: string; jsonl: string },
+  recovery: RecoveryReport,
+): { entries: StreamEntry[]; source: string; rewriteBin: boolean; binTornBytes: number; jsonExplained: boolean } {
+  const n = Math.max(bin.entries.length, json.entries.length);
+  const entries: StreamEntry[] = [];
+  let rewriteBin = false;
+  let jsonExplained = false;
+  if (bin.entries.length === 0 && json.entries.length > 0) {
+    rewriteBin = true;
+    recovery.messages.push(`${p.binpb}: ${bin.validBytes === 0 && bin.stoppedAt === undefined ? 'missing or empty' : 'unreadable'}; rebuilt from ${p.jsonl}`);
+  }
+  if (bin.stoppedAt !== undefined) {
+    recovery.messages.push(`${p.binpb}: cannot be followed past byte ${bin.stoppedAt} (a damaged entry); the rest is taken from ${p.jsonl}`);
+    rewriteBin = true;
+  }
+  for (let i = 0; i < n; i++) {
+    const b = bin.entries[i];
+    const j = json.entries[i];
+    if (b?.ok) {
+      entries.push(b.entry!);
+      if (j && !j.ok) {
+        recovery.repaired++;
+        jsonExplained = true;
+        recovery.messages.push(`${p.jsonl} line ${j.at}: ${describeEntry(j.entry ?? b.entry, i)}: ${j.problem}; repaired from ${p.binpb}`);
+      }
+      continue;
+    }
+    if (j?.ok) {
+      entries.push(j.entry!);
+      if (i < bin.entries.length || bin.stoppedAt !== undefined) {
+        rewriteBin = true;
+        if (b) {
+          recovery.repaired++;
+          recovery.messages.push(`${p.binpb} byte ${b.at}: ${describeEntry(j.entry, i)}: ${b.problem}; repaired from ${p.jsonl}`);
+        }
+      } else if (bin.entries.length > 0 && !rewriteBin) {
+        // the protobuf file ends early (a damaged length prefix looks like a torn end) but the JSON Lines go on
+        rewriteBin = true;
+        recovery.messages.push(`${p.binpb}: ends after entry ${i - 1}, ${p.jsonl} has more; entries from ${i} on are taken from ${p.jsonl}`);
+      }
+      continue;
+    }
+    if (!b && !j) continue;
+    if (i === 0) {
+      throw new FormatError(p.binpb, `the run header is damaged in both files (${b?.problem ?? 'missing'}; ${p.jsonl}: ${j?.problem ?? 'missing'})`);
+    }
+    // damaged in both copies (or in the only one): leave it out; its request is evaluated again
+    rewriteBin = true;
+    jsonExplained = true;
+    recovery.dropped++;
+    recovery.messages.push(`${describeEntry(b?.entry ?? j?.entry, i)}: damaged in both files (${b?.problem ?? 'missing'}; ${j?.problem ?? 'missing'}); dropped, it will be evaluated again`);
+  }
+  const binTornBytes = !rewriteBin && bin.truncated ? binLength - bin.validBytes : 0;
+  return { entries, source: bin.entries.length > 0 ? p.binpb : p.jsonl, rewriteBin, binTornBytes, jsonExplained };
 }
 
 async function writeWhole(path: string, data: Uint8Array | string, fsync: boolean): Promise<void> {
@@ -77,6 +157,8 @@ export class ResultsWriter {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly done = new Set<string>();
+  /** The kind of the last entry in the files (an aggregate is not written twice in a row). */
+  private lastKind: Kind = 'header';
 
   private constructor(
     /** The results directory. */
@@ -114,38 +196,44 @@ export class ResultsWriter {
   private static async openLocked(dir: string, header: RunHeader, fsync: boolean, lock: DirLock | undefined): Promise<ResultsWriter> {
     mkdirSync(dir, { recursive: true });
     const p = resultsPaths(dir);
-    const recovery: RecoveryReport = { binpbTruncatedBytes: 0, jsonlRewritten: false, binpbRebuilt: false };
+    const recovery: RecoveryReport = { binpbTruncatedBytes: 0, jsonlRewritten: false, binpbRebuilt: false, repaired: 0, dropped: 0, messages: [] };
     const binBytes = existsSync(p.binpb) ? new Uint8Array(readFileSync(p.binpb)) : new Uint8Array(0);
     const jsonText = existsSync(p.jsonl) ? readFileSync(p.jsonl, 'utf8') : '';
-    const fromBin = parseFrames(binBytes, p.binpb);
-    let entries = fromBin.entries;
-    let source = p.binpb;
-    if (entries.length === 0 && jsonText.length > 0) {
-      entries = parseJsonLines(jsonText, p.jsonl).entries;
-      source = p.jsonl;
-    }
+    const merged = mergeCopies(scanFrames(binBytes), binBytes.length, scanJsonLines(jsonText), p, recovery);
+    const entries = merged.entries;
+    const source = merged.source;
 
     let stored: RunHeader = header;
     let records: EditRecord[] = [];
     const resumed = entries.length > 0;
+    let lastKind: Kind = 'header';
     if (resumed) {
       const decoded = decodeEntries({ entries, validBytes: 0, truncated: false }, source);
       const diffs = compareHeaders(decoded.header, header);
       if (diffs.length) throw new ResultsMismatchError(source, diffs);
       stored = decoded.header;
       records = decoded.records;
+      lastKind = entries[entries.length - 1].entry.case;
+      if (stored.backend && header.backend && stored.backend !== header.backend) {
+        recovery.backendChanged = { existing: stored.backend, requested: header.backend };
+        recovery.messages.push(
+          `these results were started on the ${stored.backend} backend and this run uses ${header.backend}: the two differ in the last float digits, which can change a few argmax predictions`,
+        );
+      }
       // Repairs, only after the results are known to be ours.
-      if (source === p.jsonl) {
+      if (merged.rewriteBin) {
         await writeWhole(p.binpb, concat(entries.map(encodeFrame)), fsync);
         recovery.binpbRebuilt = true;
-      } else if (fromBin.truncated) {
-        recovery.binpbTruncatedBytes = binBytes.length - fromBin.validBytes;
-        await truncate(p.binpb, fromBin.validBytes);
+      } else if (merged.binTornBytes > 0) {
+        recovery.binpbTruncatedBytes = merged.binTornBytes;
+        recovery.messages.push(`${p.binpb}: cut away a torn last entry (${merged.binTornBytes} bytes)`);
+        await truncate(p.binpb, binBytes.length - merged.binTornBytes);
       }
       const expected = entries.map(encodeJsonLine).join('');
       if (jsonText !== expected) {
         await writeWhole(p.jsonl, expected, fsync);
         recovery.jsonlRewritten = true;
+        if (!merged.jsonExplained) recovery.messages.push(`${p.jsonl}: rewritten from ${p.binpb} (it lagged behind or was torn)`);
       }
     } else {
       const entry = create(StreamEntrySchema, { entry: { case: 'header', value: headerToProto(header) } });
@@ -154,7 +242,9 @@ export class ResultsWriter {
     }
     const bin = await open(p.binpb, 'a');
     const json = await open(p.jsonl, 'a');
-    return new ResultsWriter(dir, stored, records, resumed, recovery, bin, json, fsync, lock);
+    const w = new ResultsWriter(dir, stored, records, resumed, recovery, bin, json, fsync, lock);
+    w.lastKind = lastKind;
+    return w;
   }
 
   /** Records present, in write order (existing ones first). */
@@ -212,6 +302,7 @@ export class ResultsWriter {
         throw e;
       }
       this.list.push(record);
+      this.lastKind = 'record';
     });
   }
 
@@ -220,12 +311,17 @@ export class ResultsWriter {
     return aggregateRecords(this.list, this.header.evalLangs);
   }
 
-  /** Appends the aggregate of all records (the table) and returns it. */
+  /**
+   * Appends the aggregate of all records (the table) and returns it. When the files already end with
+   * an aggregate (a rerun of a finished run), nothing is appended: that one covers the same records.
+   */
   async writeAggregate(): Promise<AggregateTable> {
     let table!: AggregateTable;
     await this.enqueue(async () => {
       table = this.aggregate();
+      if (this.lastKind === 'aggregate') return;
       await this.writeEntry(create(StreamEntrySchema, { entry: { case: 'aggregate', value: aggregateToProto(table, this.header.scorerMode) } }));
+      this.lastKind = 'aggregate';
     });
     return table;
   }
