@@ -73,9 +73,12 @@ export interface EditResult {
   deltas: WeightDelta[];
   /**
    * For methods that edit the input instead of the weights (IKE): turns an evaluation question into
-   * the prompt the model sees.
+   * the prompt the model sees. `factTarget`, when given, is the answer the edit's fact line should state
+   * instead of the request's target: the `bizsre-*` scorer modes pass the new answer in the evaluated
+   * item's language, as the paper's code did (`New Fact: {en prompt} {zh alt}` for a Chinese item of an
+   * English edit).
    */
-  wrapPrompt?: (question: string) => string;
+  wrapPrompt?: (question: string, factTarget?: string) => string;
   /** Undoes the edit exactly (bit-identical weights). */
   restore(): Promise<void>;
   /** Numbers worth reporting (losses, steps, timings in ms). */
@@ -133,6 +136,13 @@ export interface EditMethod<H = Record<string, unknown>> {
   readonly supports: { batch: boolean; sequential: boolean };
   /** Where the edit lives (default `weights`). */
   readonly edits?: EditSurface;
+  /**
+   * Prompt-surface methods only (optional): the edit's context without its retrieved demonstrations
+   * around `question`, with `factTarget` as the fact's answer (IKE: `New Fact: {p} {factTarget}\nPrompt:
+   * {question}`). The `bizsre-*` scorer modes run the pre-edit rephrase and locality items in it, as the
+   * paper's code did; without it they run the bare question.
+   */
+  preEditContext?(request: EditRequest, factTarget: string, question: string): string;
   /** Defaults for a backbone, computed from its config (layer indices scale with depth). */
   presets?(backbone: { id: string; config: ModelConfig }): Partial<H>;
   /**
@@ -171,11 +181,12 @@ export function hparamLayers<H>(
  * Composes the prompt wrappers of edits applied one after another: the last edit's context ends up
  * outermost. Undefined when no edit wraps prompts.
  */
-export function composeWrapPrompts(results: readonly Pick<EditResult, 'wrapPrompt'>[]): ((question: string) => string) | undefined {
-  const wraps = results.map((r) => r.wrapPrompt).filter((w): w is (q: string) => string => w !== undefined);
+export function composeWrapPrompts(results: readonly Pick<EditResult, 'wrapPrompt'>[]): EditResult['wrapPrompt'] {
+  type Wrap = NonNullable<EditResult['wrapPrompt']>;
+  const wraps = results.map((r) => r.wrapPrompt).filter((w): w is Wrap => w !== undefined);
   if (wraps.length === 0) return undefined;
   if (wraps.length === 1) return wraps[0];
-  return (q) => wraps.reduce((acc, w) => w(acc), q);
+  return (q, factTarget) => wraps.reduce((acc, w) => w(acc, factTarget), q);
 }
 
 /** Identity helper that type-checks a method plugin's default export. */

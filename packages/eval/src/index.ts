@@ -1,6 +1,6 @@
 /**
  * `@crossedit/eval`: Bi-ZsRE / MzsRE / ZsRE datasets, edit requests and evaluation items, the scorers
- * (token accuracy, F1/EM, the `bizsre-2023` compatibility mode), the aggregate table, and results as
+ * (token accuracy, F1/EM, the `bizsre-2023` / `bizsre-2024` compatibility modes), the aggregate table, and results as
  * `crossedit.v1` protobuf + JSON Lines, appended so an interrupted run resumes.
  *
  * @packageDocumentation
@@ -37,6 +37,7 @@ export {
 } from './scorers/f1.js';
 export {
   planTeacherForcing,
+  planInContext,
   readPredictions,
   type TeacherForcingPlan,
   type ReadPoint,

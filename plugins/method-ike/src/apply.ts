@@ -29,7 +29,8 @@ export async function ikeEncoder(ctx: EditContext, h: IkeHparams): Promise<Sente
 /**
  * Applies IKE with `encoder` (default: see {@link ikeEncoder}). For each request the `k` bank
  * demonstrations most similar to `New Fact: {p} {t}\nPrompt: {p}\n\n` are retrieved, most similar
- * first; `wrapPrompt(x)` returns `{demos}New Fact: {p} {t}\nPrompt: {x}` (the evaluator appends ` {answer}`).
+ * first; `wrapPrompt(x)` returns `{demos}New Fact: {p} {t}\nPrompt: {x}` (the evaluator appends ` {answer}`);
+ * `wrapPrompt(x, f)` states `f` instead of `t` in the fact line (the demonstrations stay those of t).
  */
 export async function applyIke(ctx: EditContext, requests: readonly EditRequest[], h: IkeHparams, encoder?: SentenceEncoder): Promise<EditResult> {
   const t0 = performance.now();
@@ -58,22 +59,25 @@ export async function applyIke(ctx: EditContext, requests: readonly EditRequest[
     return texts;
   });
   // one request: its own context; several: every fact's demonstrations and fact line, the last one asked
-  const build = (question: string, per: readonly string[][]) =>
+  // (its fact line states `factTarget` when the evaluator gives one: the item language's new answer)
+  const build = (question: string, per: readonly string[][], factTarget: string | undefined) =>
     requests
-      .map((r, i) => (i === requests.length - 1 ? contextPrompt(per[i], r.prompt, r.target, question) : `${per[i].join('')}New Fact: ${r.prompt} ${r.target}\n`))
+      .map((r, i) =>
+        i === requests.length - 1 ? contextPrompt(per[i], r.prompt, factTarget ?? r.target, question) : `${per[i].join('')}New Fact: ${r.prompt} ${r.target}\n`,
+      )
       .join('');
   // The context must fit the model's positions with room for the answer: drop the least similar
   // demonstrations (the last of each list) until it does.
   const budget = ctx.model.config.maxPositions - ANSWER_RESERVE;
   let dropped = 0;
-  const wrapPrompt = (question: string) => {
+  const wrapPrompt = (question: string, factTarget?: string) => {
     const per = demosPer.map((d) => [...d]);
-    let text = build(question, per);
+    let text = build(question, per, factTarget);
     while (ctx.tokenizer.encode(text).ids.length > budget && per.some((d) => d.length > 0)) {
       const longest = per.reduce((a, d, i) => (d.length > per[a].length ? i : a), 0);
       per[longest].pop();
       dropped++;
-      text = build(question, per);
+      text = build(question, per, factTarget);
     }
     return text;
   };

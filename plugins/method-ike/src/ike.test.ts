@@ -134,6 +134,15 @@ describe('ike retrieval and prompt', () => {
     expect((await applyIke(ctx, [REQ], hp({ k: 0, bank: ZSRE }), enc)).wrapPrompt!('X?')).toBe('New Fact: What is the capital of Italy? Milan\nPrompt: X?');
   });
 
+  it("states the evaluator's fact target (the item language's answer) with the same demonstrations; declares its pre-edit context", async () => {
+    const { ctx } = setup();
+    const res = await applyIke(ctx, [REQ], hp({ k: 3, bank: ZSRE }), tableEncoder(ANGLES));
+    // the paper's bizsre path: an English edit asked in Chinese gets `New Fact: {en prompt} {zh alt}`
+    expect(res.wrapPrompt!('意大利的首都是哪里？', '米兰')).toBe(DEMO.update2 + DEMO.retain0 + DEMO.copy1 + 'New Fact: What is the capital of Italy? 米兰\nPrompt: 意大利的首都是哪里？');
+    expect(ike.edits).toBe('prompt');
+    expect(ike.preEditContext!(REQ, '米兰', '意大利的首都是哪里？')).toBe('New Fact: What is the capital of Italy? 米兰\nPrompt: 意大利的首都是哪里？');
+  });
+
   it('drops the least similar demonstrations until the context fits the model positions', async () => {
     const { ctx, tok } = setup();
     const enc = tableEncoder(ANGLES);

@@ -10,6 +10,7 @@
  */
 import { defineMethod } from '@crossedit/core';
 import { applyIke } from './apply.js';
+import { contextPrompt } from './demos.js';
 import { IKE_HPARAMS, type IkeHparams } from './hparams.js';
 
 export { applyIke, bankSource, ikeEncoder } from './apply.js';
@@ -26,6 +27,8 @@ const ike = defineMethod<IkeHparams>({
   hparams: IKE_HPARAMS,
   requires: () => ({ gradients: false }),
   edits: 'prompt',
+  // the paper's pre-edit context of rephrase and locality items: the fact line without demonstrations
+  preEditContext: (request, factTarget, question) => contextPrompt([], request.prompt, factTarget, question),
   supports: { batch: true, sequential: false },
   apply: (ctx, requests, h) => applyIke(ctx, requests, h),
 });

@@ -77,7 +77,7 @@ export const evalCommand: Command = {
     limit: { type: 'string', help: 'first N records only', arg: 'N' },
     ids: { type: 'string', help: 'record indices, e.g. 0-9,15', arg: 'LIST' },
     schedule: { type: 'string', help: 'single, batch:N or sequential:N', arg: 'S', default: 'single' },
-    scorer: { type: 'string', help: "'correct' or 'bizsre-2023' (the paper's quirks)", arg: 'MODE', default: 'correct' },
+    scorer: { type: 'string', help: "'correct', 'bizsre-2023' (the paper's code, its tables) or 'bizsre-2024' (its later revision); see docs/scoring.md", arg: 'MODE', default: 'correct' },
     'f1-tokenizer': { type: 'string', help: 'tokenizer for F1 (default: Chinese-LLaMA-Plus from ../shared)', arg: 'FILE' },
     'verify-restore': { type: 'boolean', help: 'hash the weights after every restore (slow on 7B models)' },
   },

@@ -53,5 +53,20 @@ describe('edit requests and cases from a Bi-ZsRE record', () => {
     expect(biZsreCase(record, ['en', 'zh'], 'zh', { mode: 'correct', edits: 'weights' }).items[0].target).toBe('沟胫天牛亚科');
     // the request itself is unchanged
     expect(biZsreCase(record, ['en', 'zh'], 'zh', { mode: 'bizsre-2023' }).request.target).toBe('沟胫天牛亚科');
+    // bizsre-2024 (krystalan/Bi_ZsRE @ 4b2c8d5): reliability follows the source language
+    expect(biZsreCase(record, ['en', 'zh'], 'zh', { mode: 'bizsre-2024', edits: 'weights' }).items[0].target).toBe('沟胫天牛亚科');
+  });
+
+  it("every item carries the edit's new answer in its own language (the fact line of IKE under bizsre-*)", () => {
+    const c = biZsreCase(record, ['en', 'zh'], 'en', { mode: 'bizsre-2023', edits: 'prompt' });
+    expect(c.items.map((i) => [i.metric, i.factTarget])).toEqual([
+      ['reliability', 'Lamiinae'],
+      ['generality.en', 'Lamiinae'],
+      ['generality.zh', '沟胫天牛亚科'],
+      ['locality.en', 'Lamiinae'],
+      ['locality.zh', '沟胫天牛亚科'],
+      ['portability.en', 'Lamiinae'],
+      ['portability.zh', '沟胫天牛亚科'],
+    ]);
   });
 });

@@ -21,6 +21,11 @@ export interface EvalItem {
    * `loc_ans` (locality; scored post-edit against pre-edit, not against this), or the portability answer.
    */
   target: string;
+  /**
+   * The edit's new answer in this item's language (Bi-ZsRE: that language's `alt`). A prompt-surface
+   * method's fact line states it under the `bizsre-*` scorer modes (see `ScoringRules.factTarget`).
+   */
+  factTarget?: string;
 }
 
 /** An edit request and everything evaluated for it. */
@@ -38,7 +43,7 @@ export interface CaseOptions {
   mode?: ScorerMode;
   /**
    * Where the method's edit lives (its `EditMethod.edits`, default `weights`); prompt edits (IKE) are
-   * exempt from the `bizsre-2023` reliability quirk.
+   * exempt from the `bizsre-2023` reliability quirk (the paper's IKE path kept the source language).
    */
   edits?: EditSurface;
 }
@@ -72,15 +77,16 @@ export function biZsreCase(record: BiZsreRecord, languages: readonly string[], s
   const rules = scoringRules(opts.mode ?? 'correct');
   const src = record.sides[srcLang];
   let reliabilityTarget = src.alt;
-  if (rules.reliabilityTarget === 'english-except-ike' && (opts.edits ?? 'weights') !== 'prompt') {
+  if (rules.reliabilityTarget === 'english-except-prompt-edits' && (opts.edits ?? 'weights') !== 'prompt') {
     reliabilityTarget = (record.sides.en ?? record.sides[languages[0]]).alt;
   }
-  const items: EvalItem[] = [{ metric: 'reliability', kind: 'rewrite', lang: srcLang, prompt: src.src, target: reliabilityTarget }];
-  for (const l of languages) items.push({ metric: `generality.${l}`, kind: 'rephrase', lang: l, prompt: record.sides[l].rephrase, target: record.sides[l].alt });
-  for (const l of languages) items.push({ metric: `locality.${l}`, kind: 'locality', lang: l, prompt: record.sides[l].loc, target: record.sides[l].locAns });
+  const items: EvalItem[] = [{ metric: 'reliability', kind: 'rewrite', lang: srcLang, prompt: src.src, target: reliabilityTarget, factTarget: src.alt }];
+  const fact = (l: string) => record.sides[l].alt;
+  for (const l of languages) items.push({ metric: `generality.${l}`, kind: 'rephrase', lang: l, prompt: record.sides[l].rephrase, target: record.sides[l].alt, factTarget: fact(l) });
+  for (const l of languages) items.push({ metric: `locality.${l}`, kind: 'locality', lang: l, prompt: record.sides[l].loc, target: record.sides[l].locAns, factTarget: fact(l) });
   for (const l of languages) {
     const p = record.sides[l].portability;
-    items.push({ metric: `portability.${l}`, kind: 'portability', lang: l, prompt: p.question, target: p.answer });
+    items.push({ metric: `portability.${l}`, kind: 'portability', lang: l, prompt: p.question, target: p.answer, factTarget: fact(l) });
   }
   return { recordIndex: record.index, request, items };
 }
@@ -98,10 +104,10 @@ export function zsreRequest(record: ZsreRecord, lang: string): EditRequest {
  */
 export function zsreCase(record: ZsreRecord, lang: string): EditCase {
   const items: EvalItem[] = [
-    { metric: 'reliability', kind: 'rewrite', lang, prompt: record.src, target: record.alt },
-    { metric: `generality.${lang}`, kind: 'rephrase', lang, prompt: record.rephrase, target: record.alt },
-    { metric: `locality.${lang}`, kind: 'locality', lang, prompt: record.loc, target: record.locAns },
+    { metric: 'reliability', kind: 'rewrite', lang, prompt: record.src, target: record.alt, factTarget: record.alt },
+    { metric: `generality.${lang}`, kind: 'rephrase', lang, prompt: record.rephrase, target: record.alt, factTarget: record.alt },
+    { metric: `locality.${lang}`, kind: 'locality', lang, prompt: record.loc, target: record.locAns, factTarget: record.alt },
   ];
-  if (record.portability) items.push({ metric: `portability.${lang}`, kind: 'portability', lang, prompt: record.portability.question, target: record.portability.answer });
+  if (record.portability) items.push({ metric: `portability.${lang}`, kind: 'portability', lang, prompt: record.portability.question, target: record.portability.answer, factTarget: record.alt });
   return { recordIndex: record.index, request: zsreRequest(record, lang), items };
 }

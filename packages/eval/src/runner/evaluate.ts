@@ -1,9 +1,9 @@
 /** Teacher-forced evaluation of edit cases on the current model. */
-import type { LanguageModel, Tokenizer } from '@crossedit/core';
+import type { EditMethod, EditResult, LanguageModel, Tokenizer } from '@crossedit/core';
 import type { EditCase, EvalItem } from '../data/cases.js';
 import type { ItemResult } from '../results/types.js';
 import { scoreItem, type ScoreContext } from '../scorers/scoreItem.js';
-import { planTeacherForcing, readPredictions, type TeacherForcingPlan } from '../scorers/teacherForcing.js';
+import { planInContext, planTeacherForcing, readPredictions, type TeacherForcingPlan } from '../scorers/teacherForcing.js';
 import type { ScoringRules } from '../scorers/mode.js';
 import { argmaxRows, type ArgmaxOptions } from './argmax.js';
 
@@ -13,19 +13,35 @@ export interface ItemPredictions {
   predictions: number[];
 }
 
+/** Options of {@link predictItems}. */
+export interface PredictOptions extends ArgmaxOptions {
+  /**
+   * Turns a question into what the model sees (IKE's context; identity by default). It gets the item's
+   * `factTarget` when the rules say the fact line states the item language's answer.
+   */
+  wrap?: EditResult['wrapPrompt'];
+  /** The method edits the prompt (`EditMethod.edits === 'prompt'`): the rules' `promptEdits` layout applies. */
+  promptEdits?: boolean;
+  stripTargetBos?: boolean;
+}
+
+/** The plan of one item: the rules' teacher forcing, or the paper's `icl_lm_eval` for prompt edits under `bizsre-*`. */
+function planItem(tokenizer: Tokenizer, item: EvalItem, prompt: string, rules: ScoringRules, opts: PredictOptions): TeacherForcingPlan {
+  const input = { kind: item.kind, prompt, target: item.target };
+  if (opts.promptEdits && rules.promptEdits === 'icl-lm-eval') {
+    if (item.target.trim() === '') throw new Error(`teacher forcing: empty target for the ${item.kind} prompt ${JSON.stringify(item.prompt)}`);
+    return planInContext(tokenizer, input);
+  }
+  return planTeacherForcing(tokenizer, input, rules, { stripTargetBos: opts.stripTargetBos });
+}
+
 /**
- * Plans and runs every item of every case in as few forward passes as the token budget allows. `wrap`
- * turns a question into what the model sees (IKE's context); identity by default.
+ * Plans and runs every item of every case in as few forward passes as the token budget allows.
  */
-export async function predictItems(
-  model: LanguageModel,
-  tokenizer: Tokenizer,
-  items: readonly EvalItem[],
-  rules: ScoringRules,
-  opts: ArgmaxOptions & { wrap?: (question: string) => string; stripTargetBos?: boolean } = {},
-): Promise<ItemPredictions[]> {
-  const wrap = opts.wrap ?? ((q: string) => q);
-  const plans = items.map((it) => planTeacherForcing(tokenizer, { kind: it.kind, prompt: wrap(it.prompt), target: it.target }, rules, { stripTargetBos: opts.stripTargetBos }));
+export async function predictItems(model: LanguageModel, tokenizer: Tokenizer, items: readonly EvalItem[], rules: ScoringRules, opts: PredictOptions = {}): Promise<ItemPredictions[]> {
+  const wrap = opts.wrap;
+  const prompt = (it: EvalItem) => (wrap ? wrap(it.prompt, rules.factTarget === 'item-language' ? it.factTarget : undefined) : it.prompt);
+  const plans = items.map((it) => planItem(tokenizer, it, prompt(it), rules, opts));
   const seqs = plans.flatMap((p) => p.sequences);
   const rows = await argmaxRows(model, seqs, opts);
   let at = 0;
@@ -33,6 +49,22 @@ export async function predictItems(
     const mine = rows.slice(at, at + plan.sequences.length);
     at += plan.sequences.length;
     return { plan, predictions: readPredictions(plan, mine) };
+  });
+}
+
+/**
+ * The items of a case as the pre-edit pass runs them. Under `icl-lm-eval` a prompt-surface method's
+ * rephrase and locality items run in its context without demonstrations
+ * (`EditMethod.preEditContext`, IKE: `New Fact: {p} {t}\nPrompt: {x}`), as the paper's code did; every
+ * other item, and every item of other methods or modes, is the bare question.
+ */
+export function preEditItems(c: EditCase, method: Pick<EditMethod<never>, 'edits' | 'preEditContext'>, rules: ScoringRules): readonly EvalItem[] {
+  const ctx = method.preEditContext;
+  if (method.edits !== 'prompt' || rules.promptEdits !== 'icl-lm-eval' || !ctx) return c.items;
+  return c.items.map((it) => {
+    if (it.kind !== 'rephrase' && it.kind !== 'locality') return it;
+    const fact = rules.factTarget === 'item-language' ? (it.factTarget ?? c.request.target) : c.request.target;
+    return { ...it, prompt: ctx.call(method, c.request, fact, it.prompt) };
   });
 }
 

@@ -1,4 +1,4 @@
 export { argmaxRows, type ArgmaxOptions } from './argmax.js';
 export { parseSchedule, scheduleName, scheduleGroups, type Schedule } from './schedule.js';
-export { predictItems, scoreCase, type ItemPredictions } from './evaluate.js';
+export { predictItems, preEditItems, scoreCase, type ItemPredictions, type PredictOptions } from './evaluate.js';
 export { runEval, checkSchedule, UnsupportedScheduleError, type EvalRunOptions } from './run.js';

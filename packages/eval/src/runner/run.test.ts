@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { add, applyDeltas, ConfigurationError, defineMethod, fill, Rng, setBackend, type EditMethod, type ModelConfig } from '@crossedit/core';
+import { add, applyDeltas, argmax, ConfigurationError, defineMethod, fill, Rng, setBackend, tensor, tidy, type EditMethod, type EditRequest, type ModelConfig } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { LlamaModel, randomWeights, weightsHash } from '@crossedit/transformer';
 import { loadBiZsre } from '../data/bizsre.js';
@@ -133,6 +133,65 @@ describe('runEval', () => {
     dirs.push(dir2);
     const table = await run(dir2, s, undefined, { method: flaky, cases: s.cases.slice(0, 2) });
     expect(table.failed).toBe(2);
+  });
+
+  it("bizsre-2023 reads a prompt edit in the paper's icl_lm_eval layout: the item language's fact, no truncation, the answer at the end", async () => {
+    const ds = loadBiZsre(path.join(sharedDir(), 'data/bizsre/mzsre_test_duplicate_enzh.json'));
+    const records = selectSubset(ds.records, { limit: 3 });
+    const cases = records.map((r) => biZsreCase(r, ds.languages, 'en', { mode: 'bizsre-2023', edits: 'prompt' }));
+    const demos = (r: EditRequest) => Array.from({ length: 6 }, () => `New Fact: ${r.prompt} ${r.target}\nPrompt: ${r.prompt} ${r.target}\n\n`).join('');
+    const fact = (r: EditRequest, f: string, q: string) => `New Fact: ${r.prompt} ${f}\nPrompt: ${q}`;
+    const icl = defineMethod({
+      ...nudge,
+      id: 'icl',
+      edits: 'prompt',
+      preEditContext: (r: EditRequest, f: string, q: string) => fact(r, f, q),
+      async apply(_ctx, requests) {
+        const r = requests[0];
+        return { deltas: [], diagnostics: {}, restore: async () => {}, wrapPrompt: (q: string, f?: string) => demos(r) + fact(r, f ?? r.target, q) };
+      },
+    });
+    // every sequence the reference would run, built here from strings
+    const tok = new ToyTokenizer();
+    const expected = cases.map((c) =>
+      c.items.map((it) => {
+        const f = it.factTarget!;
+        const post = `${demos(c.request) + fact(c.request, f, it.prompt)} ${it.target}`;
+        const pre = `${it.kind === 'rephrase' || it.kind === 'locality' ? fact(c.request, f, it.prompt) : it.prompt} ${it.target}`;
+        return { post: tok.encode(post).ids, pre: tok.encode(pre).ids, t: tok.encode(it.target).ids.length - 1 };
+      }),
+    );
+    const config: ModelConfig = { vocabSize: tok.vocabSize, hiddenSize: 16, intermediateSize: 32, numLayers: 2, numHeads: 2, numKvHeads: 2, rmsNormEps: 1e-6, ropeBase: 10000, maxPositions: 1024 };
+    const model = new LlamaModel(config, randomWeights(config, { seed: 5, backend }));
+    const answerAtEnd = async (ids: number[], t: number) => {
+      const am = tidy(() => argmax(model.forward(tensor(Int32Array.from(ids), [1, ids.length], { dtype: 'i32' })).logits!, -1));
+      const row = Array.from(await am.data());
+      am.dispose();
+      return row.slice(ids.length - 1 - t, ids.length - 1);
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    dirs.push(dir);
+    const header = { method: 'icl', backbone: 'test', sourceLang: 'en', dataset: ds.name, hparams: { size: 0.05 }, scorerMode: 'bizsre-2023' as const, created: '2026-01-01T00:00:00Z', evalLangs: [...ds.languages], schedule: 'single' };
+    const writer = await ResultsWriter.open(dir, header, { fsync: false });
+    try {
+      await runEval({ model, tokenizer: tok, backbone: { id: 'test', config }, method: icl, hparams: { size: 0.05 }, cases, schedule: parseSchedule('single'), rules: scoringRules('bizsre-2023'), f1Tokenize: tokenizeForF1(tok), writer, context: { rng: new Rng(0), log: { info() {}, warn() {} } } });
+    } finally {
+      await writer.close();
+    }
+    const back = readResults(dir).records;
+    expect(back).toHaveLength(3);
+    for (const [ci, rec] of back.entries()) {
+      for (const [ii, item] of rec.items.entries()) {
+        const e = expected[ci][ii];
+        expect(e.post.length).toBeGreaterThan(30);
+        expect(item.predictions, `${rec.requestId} ${item.metric}`).toEqual(await answerAtEnd(e.post, e.t));
+        expect(item.prePredictions, `${rec.requestId} ${item.metric} pre`).toEqual(await answerAtEnd(e.pre, e.t));
+      }
+      // an English edit scored on the Chinese rephrase states the Chinese answer in its fact line
+      const zh = cases[ci].items.find((i) => i.metric === 'generality.zh')!;
+      expect(zh.factTarget).toBe(records[ci].sides.zh.alt);
+    }
+    model.dispose();
   });
 
   it('composes the prompt wrappers of a sequential group, the last edit outermost', async () => {

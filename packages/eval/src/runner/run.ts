@@ -11,7 +11,7 @@ import type { ResultsWriter } from '../results/writer.js';
 import type { TextTokenize } from '../scorers/f1.js';
 import type { ScoringRules } from '../scorers/mode.js';
 import type { ArgmaxOptions } from './argmax.js';
-import { predictItems, scoreCase, type ItemPredictions } from './evaluate.js';
+import { predictItems, preEditItems, scoreCase, type ItemPredictions } from './evaluate.js';
 import { scheduleGroups, type Schedule } from './schedule.js';
 
 /** The method does not support the schedule asked for. */
@@ -85,11 +85,13 @@ export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> 
   const decode = (ids: readonly number[]) => tokenizer.decode(ids.filter((i) => i >= 0), { skipSpecialTokens: true });
   const scoreCtx = { decode, f1Tokenize: o.f1Tokenize, rules: o.rules };
   const argmaxOpts = { ...o.argmax, padId: o.argmax?.padId ?? tokenizer.special.pad ?? tokenizer.special.eos ?? 0 };
+  // prompt edits (IKE) are read in the paper's own layout under the bizsre-* modes (ScoringRules.promptEdits)
+  const promptEdits = o.method.edits === 'prompt';
   // pre-edit predictions, once, on the unedited model
   const pre = new Map<string, ItemPredictions[]>();
   {
-    const items = todo.flatMap((c) => c.items);
-    const preds = await predictItems(model, tokenizer, items, o.rules, argmaxOpts);
+    const items = todo.flatMap((c) => preEditItems(c, o.method, o.rules));
+    const preds = await predictItems(model, tokenizer, items, o.rules, { ...argmaxOpts, promptEdits });
     let at = 0;
     for (const c of todo) {
       pre.set(c.request.id, preds.slice(at, at + c.items.length));
@@ -117,7 +119,7 @@ export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> 
     let post: ItemPredictions[] = [];
     const wrap = composeWrapPrompts(results);
     try {
-      if (!error) post = await predictItems(model, tokenizer, open.flatMap((c) => c.items), o.rules, { ...argmaxOpts, wrap });
+      if (!error) post = await predictItems(model, tokenizer, open.flatMap((c) => c.items), o.rules, { ...argmaxOpts, wrap, promptEdits });
     } finally {
       for (const r of [...results].reverse()) await r.restore();
     }

@@ -3,7 +3,7 @@ import { ToyTokenizer } from '../testing/toyTokenizer.js';
 import { tokenF1 } from './f1.js';
 import { scoringRules } from './mode.js';
 import { scoreItem, type ScoreContext } from './scoreItem.js';
-import { planTeacherForcing, readPredictions } from './teacherForcing.js';
+import { planInContext, planTeacherForcing, readPredictions } from './teacherForcing.js';
 
 const Q = 'Which family does Ramalinaceae belong to?';
 const correct = scoringRules('correct');
@@ -143,12 +143,52 @@ describe('readPredictions', () => {
   });
 });
 
+describe("planInContext (the paper's icl_lm_eval for IKE)", () => {
+  // a context as long as IKE's: 30 demonstrations, far past the paper-era 30-token truncation
+  const demos = Array.from({ length: 30 }, (_, i) => `New Fact: Q${i}? A${i}\nPrompt: Q${i}? A${i}\n\n`).join('');
+  const context = `${demos}New Fact: ${Q} Lamiinae\nPrompt: Ramalinaceae属于哪个科？`;
+
+  it('one untruncated sequence context + " " + target; the answer read at the last |tok(target)|-1 positions', () => {
+    const tok = new ToyTokenizer();
+    const plan = planInContext(tok, { kind: 'rephrase', prompt: context, target: '沟胫天牛亚科' });
+    const full = tok.encode(`${context} 沟胫天牛亚科`).ids;
+    expect(full.length).toBeGreaterThan(250);
+    expect(plan.sequences).toEqual([full]);
+    const t = tok.encode('沟胫天牛亚科').ids; // <s> ▁ 沟 胫 天 牛 亚 科
+    expect(t[0]).toBe(tok.special.bos);
+    expect(plan.labels).toEqual(t.slice(1));
+    // argmax(logits)[-len(t):-1]: the positions that predict the last len(t)-1 tokens
+    expect(plan.reads).toEqual(t.slice(1).map((_, i) => ({ sequence: 0, position: full.length - t.length + i })));
+    expect(plan.reference).toBe('沟胫天牛亚科');
+    expect(plan.lowerStrip).toBe(false);
+    expect(plan.boundaryMismatch).toBe(false);
+    // the per-prefix layout of the same item cuts the context at 30 tokens and never sees the question
+    const cut = planTeacherForcing(tok, { kind: 'rephrase', prompt: context, target: '沟胫天牛亚科' }, paper);
+    expect(cut.sequences.every((q) => q.length === 30)).toBe(true);
+    expect(new Set(cut.sequences.map((q) => q.join(','))).size).toBe(1);
+  });
+
+  it('reads the last positions even when the joint tokenisation differs from tok(target); empty targets are refused', () => {
+    const tok = new ToyTokenizer();
+    const plan = planInContext(tok, { kind: 'portability', prompt: 'Prompt: x', target: 'Los Angeles' });
+    const full = plan.sequences[0];
+    expect(plan.reads.at(-1)).toEqual({ sequence: 0, position: full.length - 2 });
+    expect(plan.reference).toBe('Los Angeles'); // portability is not lower-cased on this path
+    expect(() => planInContext(tok, { kind: 'rewrite', prompt: 'x', target: '' })).toThrow(/no tokens/);
+  });
+});
+
 describe('modes', () => {
   it('correct is the default and differs from bizsre-2023 in every rule', () => {
     const a = scoringRules();
     const b = scoringRules('bizsre-2023');
     expect(a.mode).toBe('correct');
-    for (const k of ['f1', 'reliabilityTarget', 'teacherForcing', 'keepBosInTarget', 'maxLength', 'trim', 'paperPortability'] as const) expect(a[k]).not.toEqual(b[k]);
+    const rules = ['f1', 'reliabilityTarget', 'teacherForcing', 'promptEdits', 'factTarget', 'keepBosInTarget', 'maxLength', 'trim', 'paperPortability'] as const;
+    for (const k of rules) expect(a[k]).not.toEqual(b[k]);
+    // bizsre-2024 (krystalan/Bi_ZsRE @ 4b2c8d5) differs from bizsre-2023 only in the reliability target
+    const c = scoringRules('bizsre-2024');
+    expect(rules.filter((k) => c[k] !== b[k])).toEqual(['reliabilityTarget']);
+    expect(c.reliabilityTarget).toBe('source');
     expect(() => scoringRules('x' as never)).toThrow(/unknown scorer mode/);
     expect(tokenF1(['a'], ['a', 'b'])).toBeCloseTo(2 / 3, 12);
   });

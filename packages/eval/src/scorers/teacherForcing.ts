@@ -24,7 +24,10 @@ export interface TeacherForcingPlan {
   reference: string;
   /** Lower-case and strip the decoded answer before F1/EM (`bizsre-2023` portability). */
   lowerStrip: boolean;
-  /** Single-pass only: the prompt's tokens are not a prefix of the tokens of prompt + " " + target. */
+  /**
+   * Single-pass: the prompt's tokens are not a prefix of the tokens of prompt + " " + target. In-context
+   * (`planInContext`): the sequence does not end in the target's own tokens.
+   */
   boundaryMismatch: boolean;
 }
 
@@ -102,6 +105,34 @@ function perPrefix(tok: Tokenizer, item: PlanInput, rules: ScoringRules, opts: P
     return { sequences, reads, labels, reference, lowerStrip: true, boundaryMismatch: false };
   }
   return { sequences, reads, labels: t, reference: tok.decode(t, { skipSpecialTokens: true }), lowerStrip: false, boundaryMismatch: false };
+}
+
+/**
+ * The paper's IKE path (`icl_lm_eval`, LLaMA/Baichuan branch): one sequence `tok(context + x + " " +
+ * target)` (BOS, no truncation), where `item.prompt` is already the context with the question; the
+ * labels are `tok(target)` without its BOS, and the argmax is read at the |labels| positions before the
+ * end (`argmax(logits)[-|tok(target)|:-1]`), whether or not the sequence ends in exactly those ids.
+ * The answer and reference are compared as decoded (no lower-casing, also for portability).
+ * @throws Error when the target has no tokens or the sequence is not longer than them.
+ */
+export function planInContext(tok: Tokenizer, item: PlanInput): TeacherForcingPlan {
+  const bos = tok.special.bos;
+  const t = tok.encode(item.target).ids;
+  const labels = bos !== null && t[0] === bos ? t.slice(1) : t;
+  if (labels.length === 0) throw new Error(`teacher forcing: the target ${JSON.stringify(item.target)} has no tokens`);
+  const full = tok.encode(`${item.prompt} ${item.target}`).ids;
+  if (full.length <= labels.length) throw new Error(`teacher forcing: ${full.length} tokens leave no position before the ${labels.length} target tokens`);
+  const start = full.length - 1 - labels.length;
+  const reads = labels.map((_, i) => ({ sequence: 0, position: start + i }));
+  const tail = full.slice(full.length - labels.length);
+  return {
+    sequences: [full],
+    reads,
+    labels,
+    reference: tok.decode(labels, { skipSpecialTokens: true }),
+    lowerStrip: false,
+    boundaryMismatch: tail.some((id, i) => id !== labels[i]),
+  };
 }
 
 /**
