@@ -16,7 +16,7 @@ import { LlamaModel, randomWeights } from '@crossedit/transformer';
 import ft from '../../plugins/method-ft/src/index.js';
 import ike from '../../plugins/method-ike/src/index.js';
 import kn from '../../plugins/method-kn/src/index.js';
-import { WordTokenizer, vocabOf } from '../../test/helpers/tiny.js';
+import { WordTokenizer, vocabOf } from '@crossedit/testing/fixtures';
 
 /** The facts edited (prompt, subject, new target). */
 const FACTS: [string, string, string][] = [

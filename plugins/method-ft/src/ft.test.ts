@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HparamError, memory, parseHparams, tensor, tidy, type EditRequest } from '@crossedit/core';
-import { copyModel, cpuBackend, host, maybeWebGpu, teacherForcedAccuracy, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '../../../test/helpers/tiny.js';
+import { copyModel, cpuBackend, host, maybeWebGpu, teacherForcedAccuracy, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '@crossedit/testing';
 import ft, { defaultLayer, type FtHparams } from './index.js';
 
 const REQS: EditRequest[] = [

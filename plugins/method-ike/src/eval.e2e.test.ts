@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HAVE_BIZSRE, SHARED, runBiZsre } from '../../../test/helpers/evalrun.js';
+import { HAVE_BIZSRE, SHARED, runBiZsre } from '@crossedit/eval/testing';
 import ike from './index.js';
 
 describe.skipIf(!HAVE_BIZSRE)('ike through the evaluation loop', () => {

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HparamError, parseHparams, tensor, tidy, type Backend, type EditRequest, type SentenceEncoder } from '@crossedit/core';
 import { BertEncoder } from '@crossedit/transformer';
-import { copyModel, cpuBackend, host, maybeWebGpu, tinyContext, tinyLlama, vocabOf, wordTokenizer } from '../../../test/helpers/tiny.js';
-import { writeTinyBert } from '../../../test/helpers/bert.js';
+import { copyModel, cpuBackend, host, maybeWebGpu, tinyContext, tinyLlama, vocabOf, wordTokenizer } from '@crossedit/testing';
+import { writeTinyBert } from '@crossedit/transformer/testing';
 import ike, { applyIke, backboneEncoder, backboneFingerprint, buildBank, readDemoSources, topKCosine, type IkeHparams } from './index.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HAVE_BIZSRE, runBiZsre } from '../../../test/helpers/evalrun.js';
+import { HAVE_BIZSRE, runBiZsre } from '@crossedit/eval/testing';
 import kn from './index.js';
 
 describe.skipIf(!HAVE_BIZSRE)('kn through the evaluation loop', () => {

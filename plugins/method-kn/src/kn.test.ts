@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HparamError, argmax, captureHook, parseHparams, replaceAtHook, tensor, tidy, type EditRequest, type LanguageModel, type Tensor } from '@crossedit/core';
-import { copyModel, cpuBackend, host, maybeWebGpu, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '../../../test/helpers/tiny.js';
+import { copyModel, cpuBackend, host, maybeWebGpu, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '@crossedit/testing';
 import kn, { alphas, attribute, gateScores, selectNeurons, textContinuation, type KnHparams } from './index.js';
 
 const REQ: EditRequest = { id: 'a', prompt: 'What is the capital city of France ?', subject: 'France', target: 'Rome Italy', groundTruth: 'Paris', lang: 'en' };

@@ -160,7 +160,9 @@ export async function optimizeDelta(
       losses.push(total);
       if (it === 0) {
         nllInitial = nll;
-        maxNorm = hp.clampNormFactor * Math.sqrt(await tidy(() => sum(square(v0!))).item());
+        const v0sq = tidy(() => sum(square(v0!)));
+        maxNorm = hp.clampNormFactor * Math.sqrt(await v0sq.item());
+        v0sq.dispose();
       }
       nllFinal = nll;
       klFinal = klv;

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError, setBackend, tensor, tidy, type Backend } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
-import { bertReference, erfRef, writeTinyBert } from '../../../../test/helpers/bert.js';
-import { maybeWebGpu } from '../../../../test/helpers/tiny.js';
+import { maybeWebGpu } from '../model/testing/setup.js';
+import { bertReference, erfRef, writeTinyBert } from './testing/bert.js';
 import { BertEncoder, erf, gelu, geluTanh, layerNorm, loadBertDirectory, parseBertConfig } from './index.js';
 
 const cpu = createCpuBackend();

@@ -69,3 +69,18 @@ export function atReal(x: number[][][], mask: number[][]): number[] {
   x.forEach((r, b) => r.forEach((v, s) => (mask[b][s] ? out.push(...v) : undefined)));
   return out;
 }
+
+let gpu: Promise<Backend | null> | null = null;
+
+/** The WebGPU backend when an adapter exists, else null (created once per test process). */
+export function maybeWebGpu(): Promise<Backend | null> {
+  gpu ??= (async () => {
+    try {
+      const { createWebGpuBackend } = await import('@crossedit/webgpu');
+      return await createWebGpuBackend();
+    } catch {
+      return null;
+    }
+  })();
+  return gpu;
+}

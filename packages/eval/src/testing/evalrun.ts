@@ -6,13 +6,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Rng, parseHparams, type EditMethod } from '@crossedit/core';
-import { ResultsWriter, biZsreCase, loadBiZsre, readResults, runEval, parseSchedule, scoringRules, selectSubset, tokenizeForF1, type AggregateTable, type EditRecord } from '@crossedit/eval';
-import { cpuBackend, tinyLlama, vocabOf, weightsHash, wordTokenizer } from './tiny.js';
+import { ResultsWriter, biZsreCase, loadBiZsre, readResults, runEval, parseSchedule, scoringRules, selectSubset, tokenizeForF1, type AggregateTable, type EditRecord } from '../index.js';
+import { cpuBackend, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '@crossedit/testing/fixtures';
+import { sharedDir } from './shared.js';
 
-/** `$CROSSEDIT_SHARED`, else `<repo>/../shared`. */
-export const SHARED = process.env.CROSSEDIT_SHARED ?? path.resolve(fileURLToPath(new URL('../..', import.meta.url)), '../shared');
+/** The shared data folder (see `./shared.ts`). */
+export const SHARED = sharedDir();
 /** The Bi-ZsRE test file used. */
 export const BIZSRE = path.join(SHARED, 'data', 'bizsre', 'mzsre_test_duplicate_enzh.json');
 /** Whether the shared data is here. */

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Rng } from '@crossedit/core';
-import { writeSafetensors } from '@crossedit/transformer';
+import { writeSafetensors } from '../../checkpoint/index.js';
 
 /** The architecture of a tiny BERT (HF `config.json` fields). */
 export interface TinyBertSpec {

@@ -1,0 +1,4 @@
+import { describeMethodConformance } from '@crossedit/testing';
+import ft from './index.js';
+
+describeMethodConformance(ft);

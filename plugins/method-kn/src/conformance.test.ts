@@ -1,0 +1,4 @@
+import { describeMethodConformance } from '@crossedit/testing';
+import kn from './index.js';
+
+describeMethodConformance(kn);

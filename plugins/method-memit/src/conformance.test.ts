@@ -1,0 +1,4 @@
+import { describeMethodConformance } from '@crossedit/testing';
+import memit from './index.js';
+
+describeMethodConformance(memit);

@@ -1,0 +1,4 @@
+import { describeMethodConformance } from '@crossedit/testing';
+import rome from './index.js';
+
+describeMethodConformance(rome);
