@@ -36,12 +36,20 @@ function planItem(tokenizer: Tokenizer, item: EvalItem, prompt: string, rules: S
 }
 
 /**
+ * The plans {@link predictItems} runs for `items` (prompt wrapping and layout included), without running
+ * them: what the sequences' lengths will be.
+ */
+export function planItems(tokenizer: Tokenizer, items: readonly EvalItem[], rules: ScoringRules, opts: PredictOptions = {}): TeacherForcingPlan[] {
+  const wrap = opts.wrap;
+  const prompt = (it: EvalItem) => (wrap ? wrap(it.prompt, rules.factTarget === 'item-language' ? it.factTarget : undefined) : it.prompt);
+  return items.map((it) => planItem(tokenizer, it, prompt(it), rules, opts));
+}
+
+/**
  * Plans and runs every item of every case in as few forward passes as the token budget allows.
  */
 export async function predictItems(model: LanguageModel, tokenizer: Tokenizer, items: readonly EvalItem[], rules: ScoringRules, opts: PredictOptions = {}): Promise<ItemPredictions[]> {
-  const wrap = opts.wrap;
-  const prompt = (it: EvalItem) => (wrap ? wrap(it.prompt, rules.factTarget === 'item-language' ? it.factTarget : undefined) : it.prompt);
-  const plans = items.map((it) => planItem(tokenizer, it, prompt(it), rules, opts));
+  const plans = planItems(tokenizer, items, rules, opts);
   const seqs = plans.flatMap((p) => p.sequences);
   const rows = await argmaxRows(model, seqs, opts);
   let at = 0;

@@ -213,4 +213,46 @@ describe('runEval', () => {
     // the second edit's wrapper received the first edit's wrapped prompt
     expect(seen).toContain(`${cases[0].request.prompt} ${first}`);
   });
+
+  it('a record too long for the model is recorded as failed with record, field and lengths, and the run goes on', async () => {
+    const s = setup();
+    const cases = s.cases.slice(0, 6).map((c) => ({ ...c, items: [...c.items] }));
+    // record 3's Chinese locality question, repeated past the model's 512 positions (known tokens only)
+    const k = cases[3].items.findIndex((it) => it.metric === 'locality.zh');
+    cases[3].items[k] = { ...cases[3].items[k], prompt: Array(80).fill(cases[3].items[k].prompt).join(' ') };
+    const dir = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    dirs.push(dir);
+    const warned: string[] = [];
+    const table = await run(dir, s, undefined, { cases, context: { rng: new Rng(0), log: { info() {}, warn: (m) => warned.push(m) } } });
+    expect(table.edits).toBe(6);
+    expect(table.failed).toBe(1);
+    const back = await readResults(dir);
+    const bad = back.records.find((r) => r.requestId === cases[3].request.id)!;
+    expect(bad.items).toEqual([]);
+    expect(bad.error).toMatch(/^UnscorableRecord: record 3, field zh\.loc \(locality\.zh\): \d+ tokens exceed maxPositions 512 \(question \d+ tokens, answer \d+\)$/);
+    expect(warned.join('\n')).toContain('3:en cannot be scored: record 3, field zh.loc');
+    expect(back.records.filter((r) => !r.error)).toHaveLength(5);
+  });
+
+  it("a method's prompt context that pushes a question past the positions fails that record only, after the edit", async () => {
+    const s = setup();
+    const long = Array(120).fill(s.cases[0].items[0].prompt).join(' ');
+    const wrapper = defineMethod({
+      ...nudge,
+      id: 'context',
+      edits: 'prompt',
+      async apply(_ctx, requests) {
+        const wrap = requests[0].id === s.cases[2].request.id ? (q: string) => `${long} ${q}` : (q: string) => q;
+        return { deltas: [], diagnostics: { demos: 1 }, restore: async () => {}, wrapPrompt: wrap };
+      },
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    dirs.push(dir);
+    const table = await run(dir, s, undefined, { method: wrapper, cases: s.cases.slice(0, 4) });
+    expect(table.failed).toBe(1);
+    const bad = (await readResults(dir)).records.find((r) => r.error)!;
+    expect(bad.requestId).toBe(s.cases[2].request.id);
+    expect(bad.error).toMatch(/^UnscorableRecord: record 2, field en\.src \(reliability\): \d+ tokens exceed maxPositions 512 \(question \d+ tokens, answer \d+, the rest the method's context\)$/);
+    expect(bad.diagnostics).toEqual({ demos: 1 });
+  });
 });

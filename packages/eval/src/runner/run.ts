@@ -12,6 +12,7 @@ import type { TextTokenize } from '../scorers/f1.js';
 import type { ScoringRules } from '../scorers/mode.js';
 import type { ArgmaxOptions } from './argmax.js';
 import { predictItems, preEditItems, scoreCase, type ItemPredictions } from './evaluate.js';
+import { unscorableReason } from './fit.js';
 import { scheduleGroups, type Schedule } from './schedule.js';
 
 /** The method does not support the schedule asked for. */
@@ -79,14 +80,32 @@ export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> 
   checkHparamsForModel(o.method.id, o.method.hparams, o.hparams, o.backbone.config);
   const ctx: EditContext = { ...o.context, model, tokenizer, backbone: o.backbone, backend: model.backend };
   const now = o.clock ?? (() => performance.now());
-  const todo = o.cases.filter((c) => !writer.isDone(c.request.id));
+  const pending = o.cases.filter((c) => !writer.isDone(c.request.id));
   const total = o.cases.length;
-  let done = total - todo.length;
+  let done = total - pending.length;
+  const maxPositions = o.backbone.config.maxPositions;
+  const requestInfo = (r: EditCase['request']): EditRecord['request'] => ({ prompt: r.prompt, subject: r.subject, target: r.target, lang: r.lang, ...(r.groundTruth !== undefined ? { groundTruth: r.groundTruth } : {}) });
+  const zeroTimings = { editMs: 0, evaluateMs: 0, restoreMs: 0, totalMs: 0 };
+  /** Records a case that cannot be scored as a failed record with the reason, and goes on. */
+  const unscorable = async (c: EditCase, reason: string, diagnostics: Record<string, number | string> = {}, timings = zeroTimings) => {
+    const error = `UnscorableRecord: ${reason}`;
+    ctx.log.warn(`${c.request.id} cannot be scored: ${reason}`);
+    await writer.append({ recordIndex: c.recordIndex, requestId: c.request.id, request: requestInfo(c.request), items: [], diagnostics, timings, error });
+    done++;
+    o.onProgress?.(done, total, c.request.id);
+  };
   const decode = (ids: readonly number[]) => tokenizer.decode(ids.filter((i) => i >= 0), { skipSpecialTokens: true });
   const scoreCtx = { decode, f1Tokenize: o.f1Tokenize, rules: o.rules };
   const argmaxOpts = { ...o.argmax, padId: o.argmax?.padId ?? tokenizer.special.pad ?? tokenizer.special.eos ?? 0 };
   // prompt edits (IKE) are read in the paper's own layout under the bizsre-* modes (ScoringRules.promptEdits)
   const promptEdits = o.method.edits === 'prompt';
+  // a record whose questions do not fit the model is recorded as failed before any edit, and the run goes on
+  const todo: EditCase[] = [];
+  for (const c of pending) {
+    const why = unscorableReason(c, tokenizer, o.rules, maxPositions, { promptEdits }, preEditItems(c, o.method, o.rules));
+    if (why) await unscorable(c, why);
+    else todo.push(c);
+  }
   // pre-edit predictions, once, on the unedited model
   const pre = new Map<string, ItemPredictions[]>();
   {
@@ -118,8 +137,17 @@ export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> 
     const t1 = now();
     let post: ItemPredictions[] = [];
     const wrap = composeWrapPrompts(results);
+    // the method's prompt wrapping (IKE's demonstrations) can push a question past the model's positions
+    const tooLong = new Map<string, string>();
+    if (!error && wrap) {
+      for (const c of open) {
+        const why = unscorableReason(c, tokenizer, o.rules, maxPositions, { wrap, promptEdits });
+        if (why) tooLong.set(c.request.id, why);
+      }
+    }
+    const scored = open.filter((c) => !tooLong.has(c.request.id));
     try {
-      if (!error) post = await predictItems(model, tokenizer, open.flatMap((c) => c.items), o.rules, { ...argmaxOpts, wrap, promptEdits });
+      if (!error) post = await predictItems(model, tokenizer, scored.flatMap((c) => c.items), o.rules, { ...argmaxOpts, wrap, promptEdits });
     } finally {
       for (const r of [...results].reverse()) await r.restore();
     }
@@ -130,18 +158,24 @@ export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> 
     }
     const t3 = now();
     const diagnostics = Object.assign({}, ...results.map((r) => r.diagnostics)) as Record<string, number | string>;
+    const timings = { editMs: (t1 - t0) / open.length, evaluateMs: (t2 - t1) / open.length, restoreMs: (t3 - t2) / open.length, totalMs: (t3 - t0) / open.length };
     let at = 0;
     for (const c of open) {
+      const why = tooLong.get(c.request.id);
+      if (why) {
+        await unscorable(c, why, diagnostics, timings);
+        continue;
+      }
       const items = error ? [] : scoreCase(c, post.slice(at, at + c.items.length), pre.get(c.request.id)!, scoreCtx);
       at += c.items.length;
       const r = c.request;
       const record: EditRecord = {
         recordIndex: c.recordIndex,
         requestId: r.id,
-        request: { prompt: r.prompt, subject: r.subject, target: r.target, lang: r.lang, ...(r.groundTruth !== undefined ? { groundTruth: r.groundTruth } : {}) },
+        request: requestInfo(r),
         items,
         diagnostics,
-        timings: { editMs: (t1 - t0) / open.length, evaluateMs: (t2 - t1) / open.length, restoreMs: (t3 - t2) / open.length, totalMs: (t3 - t0) / open.length },
+        timings,
         ...(error ? { error } : {}),
       };
       await writer.append(record);
