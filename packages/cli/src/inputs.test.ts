@@ -1,5 +1,5 @@
 /** Bad command-line values fail fast, before the model loads, with a message naming the flag or key. */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,5 +84,30 @@ describe('crossedit edit: bad values', () => {
     const lang = await run([...base, '--lang', 'xx']);
     expect(lang.code).toBe(2);
     expect(lang.err).toContain("--lang must be a language code such as en or zh (got 'xx')");
+  });
+});
+
+describe('crossedit eval: dataset text', () => {
+  it("prints the loader's warnings once, the first five and a count of the rest", async () => {
+    const d = tmp();
+    const recs = (JSON.parse(readFileSync(data(), 'utf8')) as { en: { subject: string } }[]).slice(0, 7);
+    recs.forEach((r, i) => (r.en.subject = `nobody${i}`));
+    const file = path.join(d, 'subjects.json');
+    writeFileSync(file, JSON.stringify(recs));
+    // stops before the first edit (a layer the model lacks), after the dataset is read
+    const r = await run(['eval', '--backbone', 'tiny', '--method', 'rome', '--data', file, '--out', path.join(d, 'o'), '--backend', 'cpu', '--hparam', 'layers=[99]']);
+    expect(r.code).toBe(1);
+    const lines = r.err.split('\n').filter((l) => l.startsWith('warning: '));
+    expect(lines.filter((l) => /record \d: en\.subject "nobody\d" does not occur in en\.src/.test(l))).toHaveLength(5);
+    expect(r.err).toContain(`warning: ${file}: … and 2 more warnings of the loader`);
+  });
+
+  it('a dataset that is not UTF-8 stops with the byte offset', async () => {
+    const d = tmp();
+    const file = path.join(d, 'latin1.json');
+    writeFileSync(file, Buffer.concat([readFileSync(data()).subarray(0, 200), Buffer.from([0xe9, 0x20])]));
+    const r = await run(evalArgs(path.join(d, 'o')).map((a) => (a === data() ? file : a)));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${file}: not valid UTF-8 at byte 200`);
   });
 });

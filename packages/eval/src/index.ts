@@ -8,6 +8,8 @@
 export type { BiZsreSide, BiZsreRecord, BiZsreDataset, ZsreRecord, ZsreDataset, TrainingPair, LoadOptions } from './data/types.js';
 export { loadBiZsre, parseBiZsre } from './data/bizsre.js';
 export { loadZsre, parseZsre } from './data/zsre.js';
+export { readTextFile, parseJson, type FileText } from './data/file.js';
+export { firstInvalidUtf8 } from './data/utf8.js';
 export { loadTrainingPairs, parseTrainingLines, findTrainingFiles, type TrainingLine, type TrainingSet } from './data/training.js';
 export { selectSubset, parseIdList, type SubsetOptions } from './data/subset.js';
 export {

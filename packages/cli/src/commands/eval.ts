@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   biZsreCase,
   formatTable,
-  loadBiZsre,
-  loadZsre,
+  parseBiZsre,
+  parseJson,
+  parseZsre,
+  readTextFile,
   parseIdList,
   parseSchedule,
   acquireResultsLock,
@@ -43,24 +44,39 @@ function idsOf(ids: string | number[] | undefined, total: number): number[] | un
   }
 }
 
-/** Loads the dataset's cases for a source language (Bi-ZsRE / MzsRE, or ZsRE-format). */
-export function loadCases(file: string, srcLang: string, opts: { limit?: number; ids?: string | number[]; mode: ScorerMode; edits?: EditSurface }): { cases: EditCase[]; languages: string[]; name: string; sha256: string } {
-  let first: unknown;
-  try {
-    first = (JSON.parse(readFileSync(file, 'utf8')) as unknown[])[0];
-  } catch (e) {
-    throw new UsageError(`cannot read dataset ${file}: ${(e as Error).message}`);
-  }
+/** How many of the loader's warnings are printed before the rest is summarised. */
+const LISTED_WARNINGS = 5;
+
+/** Prints a dataset's warnings once: the first few, then how many more there are. */
+export function printDatasetWarnings(file: string, warnings: readonly string[], write: (s: string) => void = (s) => process.stderr.write(s)): void {
+  for (const w of warnings.slice(0, LISTED_WARNINGS)) write(`warning: ${file}: ${w}\n`);
+  if (warnings.length > LISTED_WARNINGS) write(`warning: ${file}: … and ${warnings.length - LISTED_WARNINGS} more warnings of the loader\n`);
+}
+
+/**
+ * Loads the dataset's cases for a source language (Bi-ZsRE / MzsRE, or ZsRE-format), with the loader's
+ * warnings (e.g. a subject that does not occur in its question).
+ */
+export function loadCases(
+  file: string,
+  srcLang: string,
+  opts: { limit?: number; ids?: string | number[]; mode: ScorerMode; edits?: EditSurface },
+): { cases: EditCase[]; languages: string[]; name: string; sha256: string; warnings: readonly string[] } {
+  // read once: a missing file, bytes that are not UTF-8 and bad JSON are FormatErrors naming the file
+  const f = readTextFile(file);
+  const parsed = parseJson(f.text, file);
+  const first: unknown = Array.isArray(parsed) ? parsed[0] : undefined;
   const isBi = !!first && typeof first === 'object' && !('src' in (first as object));
+  const meta = { name: f.name, sha256: f.sha256 };
   if (isBi) {
-    const ds = loadBiZsre(file);
+    const ds = parseBiZsre(f.text, file, {}, meta);
     if (!ds.languages.includes(srcLang)) throw new UsageError(`--source-lang ${srcLang}: ${file} has ${ds.languages.join(' and ')}`);
     const records = selectSubset(ds.records, { limit: opts.limit, ids: idsOf(opts.ids, ds.total) }, file, ds.total);
-    return { cases: records.map((r) => biZsreCase(r, ds.languages, srcLang, { mode: opts.mode, edits: opts.edits })), languages: [...ds.languages], name: ds.name, sha256: ds.sha256 };
+    return { cases: records.map((r) => biZsreCase(r, ds.languages, srcLang, { mode: opts.mode, edits: opts.edits })), languages: [...ds.languages], name: ds.name, sha256: ds.sha256, warnings: ds.warnings };
   }
-  const ds = loadZsre(file, srcLang, { extraKeys: 'ignore' });
+  const ds = parseZsre(f.text, file, srcLang, { extraKeys: 'ignore' }, meta);
   const records = selectSubset(ds.records, { limit: opts.limit, ids: idsOf(opts.ids, ds.total) }, file, ds.total);
-  return { cases: records.map((r) => zsreCase(r, srcLang)), languages: [srcLang], name: ds.name, sha256: ds.sha256 };
+  return { cases: records.map((r) => zsreCase(r, srcLang)), languages: [srcLang], name: ds.name, sha256: ds.sha256, warnings: ds.warnings };
 }
 
 /** `crossedit eval`: one method × backbone × source language over a dataset. */
@@ -106,7 +122,8 @@ export const evalCommand: Command = {
     }
     let writer: ResultsWriter | undefined;
     try {
-      const { cases, languages, name, sha256 } = loadCases(data, srcLang, { limit, ids: values.ids as string | undefined, mode, edits: method.edits });
+      const { cases, languages, name, sha256, warnings } = loadCases(data, srcLang, { limit, ids: values.ids as string | undefined, mode, edits: method.edits });
+      printDatasetWarnings(data, warnings);
       const s = await openModel(values);
       const m = await openMethod(values, s, method);
       let f1Path = values['f1-tokenizer'] as string | undefined;
