@@ -79,6 +79,21 @@ describe('lifeline', () => {
     expect(err).toContain('SIGTERM received; stopping');
   });
 
+  it("a command's own SIGINT handler (stats checkpoints) is left to run", async () => {
+    const p = spawn(process.execPath, ['--import', 'tsx', child], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OWN_SIGINT: '1' } });
+    started.push(p);
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d) => (out += String(d)));
+    p.stderr!.on('data', (d) => (err += String(d)));
+    await new Promise<void>((res) => p.stdout!.once('data', () => res()));
+    const code = new Promise<number | null>((res) => p.on('exit', (c) => res(c)));
+    p.kill('SIGINT');
+    expect(await code).toBe(0);
+    expect(out).toContain('checkpointed');
+    expect(err).not.toContain('SIGINT received');
+  });
+
   it('with stdin closed (as in CI) the CLI keeps running', async () => {
     const p = spawn(process.execPath, ['--import', 'tsx', child], { stdio: ['pipe', 'pipe', 'inherit'] });
     started.push(p);

@@ -3,7 +3,8 @@
  * `pnpm → sh -c → node`; killing pnpm leaves node running (SIGTERM: sh dies and node is re-parented;
  * SIGKILL: sh stays). So the CLI watches its parent and, when run as a package script, pnpm as well,
  * and exits (releasing its locks through the `exit` handlers) when either is gone. SIGHUP/SIGTERM/SIGINT
- * exit the same way, with the usual 128 + signal number. Stdin is not watched: a CI job that closes
+ * exit the same way, with the usual 128 + signal number, unless the running command listens to that
+ * signal itself (e.g. `stats` checkpoints on SIGINT). Stdin is not watched: a CI job that closes
  * stdin must keep working.
  */
 import { readFileSync } from 'node:fs';
@@ -53,6 +54,8 @@ export function installLifeline(opts: LifelineOptions = {}): () => void {
   const handlers: [string, () => void][] = [];
   for (const [sig, n] of Object.entries(SIGNALS)) {
     const h = () => {
+      // a command that handles the signal itself (stats checkpoints on SIGINT) keeps it
+      if (process.listenerCount(sig) > 1) return;
       write(`\ncrossedit: ${sig} received; stopping (finished records are kept; rerun the same command to resume)\n`);
       exit(128 + n);
     };

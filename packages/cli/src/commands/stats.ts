@@ -1,6 +1,6 @@
 import { buildSecondMoments } from '@crossedit/stats';
 import type { Command } from '../args.js';
-import { required } from '../args.js';
+import { intOption, required } from '../args.js';
 import { UsageError } from '../backend.js';
 import { ProgressBar } from '../progress.js';
 import { MODEL_OPTIONS, openModel } from '../session.js';
@@ -28,6 +28,7 @@ export const statsCommand: Command = {
     const corpus = required(values, 'corpus');
     const samples = Number(required(values, 'samples'));
     if (!(Number.isInteger(samples) && samples > 0)) throw new UsageError(`--samples must be a positive integer (got '${values.samples}')`);
+    const batchTokens = intOption(values, 'batch-tokens', 1)!;
     const s = await openModel(values);
     const bad = layers.filter((l) => l >= s.model.config.numLayers);
     if (bad.length) throw new UsageError(`--layers ${bad.join(',')}: the model has ${s.model.config.numLayers} layers`);
@@ -47,7 +48,7 @@ export const statsCommand: Command = {
         sampleCount: samples,
         outDir: String(values.out),
         lang: String(values.lang),
-        batchTokens: Number(values['batch-tokens']),
+        batchTokens,
         dtype: String(values.dtype) as 'f32',
         backboneId: s.backbone.id,
         signal: ac.signal,

@@ -4,3 +4,10 @@ import { installLifeline } from '../lifeline.js';
 installLifeline({ intervalMs: 100 });
 process.stdout.write(`${process.pid}\n`);
 setInterval(() => {}, 1000);
+// with OWN_SIGINT set, the "command" handles SIGINT itself (as stats does) and the lifeline leaves it alone
+if (process.env.OWN_SIGINT) {
+  process.on('SIGINT', () => {
+    process.stdout.write('checkpointed\n');
+    process.exit(0);
+  });
+}
