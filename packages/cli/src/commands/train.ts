@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { cacheDir, DEFAULT_TRAIN_CONFIG, publishExport, train, withOverrides } from '@crossedit/backbone-tiny';
 import type { Command } from '../args.js';
+import { intOption } from '../args.js';
 import { UsageError } from '../backend.js';
 import { createBackend, parseBackendKind } from '../backend.js';
 
@@ -27,7 +28,7 @@ export const trainCommand: Command = {
     const config = withOverrides(DEFAULT_TRAIN_CONFIG, overrides as never);
     const runDir = path.resolve((values.run as string | undefined) ?? path.join(cacheDir, 'runs', 'main'));
     const backend = await createBackend(parseBackendKind(values.backend as string));
-    const stop = values['stop-after'] === undefined ? undefined : Number(values['stop-after']);
+    const stop = intOption(values, 'stop-after', 1);
     try {
       const res = await train({ runDir, backend, config, resume: !values.fresh, stopAfter: stop });
       const last = res.state.evals.at(-1);

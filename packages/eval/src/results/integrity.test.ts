@@ -121,4 +121,24 @@ describe('results integrity', () => {
     expect(again.bin.equals(first.bin)).toBe(true);
     expect(first.json.trim().split('\n').filter((l) => l.startsWith('{"aggregate"'))).toHaveLength(1);
   });
+
+  it('a directory where two runs wrote the same requests (before the lock) resumes, keeping the first copy of each', async () => {
+    const dir = tmp();
+    await write(dir, header, false);
+    const p = resultsPaths(dir);
+    // what two unlocked runs left: the records of requests 1 and 2 appended a second time
+    const bin = readFileSync(p.binpb);
+    const lines = readFileSync(p.jsonl, 'utf8').split('\n');
+    writeFileSync(p.jsonl, [...lines.slice(0, -1), lines[2], lines[3], ''].join('\n'));
+    expect(() => readResults(dir)).not.toThrow(); // the protobuf file is still clean
+    writeFileSync(p.binpb, Buffer.alloc(0));
+    expect(() => readResults(dir)).toThrow(/request 1:en appears twice/);
+    const w = await ResultsWriter.open(dir, header, { fsync: false });
+    expect(w.recovery.dropped).toBe(2);
+    expect(w.recovery.messages.join('\n')).toMatch(/entry 6 \(request 1:en\): a second copy of that request .*dropped, the first is kept/);
+    expect(w.records.map((r) => r.requestId)).toEqual(['0:en', '1:en', '2:en', '3:en', '4:en']);
+    await w.close();
+    expect(readFileSync(p.binpb).equals(bin)).toBe(true);
+    expect(readResults(dir).records).toEqual(records);
+  });
 });

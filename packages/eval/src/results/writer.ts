@@ -115,8 +115,22 @@ function mergeCopies(
     recovery.dropped++;
     recovery.messages.push(`${describeEntry(b?.entry ?? j?.entry, i)}: damaged in both files (${b?.problem ?? 'missing'}; ${j?.problem ?? 'missing'}); dropped, it will be evaluated again`);
   }
+  // a request written twice (two runs on one directory, before the lock existed): keep the first
+  const seen = new Set<string>();
+  const unique = entries.filter((e, i) => {
+    if (e.entry.case !== 'record') return true;
+    const id = e.entry.value.requestId;
+    if (!seen.has(id)) return seen.add(id), true;
+    recovery.dropped++;
+    recovery.messages.push(`entry ${i} (request ${id}): a second copy of that request (two runs wrote to this directory); dropped, the first is kept`);
+    return false;
+  });
+  if (unique.length !== entries.length) {
+    rewriteBin = true;
+    jsonExplained = true;
+  }
   const binTornBytes = !rewriteBin && bin.truncated ? binLength - bin.validBytes : 0;
-  return { entries, source: bin.entries.length > 0 ? p.binpb : p.jsonl, rewriteBin, binTornBytes, jsonExplained };
+  return { entries: unique, source: bin.entries.length > 0 ? p.binpb : p.jsonl, rewriteBin, binTornBytes, jsonExplained };
 }
 
 async function writeWhole(path: string, data: Uint8Array | string, fsync: boolean): Promise<void> {
