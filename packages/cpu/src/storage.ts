@@ -7,18 +7,19 @@ export type CpuArray = Float64Array | Int32Array;
 
 /**
  * One storage of the CPU backend: a typed array that the backend owns. `data` becomes `null` once the
- * storage is freed; touching it afterwards throws a {@link DisposedError}.
+ * storage is freed; touching it afterwards throws a {@link DisposedError}. The reference backend holds
+ * {@link CpuArray}s; the f32 backend (`createCpuF32Backend`) holds `Float32Array`s for `f32` tensors.
  */
-export class CpuStorage {
-  #data: CpuArray | null;
+export class CpuStorage<A extends CpuArray | Float32Array = CpuArray> {
+  #data: A | null;
 
   /** Wraps `data` (not copied). */
-  constructor(data: CpuArray) {
+  constructor(data: A) {
     this.#data = data;
   }
 
   /** The data; throws a {@link DisposedError} after {@link CpuStorage.release}. */
-  get data(): CpuArray {
+  get data(): A {
     if (!this.#data) throw new DisposedError('cpu backend: a storage was used after it was freed');
     return this.#data;
   }

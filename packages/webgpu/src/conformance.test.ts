@@ -1,225 +1,17 @@
 /**
  * Conformance: every kernel of core's table on the WebGPU backend against the CPU float64 reference,
- * on random inputs from a fresh seed (replay with CROSSEDIT_SEED), with odd sizes, sizes that are not
- * multiples of the workgroup sizes (256, 64, 32), empty and size-1 axes, and both code paths of the
- * row kernels (one invocation per row, one workgroup per row) and of matmul (subgroup and tiled).
- *
- * Tolerances (|gpu - cpu| <= atol + rtol·|cpu|): elementwise f32 rtol 2e-5 / atol 1e-6 (WGSL's exp,
- * log, pow are a few ULP); reductions and matmul atol grows with sqrt(n) of the summed terms;
- * integer outputs (i32 ops, argmax, top-k indices, casts) must match exactly.
+ * on random inputs from a fresh seed (replay with CROSSEDIT_SEED): the shared cases of
+ * `@crossedit/cpu/conformance` (tolerances there), which also exercise both code paths of the row
+ * kernels (one invocation per row, one workgroup per row) and of matmul (subgroup and tiled).
  */
-import { Rng, runKernel, tidy, type KernelName, type Tensor, tensor, type Backend } from '@crossedit/core';
+import { Rng } from '@crossedit/core';
+import { ALL_KERNELS, EW, KERNEL_CASES, executeCase, hashName } from '@crossedit/cpu/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebGpuBackend } from './index.js';
-import { backends, expectAllClose, freshSeed, gens, hostData, type Gen, type Pair, type Tol } from './testing/helpers.js';
+import { backends, expectAllClose, freshSeed, gens, hostData, type Pair } from './testing/helpers.js';
 
 const SEED = freshSeed();
-
-interface In {
-  name: string;
-  shape: number[];
-  gen?: Gen;
-  dtype?: 'f32' | 'i32';
-}
-
-interface Case {
-  name: string;
-  kernel: KernelName;
-  inputs: In[];
-  /** Concat: the inputs form the `xs` list. */
-  list?: boolean;
-  attrs: unknown;
-  tol?: Tol;
-  /** Run on the backend with the portable (non-subgroup) matmul. */
-  generic?: boolean;
-}
-
-const EW: Tol = { rtol: 2e-5, atol: 1e-6 };
-const sumTol = (n: number, scale = 1): Tol => ({ rtol: 1e-5, atol: 2e-6 * Math.sqrt(Math.max(n, 1)) * scale });
-const i32 = (lo: number, hi: number) => gens.ints(lo, hi);
-
-const cases: Case[] = [];
-const add = (c: Case) => cases.push(c);
-
-// ---- Unary
-const UNARY_DOMAIN: Record<string, Gen> = {
-  log: gens.positive,
-  sqrt: gens.positive,
-  rsqrt: gens.positive,
-  recip: gens.awayFromZero,
-  exp: gens.scaled(3),
-  silu: gens.scaled(8),
-  sigmoid: gens.scaled(8),
-  tanh: gens.scaled(6),
-};
-for (const op of ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'silu', 'relu', 'sigmoid', 'tanh', 'abs', 'square', 'recip', 'sign', 'step'] as const) {
-  add({ name: `Unary ${op} f32 [3,257]`, kernel: 'Unary', inputs: [{ name: 'x', shape: [3, 257], gen: UNARY_DOMAIN[op] ?? gens.normal }], attrs: { op } });
-}
-for (const op of ['neg', 'abs', 'square', 'sign'] as const) {
-  add({ name: `Unary ${op} i32 [5,7]`, kernel: 'Unary', inputs: [{ name: 'x', shape: [5, 7], gen: i32(-1000, 1000), dtype: 'i32' }], attrs: { op } });
-}
-add({ name: 'Unary exp empty [0,3]', kernel: 'Unary', inputs: [{ name: 'x', shape: [0, 3] }], attrs: { op: 'exp' } });
-add({ name: 'Unary silu extremes', kernel: 'Unary', inputs: [{ name: 'x', shape: [1, 1, 41], gen: (_r, i) => (i - 20) * 5 }], attrs: { op: 'silu' } });
-
-// ---- Binary
-for (const op of ['add', 'sub', 'mul', 'div', 'max', 'min', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const) {
-  const g = op === 'div' ? gens.awayFromZero : ['eq', 'ne', 'le', 'ge'].includes(op) ? gens.smallInt : gens.normal;
-  add({ name: `Binary ${op} f32 [4,1,5]x[3,1]`, kernel: 'Binary', inputs: [{ name: 'a', shape: [4, 1, 5], gen: g }, { name: 'b', shape: [3, 1], gen: g }], attrs: { op } });
-}
-for (const op of ['add', 'sub', 'mul', 'max', 'min', 'eq', 'lt', 'ge'] as const) {
-  add({ name: `Binary ${op} i32 [2,3]x[3]`, kernel: 'Binary', inputs: [{ name: 'a', shape: [2, 3], gen: i32(-50, 50), dtype: 'i32' }, { name: 'b', shape: [3], gen: i32(-50, 50), dtype: 'i32' }], attrs: { op } });
-}
-add({ name: 'Binary pow positive base', kernel: 'Binary', inputs: [{ name: 'a', shape: [7, 33], gen: gens.positive }, { name: 'b', shape: [33], gen: gens.scaled(2) }], attrs: { op: 'pow' }, tol: { rtol: 5e-5, atol: 1e-6 } });
-add({
-  name: 'Binary pow negative base, integer and fractional exponents, zero base',
-  kernel: 'Binary',
-  inputs: [
-    { name: 'a', shape: [12], gen: (_r, i) => [-2, -2, -3, -0.5, 0, 0, 4, -1.5, 2, -2, 0, 5][i] },
-    { name: 'b', shape: [12], gen: (_r, i) => [3, 2, -2, 2.5, 2, -1, 0, 4, 0.5, 1, 0, -3][i] },
-  ],
-  attrs: { op: 'pow' },
-  tol: { rtol: 5e-5, atol: 1e-6 },
-});
-add({ name: 'Binary add scalar broadcast []x[7,9]', kernel: 'Binary', inputs: [{ name: 'a', shape: [] }, { name: 'b', shape: [7, 9] }], attrs: { op: 'add' } });
-add({ name: 'Binary mul broadcast [2,1,3,1]x[1,5,1,4]', kernel: 'Binary', inputs: [{ name: 'a', shape: [2, 1, 3, 1] }, { name: 'b', shape: [1, 5, 1, 4] }], attrs: { op: 'mul' } });
-add({ name: 'Binary add empty [0,3]x[3]', kernel: 'Binary', inputs: [{ name: 'a', shape: [0, 3] }, { name: 'b', shape: [3] }], attrs: { op: 'add' } });
-add({ name: 'Binary sub large 1-D (not a multiple of 256)', kernel: 'Binary', inputs: [{ name: 'a', shape: [70001] }, { name: 'b', shape: [70001] }], attrs: { op: 'sub' } });
-
-// ---- Where
-add({ name: 'Where [5,1]x[1,6]x[]', kernel: 'Where', inputs: [{ name: 'cond', shape: [5, 1], gen: gens.ints(0, 2) }, { name: 'a', shape: [1, 6] }, { name: 'b', shape: [] }], attrs: {} });
-add({ name: 'Where i32', kernel: 'Where', inputs: [{ name: 'cond', shape: [4, 3], gen: gens.ints(0, 2) }, { name: 'a', shape: [4, 3], gen: i32(-9, 9), dtype: 'i32' }, { name: 'b', shape: [3], gen: i32(-9, 9), dtype: 'i32' }], attrs: {} });
-
-// ---- Reduce
-for (const op of ['sum', 'max', 'min'] as const) {
-  add({ name: `Reduce ${op} [7,300] axis 1 (workgroup per row)`, kernel: 'Reduce', inputs: [{ name: 'x', shape: [7, 300] }], attrs: { op, axis: 1, keepDims: false }, tol: sumTol(300) });
-  add({ name: `Reduce ${op} [40,33] axis -1 (invocation per row)`, kernel: 'Reduce', inputs: [{ name: 'x', shape: [40, 33] }], attrs: { op, axis: -1, keepDims: true }, tol: sumTol(33) });
-  add({ name: `Reduce ${op} [5,6,7] axis 1 (columns)`, kernel: 'Reduce', inputs: [{ name: 'x', shape: [5, 6, 7] }], attrs: { op, axis: 1, keepDims: false }, tol: sumTol(6) });
-  add({ name: `Reduce ${op} [4,0,3] axis 1 (empty axis)`, kernel: 'Reduce', inputs: [{ name: 'x', shape: [4, 0, 3] }], attrs: { op, axis: 1, keepDims: false } });
-  add({ name: `Reduce ${op} i32 [6,9] axis 0`, kernel: 'Reduce', inputs: [{ name: 'x', shape: [6, 9], gen: i32(-100, 100), dtype: 'i32' }], attrs: { op, axis: 0, keepDims: false } });
-}
-add({ name: 'Reduce sum [1,1] axis 0', kernel: 'Reduce', inputs: [{ name: 'x', shape: [1, 1] }], attrs: { op: 'sum', axis: 0, keepDims: false } });
-add({ name: 'Reduce sum [2,100000] axis 1 (long rows)', kernel: 'Reduce', inputs: [{ name: 'x', shape: [2, 100000] }], attrs: { op: 'sum', axis: 1, keepDims: false }, tol: sumTol(100000) });
-add({ name: 'Reduce max i32 empty axis', kernel: 'Reduce', inputs: [{ name: 'x', shape: [3, 0], dtype: 'i32', gen: i32(0, 1) }], attrs: { op: 'max', axis: 1, keepDims: false } });
-
-// ---- ArgReduce (ties from small integers)
-for (const op of ['argmax', 'argmin'] as const) {
-  add({ name: `ArgReduce ${op} [20,37] axis 1 ties`, kernel: 'ArgReduce', inputs: [{ name: 'x', shape: [20, 37], gen: gens.smallInt }], attrs: { op, axis: 1, keepDims: false } });
-  add({ name: `ArgReduce ${op} [3,600] axis -1 (workgroup per row) ties`, kernel: 'ArgReduce', inputs: [{ name: 'x', shape: [3, 600], gen: gens.smallInt }], attrs: { op, axis: -1, keepDims: true } });
-  add({ name: `ArgReduce ${op} [6,5,4] axis 0 (columns) ties`, kernel: 'ArgReduce', inputs: [{ name: 'x', shape: [6, 5, 4], gen: gens.smallInt }], attrs: { op, axis: 0, keepDims: false } });
-}
-add({ name: 'ArgReduce argmax i32', kernel: 'ArgReduce', inputs: [{ name: 'x', shape: [4, 9], gen: i32(-3, 3), dtype: 'i32' }], attrs: { op: 'argmax', axis: 1, keepDims: false } });
-
-// ---- Softmax / LogSoftmax
-for (const k of ['Softmax', 'LogSoftmax'] as const) {
-  add({ name: `${k} [5,1000] (workgroup per row)`, kernel: k, inputs: [{ name: 'x', shape: [5, 1000], gen: gens.scaled(4) }], attrs: {}, tol: { rtol: 5e-5, atol: 1e-6 } });
-  add({ name: `${k} [3,11,17] (invocation per row)`, kernel: k, inputs: [{ name: 'x', shape: [3, 11, 17], gen: gens.scaled(4) }], attrs: {}, tol: { rtol: 5e-5, atol: 1e-6 } });
-  add({ name: `${k} large logits (stability)`, kernel: k, inputs: [{ name: 'x', shape: [2, 9], gen: (r) => 80 + 30 * r.gaussian() }], attrs: {}, tol: { rtol: 5e-5, atol: 5e-6 } });
-  add({ name: `${k} [1,1]`, kernel: k, inputs: [{ name: 'x', shape: [1, 1] }], attrs: {} });
-  add({ name: `${k} empty [2,0]`, kernel: k, inputs: [{ name: 'x', shape: [2, 0] }], attrs: {} });
-}
-
-// ---- RmsNorm
-add({ name: 'RmsNorm [3,513] (workgroup per row)', kernel: 'RmsNorm', inputs: [{ name: 'x', shape: [3, 513] }, { name: 'weight', shape: [513] }], attrs: { eps: 1e-5 }, tol: { rtol: 5e-5, atol: 1e-6 } });
-add({ name: 'RmsNorm [2,20,64] (invocation per row)', kernel: 'RmsNorm', inputs: [{ name: 'x', shape: [2, 20, 64] }, { name: 'weight', shape: [64] }], attrs: { eps: 1e-6 }, tol: { rtol: 5e-5, atol: 1e-6 } });
-add({ name: 'RmsNorm [1,1]', kernel: 'RmsNorm', inputs: [{ name: 'x', shape: [1, 1] }, { name: 'weight', shape: [1] }], attrs: { eps: 1e-5 }, tol: { rtol: 5e-5, atol: 1e-6 } });
-
-// ---- Rope
-for (const [base, inverse] of [[10000, false], [10000, true], [500000, false]] as const) {
-  add({
-    name: `Rope [2,5,3,8] base ${base}${inverse ? ' inverse' : ''}`,
-    kernel: 'Rope',
-    inputs: [{ name: 'x', shape: [2, 5, 3, 8] }, { name: 'positions', shape: [2, 5], gen: i32(0, 200), dtype: 'i32' }],
-    attrs: { base, inverse },
-    tol: { rtol: 1e-4, atol: 2e-6 },
-  });
-}
-add({
-  name: 'Rope [1,3,2,64] large positions',
-  kernel: 'Rope',
-  inputs: [{ name: 'x', shape: [1, 3, 2, 64] }, { name: 'positions', shape: [1, 3], gen: (_r, i) => [0, 1023, 4095][i], dtype: 'i32' }],
-  attrs: { base: 10000, inverse: false },
-  tol: { rtol: 1e-3, atol: 2e-3 },
-});
-
-// ---- MatMul (subgroup path on capable devices, and the tiled path on the generic backend)
-const mm = (name: string, a: number[], b: number[], transA: boolean, transB: boolean, generic = false) => {
-  const K = transA ? a[a.length - 2] : a[a.length - 1];
-  add({ name: `MatMul ${name}${generic ? ' (tiled)' : ''}`, kernel: 'MatMul', inputs: [{ name: 'a', shape: a }, { name: 'b', shape: b }], attrs: { transA, transB }, tol: sumTol(K, 2), generic });
-};
-for (const generic of [false, true]) {
-  for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-    // M·N·K above DOT4_MIN_WORK: the dot4 kernel on capable devices; K = 129 needs padding, K = 128
-    // with tB reads both operands in place
-    for (const K of [129, 128]) {
-      const M = 70;
-      const N = 131;
-      mm(`[${M},${K}]x[${K},${N}] tA=${tA} tB=${tB}`, tA ? [K, M] : [M, K], tB ? [N, K] : [K, N], tA, tB, generic);
-    }
-  }
-  mm('odd [37,29]x[29,43]', [37, 29], [29, 43], false, false, generic);
-  mm('batch broadcast [2,1,5,6]x[3,6,7]', [2, 1, 5, 6], [3, 6, 7], false, false, generic);
-  mm('batch [3,40,48]x[3,48,36] tB', [3, 40, 48], [3, 36, 48], false, true, generic);
-  mm('K=0 [3,0]x[0,4]', [3, 0], [0, 4], false, false, generic);
-}
-mm('vector-like [1,200]x[200,1]', [1, 200], [200, 1], false, false);
-mm('M=0 [0,5]x[5,8]', [0, 5], [5, 8], false, false);
-mm('larger [130,300]x[300,260]', [130, 300], [300, 260], false, false);
-mm('batched dot4 broadcast [2,1,33,260]x[3,130,260] tB', [2, 1, 33, 260], [3, 130, 260], false, true);
-mm('batched dot4 broadcast, packed [2,33,258]x[258,130]', [2, 33, 258], [258, 130], false, false);
-mm('dot4 few rows [16,1024]x[96,1024] tB', [16, 1024], [96, 1024], false, true);
-
-// ---- Gather / ScatterAdd / PickLast / PutLast
-add({ name: 'Gather [10,7] ids [3,4]', kernel: 'Gather', inputs: [{ name: 'table', shape: [10, 7] }, { name: 'ids', shape: [3, 4], gen: i32(0, 10), dtype: 'i32' }], attrs: {} });
-add({ name: 'Gather i32 table', kernel: 'Gather', inputs: [{ name: 'table', shape: [5, 3], gen: i32(-9, 9), dtype: 'i32' }, { name: 'ids', shape: [6], gen: i32(0, 5), dtype: 'i32' }], attrs: {} });
-add({ name: 'Gather empty ids', kernel: 'Gather', inputs: [{ name: 'table', shape: [4, 3] }, { name: 'ids', shape: [0], dtype: 'i32', gen: i32(0, 1) }], attrs: {} });
-add({ name: 'ScatterAdd [6,5] repeated ids', kernel: 'ScatterAdd', inputs: [{ name: 'updates', shape: [6, 5] }, { name: 'ids', shape: [6], gen: i32(0, 3), dtype: 'i32' }], attrs: { numRows: 4 }, tol: sumTol(6) });
-add({ name: 'ScatterAdd [2,300,3] ids [2,300] into 7 rows', kernel: 'ScatterAdd', inputs: [{ name: 'updates', shape: [2, 300, 3] }, { name: 'ids', shape: [2, 300], gen: i32(0, 7), dtype: 'i32' }], attrs: { numRows: 7 }, tol: sumTol(600) });
-add({ name: 'ScatterAdd empty updates', kernel: 'ScatterAdd', inputs: [{ name: 'updates', shape: [0, 3] }, { name: 'ids', shape: [0], dtype: 'i32', gen: i32(0, 1) }], attrs: { numRows: 2 } });
-add({ name: 'PickLast [4,9]', kernel: 'PickLast', inputs: [{ name: 'x', shape: [4, 9] }, { name: 'idx', shape: [4], gen: i32(0, 9), dtype: 'i32' }], attrs: {} });
-add({ name: 'PickLast [2,3,300]', kernel: 'PickLast', inputs: [{ name: 'x', shape: [2, 3, 300] }, { name: 'idx', shape: [2, 3], gen: i32(0, 300), dtype: 'i32' }], attrs: {} });
-add({ name: 'PutLast [4] depth 9', kernel: 'PutLast', inputs: [{ name: 'values', shape: [4] }, { name: 'idx', shape: [4], gen: i32(0, 9), dtype: 'i32' }], attrs: { depth: 9 } });
-add({ name: 'PutLast [2,3] depth 1', kernel: 'PutLast', inputs: [{ name: 'values', shape: [2, 3] }, { name: 'idx', shape: [2, 3], gen: i32(0, 1), dtype: 'i32' }], attrs: { depth: 1 } });
-
-// ---- Layout
-add({ name: 'Transpose [2,3,4,5] perm [3,1,0,2]', kernel: 'Transpose', inputs: [{ name: 'x', shape: [2, 3, 4, 5] }], attrs: { perm: [3, 1, 0, 2] } });
-add({ name: 'Transpose [1,7] perm [1,0]', kernel: 'Transpose', inputs: [{ name: 'x', shape: [1, 7] }], attrs: { perm: [1, 0] } });
-add({ name: 'Transpose i32 [3,300]', kernel: 'Transpose', inputs: [{ name: 'x', shape: [3, 300], gen: i32(-5, 5), dtype: 'i32' }], attrs: { perm: [1, 0] } });
-add({ name: 'Slice [5,6,7]', kernel: 'Slice', inputs: [{ name: 'x', shape: [5, 6, 7] }], attrs: { begin: [1, 0, 2], size: [3, 6, 4] } });
-add({ name: 'Slice to empty', kernel: 'Slice', inputs: [{ name: 'x', shape: [5, 6] }], attrs: { begin: [2, 3], size: [0, 2] } });
-add({ name: 'Pad [3,4]', kernel: 'Pad', inputs: [{ name: 'x', shape: [3, 4] }], attrs: { before: [1, 0], after: [2, 3] } });
-add({ name: 'Pad i32 [2,1,3]', kernel: 'Pad', inputs: [{ name: 'x', shape: [2, 1, 3], gen: i32(1, 9), dtype: 'i32' }], attrs: { before: [0, 2, 1], after: [1, 0, 0] } });
-add({ name: 'Pad empty input [0,2]', kernel: 'Pad', inputs: [{ name: 'x', shape: [0, 2] }], attrs: { before: [1, 1], after: [1, 0] } });
-add({ name: 'Concat axis 1 with an empty part', kernel: 'Concat', list: true, inputs: [{ name: 'x0', shape: [2, 3] }, { name: 'x1', shape: [2, 0] }, { name: 'x2', shape: [2, 4] }], attrs: { axis: 1 } });
-add({ name: 'Concat axis 0 three parts', kernel: 'Concat', list: true, inputs: [{ name: 'x0', shape: [1, 5] }, { name: 'x1', shape: [3, 5] }, { name: 'x2', shape: [2, 5] }], attrs: { axis: 0 } });
-add({ name: 'Concat axis -1 i32 rank 3', kernel: 'Concat', list: true, inputs: [{ name: 'x0', shape: [2, 3, 1], gen: i32(0, 9), dtype: 'i32' }, { name: 'x1', shape: [2, 3, 2], gen: i32(0, 9), dtype: 'i32' }], attrs: { axis: -1 } });
-add({ name: 'Reshape [3,4] -> [2,6]', kernel: 'Reshape', inputs: [{ name: 'x', shape: [3, 4] }], attrs: { shape: [2, 6] } });
-add({ name: 'Cast f32 -> i32 (truncation toward zero)', kernel: 'Cast', inputs: [{ name: 'x', shape: [50], gen: gens.scaled(20) }], attrs: { dtype: 'i32' } });
-add({ name: 'Cast i32 -> f32', kernel: 'Cast', inputs: [{ name: 'x', shape: [50], gen: i32(-100000, 100000), dtype: 'i32' }], attrs: { dtype: 'f32' } });
-add({ name: 'Fill f32 -inf [3,5]', kernel: 'Fill', inputs: [], attrs: { shape: [3, 5], dtype: 'f32', value: -Infinity } });
-add({ name: 'Fill f32 0.1 []', kernel: 'Fill', inputs: [], attrs: { shape: [], dtype: 'f32', value: 0.1 } });
-add({ name: 'Fill i32 [300]', kernel: 'Fill', inputs: [], attrs: { shape: [300], dtype: 'i32', value: -7 } });
-add({ name: 'Fill empty', kernel: 'Fill', inputs: [], attrs: { shape: [0, 4], dtype: 'f32', value: 3 } });
-
-// ---- TopK
-add({ name: 'TopK [7,50] k=5 ties', kernel: 'TopK', inputs: [{ name: 'x', shape: [7, 50], gen: gens.smallInt }], attrs: { k: 5 } });
-add({ name: 'TopK [20,33] k=4', kernel: 'TopK', inputs: [{ name: 'x', shape: [20, 33] }], attrs: { k: 4 } });
-add({ name: 'TopK [2,1000] k=3 (workgroup per row)', kernel: 'TopK', inputs: [{ name: 'x', shape: [2, 1000], gen: gens.smallInt }], attrs: { k: 3 } });
-add({ name: 'TopK k=0', kernel: 'TopK', inputs: [{ name: 'x', shape: [3, 4] }], attrs: { k: 0 } });
-add({ name: 'TopK k=n', kernel: 'TopK', inputs: [{ name: 'x', shape: [2, 6], gen: gens.smallInt }], attrs: { k: 6 } });
-
-function hashName(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
-function execute(c: Case, be: Backend, hosts: (Float32Array | Int32Array)[]): Tensor[] {
-  return tidy(() => {
-    const ts = c.inputs.map((inp, k) => tensor(hosts[k], inp.shape, { backend: be, dtype: inp.dtype ?? 'f32' }));
-    const inputs: Record<string, Tensor | Tensor[]> = c.list ? { xs: ts } : Object.fromEntries(c.inputs.map((inp, k) => [inp.name, ts[k]]));
-    return runKernel(c.kernel, inputs as never, c.attrs as never, be);
-  });
-}
+const cases = KERNEL_CASES;
 
 let pair: Pair;
 let generic: WebGpuBackend;
@@ -237,16 +29,15 @@ afterAll(() => {
 describe(`webgpu conformance vs cpu (seed ${SEED})`, () => {
   it('covers every kernel of the core table', () => {
     const covered = new Set(cases.map((c) => c.kernel));
-    const all: KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK'];
-    expect(all.filter((k) => !covered.has(k))).toEqual([]);
+    expect(ALL_KERNELS.filter((k) => !covered.has(k))).toEqual([]);
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const rng = new Rng((SEED ^ hashName(c.name)) >>> 0);
     const hosts = c.inputs.map((inp) => hostData(rng, inp.shape, inp.gen ?? gens.normal, inp.dtype ?? 'f32'));
     const gpuBe = c.generic ? generic : pair.gpu;
-    const ref = execute(c, pair.cpu, hosts);
-    const got = execute(c, gpuBe, hosts);
+    const ref = executeCase(c, pair.cpu, hosts);
+    const got = executeCase(c, gpuBe, hosts);
     try {
       expect(got.length).toBe(ref.length);
       for (let o = 0; o < ref.length; o++) {

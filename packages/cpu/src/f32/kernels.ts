@@ -1,0 +1,63 @@
+/**
+ * The f32 backend's kernel table: every reference host kernel, its float64 results rounded into a
+ * `Float32Array` once per kernel (as an f32 device stores them), and f32-native kernels where the time
+ * goes: MatMul (WebAssembly SIMD GEMM), Binary and Unary. `KernelImpls` makes a missing kernel a compile error.
+ */
+import type { BackendTensor, KernelImpl, KernelImpls, KernelInputs, KernelName } from '@crossedit/core';
+import { HOST_KERNELS, type HostKernel } from '../kernels/index.js';
+import { CpuStorage, type CpuArray, type HostTensor } from '../storage.js';
+import { binaryF32 } from './binary.js';
+import { unaryF32 } from './unary.js';
+import { WasmGemm } from './matmul.js';
+
+/** The data of an f32-backend storage: `Float32Array` for `f32`, `Int32Array` for `i32`. */
+export type F32Array = Float32Array | Int32Array;
+
+/** The f32 backend's storage. */
+export type F32Storage = CpuStorage<F32Array>;
+
+function host(t: BackendTensor<F32Storage>): HostTensor {
+  // the reference kernels only index their inputs, so Float32Array data reads like Float64Array data
+  return { data: t.storage.data as unknown as CpuArray, shape: t.shape, dtype: t.dtype };
+}
+
+function toF32(d: CpuArray | Float32Array): F32Array {
+  return d instanceof Float64Array ? Float32Array.from(d) : d;
+}
+
+/** A reference host kernel on f32 storages: inputs read as they are, f32 outputs rounded once. */
+export function adaptF32<K extends KernelName>(kernel: HostKernel<K>): KernelImpl<K, F32Storage> {
+  return (inputs, attrs, outputs) => {
+    const hin: Record<string, HostTensor | HostTensor[]> = {};
+    for (const [k, v] of Object.entries(inputs as Record<string, BackendTensor<F32Storage> | BackendTensor<F32Storage>[]>)) {
+      hin[k] = Array.isArray(v) ? v.map(host) : host(v);
+    }
+    return kernel(hin as unknown as KernelInputs<K, HostTensor>, attrs, outputs).map((d) => new CpuStorage<F32Array>(toF32(d)));
+  };
+}
+
+/** Builds the kernel table around one GEMM module instance. */
+export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
+  const table = Object.fromEntries(Object.entries(HOST_KERNELS).map(([k, f]) => [k, adaptF32(f as HostKernel<KernelName>)])) as unknown as {
+    -readonly [K in KernelName]: KernelImpl<K, F32Storage>;
+  };
+  table.MatMul = ({ a, b }, { transA, transB }) => [
+    new CpuStorage<F32Array>(gemm.matmul(a.storage.data as Float32Array, a.shape, b.storage.data as Float32Array, b.shape, transA, transB)),
+  ];
+  const refBinary = table.Binary;
+  table.Binary = (inputs, attrs, outputs) => {
+    const { a, b } = inputs;
+    if (a.dtype !== 'f32' || outputs[0].dtype !== 'f32') return refBinary(inputs, attrs, outputs);
+    const o = new Float32Array(outputs[0].shape.reduce((x, y) => x * y, 1));
+    binaryF32(attrs.op, a.storage.data as Float32Array, a.shape, b.storage.data as Float32Array, b.shape, o, outputs[0].shape);
+    return [new CpuStorage<F32Array>(o)];
+  };
+  const refUnary = table.Unary;
+  table.Unary = (inputs, attrs, outputs) => {
+    if (inputs.x.dtype !== 'f32' || outputs[0].dtype !== 'f32') return refUnary(inputs, attrs, outputs);
+    const o = new Float32Array(inputs.x.storage.data.length);
+    unaryF32(attrs.op, inputs.x.storage.data as Float32Array, o);
+    return [new CpuStorage<F32Array>(o)];
+  };
+  return table;
+}

@@ -1,0 +1,148 @@
+/**
+ * Batched f32 matmul on the WebAssembly SIMD GEMM (`gemm-wasm.ts`). Operands are copied into the
+ * module's memory in the kernel's layout (rows padded to 4, columns to 8, transposes applied on the
+ * way in), the product is copied back out. A 2-D right operand (a weight) is laid out once and kept
+ * with its array (a WeakMap, so the copy dies with the tensor); a batch of rows against a 2-D right
+ * operand is one GEMM.
+ */
+import { sizeOf } from '@crossedit/core';
+import { broadcastIndex } from '../storage.js';
+import { gemmModuleBytes } from './gemm-wasm.js';
+
+const PAGE = 65536;
+
+/** The part of the WebAssembly JS API used here (the project's TS libs do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (d: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+const up = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/** The prepared right operands `[K, Np]` of a 2-D `b`, per (transB, K) layout. */
+const prepared = new WeakMap<Float32Array, Map<string, Float32Array>>();
+
+/** One instance of the GEMM module with its memory. */
+export class WasmGemm {
+  readonly #mem: WasmMemory;
+  readonly #gemm: (a: number, b: number, c: number, m: number, n: number, k: number) => void;
+  #f: Float32Array;
+
+  constructor() {
+    if (!wasm) throw new Error('cpu-f32 backend: this JavaScript runtime has no WebAssembly');
+    this.#mem = new wasm.Memory({ initial: 16 });
+    const inst = new wasm.Instance(new wasm.Module(gemmModuleBytes()), { env: { memory: this.#mem } });
+    this.#gemm = inst.exports.gemm as (a: number, b: number, c: number, m: number, n: number, k: number) => void;
+    this.#f = new Float32Array(this.#mem.buffer);
+  }
+
+  /** Grows the memory to hold `floats` f32 values. */
+  #reserve(floats: number): Float32Array {
+    const need = floats * 4;
+    if (need > this.#mem.buffer.byteLength) {
+      this.#mem.grow(Math.ceil((need - this.#mem.buffer.byteLength) / PAGE));
+      this.#f = new Float32Array(this.#mem.buffer);
+    }
+    return this.#f;
+  }
+
+  /** `B` of one batch as the kernel's `[K, Np]`, from `[K, N]` or (transB) `[N, K]` at `off`. */
+  static layoutB(b: Float32Array, off: number, K: number, N: number, transB: boolean): Float32Array {
+    const Np = up(N, 8);
+    const out = new Float32Array(K * Np);
+    if (transB) {
+      for (let n = 0; n < N; n++) {
+        const src = off + n * K;
+        for (let k = 0; k < K; k++) out[k * Np + n] = b[src + k];
+      }
+    } else if (Np === N) out.set(b.subarray(off, off + K * N));
+    else for (let k = 0; k < K; k++) out.set(b.subarray(off + k * N, off + k * N + N), k * Np);
+    return out;
+  }
+
+  #preparedB(b: Float32Array, K: number, N: number, transB: boolean): Float32Array {
+    let byKey = prepared.get(b);
+    if (!byKey) prepared.set(b, (byKey = new Map()));
+    const key = `${transB ? 'T' : 'N'}${K}`;
+    let p = byKey.get(key);
+    if (!p) byKey.set(key, (p = WasmGemm.layoutB(b, 0, K, N, transB)));
+    return p;
+  }
+
+  /**
+   * `c[cOff..] = A·B` for one GEMM: `A` at `aOff` is `[M, K]` (`[K, M]` when `transA`), `bp` the
+   * prepared `[K, Np]`.
+   */
+  #one(a: Float32Array, aOff: number, transA: boolean, bp: Float32Array, c: Float32Array, cOff: number, M: number, N: number, K: number): void {
+    const Mp = up(M, 4);
+    const Np = up(N, 8);
+    const aAt = 0;
+    const bAt = up(Mp * K, 4);
+    const cAt = bAt + up(K * Np, 4);
+    const f = this.#reserve(cAt + Mp * Np);
+    if (transA) {
+      for (let k = 0; k < K; k++) {
+        const src = aOff + k * M;
+        for (let m = 0; m < M; m++) f[aAt + m * K + k] = a[src + m];
+      }
+    } else f.set(a.subarray(aOff, aOff + M * K), aAt);
+    if (Mp > M) f.fill(0, aAt + M * K, aAt + Mp * K);
+    f.set(bp, bAt);
+    this.#gemm(aAt * 4, bAt * 4, cAt * 4, Mp, Np, K);
+    if (Np === N) c.set(f.subarray(cAt, cAt + M * N), cOff);
+    else for (let m = 0; m < M; m++) c.set(f.subarray(cAt + m * Np, cAt + m * Np + N), cOff + m * N);
+  }
+
+  /**
+   * Batched matmul with the semantics of the reference `matmulImpl` (transposes, broadcast batch
+   * dimensions), in f32: products summed in k order in f32, rounded once per add.
+   */
+  matmul(a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[], transA: boolean, transB: boolean): Float32Array {
+    const ra = aShape.length;
+    const rb = bShape.length;
+    const M = transA ? aShape[ra - 1] : aShape[ra - 2];
+    const K = transA ? aShape[ra - 2] : aShape[ra - 1];
+    const N = transB ? bShape[rb - 2] : bShape[rb - 1];
+    const batchA = aShape.slice(0, -2);
+    const batchB = bShape.slice(0, -2);
+    const nb = Math.max(batchA.length, batchB.length);
+    const batch: number[] = [];
+    for (let i = 0; i < nb; i++) {
+      const da = batchA[batchA.length - nb + i] ?? 1;
+      const db = batchB[batchB.length - nb + i] ?? 1;
+      batch.push(da === 1 ? db : da);
+    }
+    const nBatch = sizeOf(batch);
+    const c = new Float32Array(nBatch * M * N);
+    if (c.length === 0 || K === 0) return c;
+    if (rb === 2) {
+      const bp = this.#preparedB(b, K, N, transB);
+      // rows of every batch entry against one matrix: a single GEMM when A's rows are contiguous
+      if (!transA && sizeOf(batchA) === nBatch) this.#one(a, 0, false, bp, c, 0, nBatch * M, N, K);
+      else {
+        const ia = broadcastIndex(batchA, batch);
+        for (let t = 0; t < nBatch; t++) this.#one(a, (ia ? ia[t] : t) * M * K, transA, bp, c, t * M * N, M, N, K);
+      }
+      return c;
+    }
+    const ia = broadcastIndex(batchA, batch);
+    const ib = broadcastIndex(batchB, batch);
+    let lastB = -1;
+    let bp: Float32Array = new Float32Array(0);
+    for (let t = 0; t < nBatch; t++) {
+      const bb = ib ? ib[t] : t;
+      if (bb !== lastB) {
+        bp = WasmGemm.layoutB(b, bb * K * N, K, N, transB);
+        lastB = bb;
+      }
+      this.#one(a, (ia ? ia[t] : t) * M * K, transA, bp, c, t * M * N, M, N, K);
+    }
+    return c;
+  }
+}
