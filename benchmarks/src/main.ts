@@ -48,7 +48,7 @@ export const BENCHMARKS: Record<string, BenchEntry> = {
     },
   },
   models: { file: 'models.ts', summary: 'model load time, peak memory, forward and decode throughput (7B-shaped layer, tiny, stories260K)' },
-  methods: { file: 'methods.ts', summary: 'per-edit latency of FT, KN, IKE, ROME, MEMIT on tiny random LLaMAs (CPU and WebGPU)' },
+  methods: { file: 'methods.ts', summary: 'per-edit latency of FT, KN, IKE, ROME, MEMIT on tiny random LLaMAs (cpu, cpu-f32, WebGPU); stories260K ROME/MEMIT/FT vs PyTorch fp32' },
   grid: { file: 'grid/command.ts', summary: 'the cross-lingual grid: methods × backbones × En→/Zh→ on Bi-ZsRE, report in the paper layout' },
 };
 

@@ -1,22 +1,29 @@
 /**
  * Per-edit latency of the editing methods on tiny random LLaMA models: `apply` + `restore` of one
- * single-fact edit, median over several edits after a warm-up edit, on the CPU backend and on WebGPU
- * when `@crossedit/webgpu` provides a backend and an adapter exists.
+ * single-fact edit, median over several edits after a warm-up edit, on the float64 CPU reference
+ * backend, the f32 CPU backend (`cpu-f32`) and on WebGPU when `@crossedit/webgpu` provides a backend and
+ * an adapter exists.
  *
- * Run: `node --conditions=@crossedit/source --import tsx benchmarks/src/methods.ts [--backend cpu|webgpu|all]
- * [--models micro,small] [--methods ft,kn,kn-ref,ike,rome,memit] [--edits N]`
+ * Then the stories260K rows (`stories/run.ts`): the same ROME, MEMIT and FT edit of the real stories260K
+ * model in the project and in PyTorch fp32 (`benchmarks/torch/edit_reference.py`, when /usr/bin/python3
+ * has torch), interleaved A/B, with the ratio project/PyTorch and how far the two ΔW are apart.
+ *
+ * Run: `pnpm bench methods [--backend cpu|cpu-f32|webgpu|all] [--models micro,small]
+ * [--methods ft,kn,kn-ref,ike,rome,memit] [--edits N] [--stories on|off|only]
+ * [--stories-backends cpu,cpu-f32,webgpu] [--stories-edits N]`
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng, parseHparams, tensor, type Backend, type EditContext, type EditMethod, type EditRequest, type ModelConfig, type StatsProvider } from '@crossedit/core';
-import { createCpuBackend } from '@crossedit/cpu';
+import { createCpuBackend, createCpuF32Backend } from '@crossedit/cpu';
 import { LlamaModel, randomWeights } from '@crossedit/transformer';
 import ft from '../../plugins/method-ft/src/index.js';
 import ike from '../../plugins/method-ike/src/index.js';
 import kn from '../../plugins/method-kn/src/index.js';
 import { WordTokenizer, vocabOf } from '@crossedit/testing/fixtures';
+import { runStoryRows, storyTable } from './stories/run.js';
 
 /** The facts edited (prompt, subject, new target). */
 const FACTS: [string, string, string][] = [
@@ -98,13 +105,21 @@ async function main(): Promise<void> {
       models: { type: 'string', default: 'micro,small' },
       methods: { type: 'string', default: 'ft,kn,kn-ref,ike,rome,memit' },
       edits: { type: 'string', default: '5' },
+      stories: { type: 'string', default: 'on' },
+      'stories-backends': { type: 'string', default: 'cpu,cpu-f32' },
+      'stories-edits': { type: 'string', default: '3' },
     },
   });
+  if (!['on', 'off', 'only'].includes(String(values.stories))) throw new Error(`--stories must be on, off or only (got '${values.stories}')`);
+  const storyBackends = String(values['stories-backends']).split(',');
+  for (const b of storyBackends) if (!['cpu', 'cpu-f32', 'webgpu'].includes(b)) throw new Error(`--stories-backends: unknown backend '${b}' (cpu, cpu-f32, webgpu)`);
   const edits = Math.max(1, Number(values.edits));
   const backends: [string, Backend][] = [];
-  if (values.backend !== 'webgpu') backends.push(['cpu', createCpuBackend()]);
+  const tinyRows = values.stories !== 'only';
+  if (tinyRows && (values.backend === 'all' || values.backend === 'cpu')) backends.push(['cpu', createCpuBackend()]);
+  if (tinyRows && (values.backend === 'all' || values.backend === 'cpu-f32')) backends.push(['cpu-f32', createCpuF32Backend()]);
   const notes: string[] = [];
-  if (values.backend !== 'cpu') {
+  if (tinyRows && (values.backend === 'all' || values.backend === 'webgpu')) {
     const gpu = await webgpuBackend();
     if (gpu) backends.push(['webgpu', gpu]);
     else notes.push('webgpu: no backend (createWebGpuBackend not exported, or no adapter); skipped');
@@ -173,6 +188,27 @@ async function main(): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  if (tinyRows) printRows(rows, tok.vocabSize, notes);
+  if (values.stories !== 'off') {
+    const storyBe: [string, Backend][] = [];
+    for (const b of storyBackends) {
+      const have = backends.find(([n]) => n === b);
+      if (have) storyBe.push(have);
+      else if (b === 'cpu') storyBe.push(['cpu', createCpuBackend()]);
+      else if (b === 'cpu-f32') storyBe.push(['cpu-f32', createCpuF32Backend()]);
+      else {
+        const gpu = await webgpuBackend();
+        if (gpu) storyBe.push(['webgpu', gpu]);
+        else console.log('note: stories260K on webgpu: no backend or adapter; skipped');
+      }
+    }
+    const story = await runStoryRows(storyBe, { edits: Math.max(1, Number(values['stories-edits'])), methods: ['rome', 'memit', 'ft'] });
+    console.log('\n' + storyTable(story.rows));
+    for (const n of story.notes) console.log(`note: ${n}`);
+  }
+}
+
+function printRows(rows: Row[], vocab: number, notes: string[]): void {
   const head = ['method', 'backend', 'model', 'edits', 'median ms', 'min ms', 'max ms', 'note'];
   const body = rows.map((r) => [r.method, r.backend, r.model, String(r.edits), r.median.toFixed(1), r.min.toFixed(1), r.max.toFixed(1), r.note]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
@@ -180,7 +216,7 @@ async function main(): Promise<void> {
   console.log(line(head));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const b of body) console.log(line(b));
-  console.log(`\nmodels: ${Object.entries(MODELS).map(([k, c]) => `${k} = d${c.hiddenSize}/m${c.intermediateSize}/L${c.numLayers}`).join(', ')}, vocab ${tok.vocabSize}; per edit = apply + restore of one fact; default hparams (kn-ref = steps 1, <|endoftext|>, BOS kept; ike k = 16, bank cached after the first edit; memit with identity statistics)`);
+  console.log(`\nmodels: ${Object.entries(MODELS).map(([k, c]) => `${k} = d${c.hiddenSize}/m${c.intermediateSize}/L${c.numLayers}`).join(', ')}, vocab ${vocab}; per edit = apply + restore of one fact; default hparams (kn-ref = steps 1, <|endoftext|>, BOS kept; ike k = 16, bank cached after the first edit; memit with identity statistics)`);
   for (const n of notes) console.log(`note: ${n}`);
 }
 

@@ -7,7 +7,7 @@ row helpers. This script runs the same algorithm in PyTorch eager fp32, as HF tr
 would (LLaMA forward with hooks at the edited module, Adam on delta / the weight), and answers one
 command per line on stdin, so that the benchmark can interleave it with the project's edits:
 
-    rome | memit | ft   -> one JSON line {"ms": <wall of one edit>, "delta": [... flat dW ...]}
+    rome | memit | ft   -> one JSON line {"ms": <wall>, "cpuMs": <process CPU time>, "deltas": [[flat dW], ...]}
     quit
 
 Run by the benchmark with /usr/bin/python3 (Debian's python3-torch), 2 threads, OMP_WAIT_POLICY=PASSIVE.
@@ -247,10 +247,11 @@ def main():
         cmd = line.strip()
         if cmd == "quit" or cmd == "":
             break
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         deltas = run[cmd](model, prob[cmd])
         ms = (time.perf_counter() - t0) * 1000
-        print(json.dumps({"ms": ms, "deltas": [d.flatten().tolist() for d in deltas]}), flush=True)
+        cpu_ms = (time.process_time() - c0) * 1000
+        print(json.dumps({"ms": ms, "cpuMs": cpu_ms, "deltas": [d.flatten().tolist() for d in deltas]}), flush=True)
 
 
 if __name__ == "__main__":

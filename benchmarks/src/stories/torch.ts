@@ -11,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../torch/edit_reference.py');
 
-/** One edit's answer: its wall time and the weight deltas (flat, row-major). */
+/** One edit's answer: its wall and CPU time and the weight deltas (flat, row-major). */
 export interface TorchEdit {
   ms: number;
+  cpuMs: number;
   deltas: number[][];
 }
 
@@ -70,7 +71,7 @@ export class TorchReference {
     const p = this.#next();
     this.#proc.stdin.write(`${method}\n`);
     const v = await p;
-    return { ms: Number(v.ms), deltas: v.deltas as number[][] };
+    return { ms: Number(v.ms), cpuMs: Number(v.cpuMs), deltas: v.deltas as number[][] };
   }
 
   /** Ends the process. */

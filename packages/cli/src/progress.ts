@@ -1,6 +1,13 @@
 /** A one-line progress bar with rate and ETA on stderr (plain lines when stderr is not a terminal). */
 
-/** A progress reporter. */
+let backendName: string | null = null;
+
+/** Names the backend every progress line reports (set when a command creates its backend). */
+export function setProgressBackend(name: string | null): void {
+  backendName = name;
+}
+
+/** A progress reporter; each line names the backend that runs (see {@link setProgressBackend}). */
 export class ProgressBar {
   #start = Date.now();
   #last = 0;
@@ -24,7 +31,7 @@ export class ProgressBar {
     const frac = this.total ? done / this.total : 1;
     const width = 24;
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
-    const line = `${this.label} [${bar}] ${done}/${this.total} ${fmtTime(el)} elapsed, ETA ${fmtTime(eta)}${note ? ` ${note}` : ''}`;
+    const line = `${this.label}${backendName ? ` (${backendName})` : ''} [${bar}] ${done}/${this.total} ${fmtTime(el)} elapsed, ETA ${fmtTime(eta)}${note ? ` ${note}` : ''}`;
     if (this.out.isTTY) this.out.write(`\r${line.slice(0, (this.out.columns ?? 120) - 1)}\x1b[K`);
     else this.out.write(`${line}\n`);
   }

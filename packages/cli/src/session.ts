@@ -16,7 +16,7 @@ export const MODEL_OPTIONS: Record<string, OptionSpec> = {
   backbone: { type: 'string', help: 'backbone plugin id or module path', arg: 'ID', default: 'tiny' },
   'model-dir': { type: 'string', help: 'local model directory (HF layout, or a .gguf file)', arg: 'DIR' },
   tokenizer: { type: 'string', help: 'tokenizer file overriding the model directory', arg: 'FILE' },
-  backend: { type: 'string', help: 'auto, webgpu or cpu', arg: 'KIND', default: 'auto' },
+  backend: { type: 'string', help: 'auto, webgpu, cpu (float64 reference) or cpu-f32', arg: 'KIND', default: 'auto' },
   seed: { type: 'string', help: 'random seed', arg: 'N', default: '0' },
 };
 
@@ -43,9 +43,11 @@ export interface ModelSession {
 export async function openModel(values: Record<string, unknown>): Promise<ModelSession> {
   const seed = Number(values.seed ?? 0);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got '${values.seed}')`);
-  const backend = await createBackend(parseBackendKind(values.backend as string | undefined));
-  setBackend(backend);
   const backbone = await resolveBackbone((values.backbone as string) ?? 'tiny');
+  // the backbone's own config sizes the model for `auto` only when no other model directory is given
+  const hint = values['model-dir'] === undefined ? { config: backbone.config } : {};
+  const backend = await createBackend(parseBackendKind(values.backend as string | undefined), undefined, hint);
+  setBackend(backend);
   const src = { modelDir: values['model-dir'] as string | undefined, tokenizerPath: values.tokenizer as string | undefined };
   const bar = new ProgressBar(`loading ${backbone.id}`, 1);
   const model = await backbone.loadModel(src, { backend, onProgress: (d, t) => ((bar.total = t), bar.update(d)) });

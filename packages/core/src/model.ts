@@ -74,11 +74,19 @@ export interface ForwardOptions {
   stopAfterLayer?: number;
   /** Key/value cache for incremental decoding. */
   cache?: KVCache;
+  /**
+   * `[N]` i32 flat row indices into `B·S` (row-major): compute the final norm and LM head only at these
+   * positions, and return `logits` as `[N, V]` (the `final` and `logits` hooks then see `[N, ·]`). A loss
+   * that reads a few positions (ROME's v*, MEMIT's z) gets the same values as gathering those rows of
+   * the full `[B, S, V]` logits, without the head's cost at every position. Optional for implementers:
+   * a model that ignores it must not be given it (see {@link LanguageModel.supportsLogitsAt}).
+   */
+  logitsAt?: Tensor;
 }
 
 /** Result of a forward pass. */
 export interface ForwardResult {
-  /** `[B, S, V]`, absent when stopped early. */
+  /** `[B, S, V]` (`[N, V]` with `logitsAt`), absent when stopped early. */
   logits?: Tensor;
   /** The last computed residual stream `[B, S, D]`. */
   hidden: Tensor;
@@ -97,6 +105,8 @@ export interface LanguageModel {
   readonly backend: Backend;
   /** Forward pass on `ids: [B, S]` (i32). */
   forward(ids: Tensor, opts?: ForwardOptions): ForwardResult;
+  /** True when `forward` honours {@link ForwardOptions.logitsAt} (absent: it does not). */
+  readonly supportsLogitsAt?: boolean;
   /** A new empty KV cache for `batch` rows. */
   createCache(batch: number): KVCache;
   /** The weight at an address. */

@@ -99,6 +99,15 @@ export async function optimizeDelta(
     ids: untrack(batch.ids),
     mask: untrack(batch.mask),
   };
+  // the loss reads the logits of the labelled positions and the KL position only: a model that can
+  // run its head at given rows does just that (same values, a fraction of the head's work)
+  const headAt = model.supportsLogitsAt
+    ? {
+        rows: untrack(tensor(Int32Array.from([...labelPos, kl * s + klRow.lookup]), [labelPos.length + 1], { backend, dtype: 'i32' })),
+        labelPos: untrack(tensor(Int32Array.from(labelPos.map((_, i) => i)), [labelPos.length], { backend, dtype: 'i32' })),
+        klPos: untrack(tensor(Int32Array.from([labelPos.length]), [1], { backend, dtype: 'i32' })),
+      }
+    : null;
   const width = model.config.hiddenSize;
   let delta = untrack(zeros([width], { backend }));
   let v0: Tensor | null = null;
@@ -122,11 +131,11 @@ export async function optimizeDelta(
         return add0.fn(x) as Tensor;
       },
     };
-    const { logits } = model.forward(consts.ids, { attentionMask: consts.mask, hooks: [hook] });
+    const { logits } = model.forward(consts.ids, { attentionMask: consts.mask, hooks: [hook], logitsAt: headAt?.rows });
     if (!logits) throw new Error('optimizeDelta: the model returned no logits');
-    const flat = reshape(logits, [all.length * s, vocab]);
-    const nll = crossEntropy(gather(flat, consts.labelPos), consts.labelIds);
-    const lp = logSoftmax(gather(flat, consts.klPos));
+    const flat = headAt ? logits : reshape(logits, [all.length * s, vocab]);
+    const nll = crossEntropy(gather(flat, headAt ? headAt.labelPos : consts.labelPos), consts.labelIds);
+    const lp = logSoftmax(gather(flat, headAt ? headAt.klPos : consts.klPos));
     if (!lp0) lp0 = untrack(detach(lp));
     const klTerm = mul(sum(klDivLogits(lp, lp0)), hp.klFactor);
     // ‖δ‖ with a tiny floor inside the root: its gradient at δ = 0 is 0 (as torch.norm's), not NaN
@@ -192,5 +201,6 @@ export async function optimizeDelta(
     (v0 as Tensor | null)?.dispose();
     (lp0 as Tensor | null)?.dispose();
     for (const t of Object.values(consts)) t.dispose();
+    if (headAt) for (const t of Object.values(headAt)) t.dispose();
   }
 }

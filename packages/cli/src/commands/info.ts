@@ -1,11 +1,11 @@
 import type { Command } from '../args.js';
-import { createBackend, parseBackendKind } from '../backend.js';
+import { chooseBackend, parseBackendKind } from '../backend.js';
 
 /** `crossedit info`: the WebGPU adapter, the backend that `auto` picks, and its limits. */
 export const infoCommand: Command = {
   name: 'info',
   summary: 'show the WebGPU adapter, the chosen backend and its limits',
-  usage: 'info [--backend auto|webgpu|cpu]',
+  usage: 'info [--backend auto|webgpu|cpu|cpu-f32]',
   options: { backend: { type: 'string', help: 'backend to create', arg: 'KIND', default: 'auto' } },
   async run(values) {
     const { probeWebGpu } = await import('@crossedit/webgpu'); // the Dawn binary loads only here
@@ -13,8 +13,8 @@ export const infoCommand: Command = {
     process.stdout.write(`node ${process.version} on ${process.platform}-${process.arch}\n`);
     process.stdout.write(`webgpu: ${probe.ok ? 'available' : `unavailable (${probe.reason})`}\n`);
     if (probe.ok && probe.adapter) process.stdout.write(`adapter: ${JSON.stringify(probe.adapter)}\n`);
-    const backend = await createBackend(parseBackendKind(values.backend as string | undefined));
-    process.stdout.write(`backend: ${backend.name}\n`);
+    const { backend, reason } = await chooseBackend(parseBackendKind(values.backend as string | undefined));
+    process.stdout.write(`backend: ${backend.name} (${reason})\n`);
     const limits = (backend as { limits?: Record<string, number> }).limits;
     if (limits) for (const [k, v] of Object.entries(limits)) process.stdout.write(`  ${k}: ${v}\n`);
     backend.dispose();

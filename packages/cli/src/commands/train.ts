@@ -12,7 +12,7 @@ export const trainCommand: Command = {
   usage: 'train [--run DIR] [--backend cpu|webgpu|auto] [--set JSON] [--fresh] [--stop-after N] [--publish]',
   options: {
     run: { type: 'string', help: 'run folder (checkpoints, losses.csv, curve.json)', arg: 'DIR' },
-    backend: { type: 'string', help: 'auto, webgpu or cpu', arg: 'KIND', default: 'cpu' },
+    backend: { type: 'string', help: 'auto, webgpu, cpu (float64 reference) or cpu-f32', arg: 'KIND', default: 'cpu' },
     set: { type: 'string', help: 'JSON overrides of the training config, e.g. {"steps":600}', arg: 'JSON' },
     fresh: { type: 'boolean', help: 'ignore existing checkpoints' },
     'stop-after': { type: 'string', help: 'stop after N steps of this session (resume later)', arg: 'N' },

@@ -50,6 +50,8 @@ export interface LlamaModelOptions {
  */
 export class LlamaModel implements LanguageModel {
   readonly config: ModelConfig;
+  /** {@inheritDoc LanguageModel.supportsLogitsAt} */
+  readonly supportsLogitsAt = true;
   readonly backend: Backend;
   readonly #weights: Map<string, Tensor>;
   readonly #source: string;
@@ -154,6 +156,9 @@ export class LlamaModel implements LanguageModel {
     if (m && (m.dtype !== 'f32' || m.rank !== 2 || m.shape[0] !== b || (m.shape[1] !== s && m.shape[1] !== past + s))) {
       throw new ShapeError(`forward: attentionMask must be f32 [${b}, ${s}]${past ? ` or [${b}, ${past + s}]` : ''}, got ${m.describe()}`);
     }
+    if (opts.logitsAt && (opts.logitsAt.dtype !== 'i32' || opts.logitsAt.rank !== 1)) {
+      throw new ShapeError(`forward: logitsAt must be i32 [N] (flat indices into B·S = ${b * s}), got ${opts.logitsAt.describe()}`);
+    }
     if (opts.positions && (opts.positions.dtype !== 'i32' || !shapesEqual(opts.positions.shape, [b, s]))) {
       throw new ShapeError(`forward: positions must be i32 [${b}, ${s}], got ${opts.positions.describe()}`);
     }
@@ -189,8 +194,11 @@ export class LlamaModel implements LanguageModel {
       if (cache) cache.commit(kvs, reshape(keyMask!, keyMask!.shape), count!, past + s);
       if (last < cfg.numLayers - 1) return { hidden: h };
 
-      h = hooks.run({ kind: 'final' }, 'input', h);
-      let f = rmsNorm(h, this.weight({ kind: 'norm.final' }), cfg.rmsNormEps);
+      // with logitsAt the head runs on the selected rows only (the `final` hooks see [N, D])
+      const at = opts.logitsAt;
+      if (!at) h = hooks.run({ kind: 'final' }, 'input', h);
+      const headIn = at ? hooks.run({ kind: 'final' }, 'input', gather(reshape(h, [b * s, cfg.hiddenSize]), at)) : h;
+      let f = rmsNorm(headIn, this.weight({ kind: 'norm.final' }), cfg.rmsNormEps);
       f = hooks.run({ kind: 'final' }, 'output', f);
       f = hooks.run({ kind: 'logits' }, 'input', f);
       const logits = hooks.run({ kind: 'logits' }, 'output', linear(f, this.headMatrix()));
