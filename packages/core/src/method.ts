@@ -79,6 +79,12 @@ export interface EditResult {
    * English edit).
    */
   wrapPrompt?: (question: string, factTarget?: string) => string;
+  /**
+   * For methods that answer through a wrapper instead of changed weights (SERAC's memory, classifier and
+   * counterfactual model): the model to evaluate in place of `ctx.model` while the edit is in effect. It
+   * is valid until `restore()`; the evaluator uses the last result's model of a sequential group.
+   */
+  model?: LanguageModel;
   /** Undoes the edit exactly (bit-identical weights). */
   restore(): Promise<void>;
   /** Numbers worth reporting (losses, steps, timings in ms). */

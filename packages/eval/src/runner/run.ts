@@ -137,6 +137,8 @@ export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> 
     const t1 = now();
     let post: ItemPredictions[] = [];
     const wrap = composeWrapPrompts(results);
+    // a method that answers through a wrapper (SERAC) hands back the model to score
+    const edited = results[results.length - 1]?.model ?? model;
     // the method's prompt wrapping (IKE's demonstrations) can push a question past the model's positions
     const tooLong = new Map<string, string>();
     if (!error && wrap) {
@@ -147,7 +149,7 @@ export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> 
     }
     const scored = open.filter((c) => !tooLong.has(c.request.id));
     try {
-      if (!error) post = await predictItems(model, tokenizer, scored.flatMap((c) => c.items), o.rules, { ...argmaxOpts, wrap, promptEdits });
+      if (!error) post = await predictItems(edited, tokenizer, scored.flatMap((c) => c.items), o.rules, { ...argmaxOpts, wrap, promptEdits });
     } finally {
       for (const r of [...results].reverse()) await r.restore();
     }

@@ -1,0 +1,77 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from './main.js';
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** ZsRE-format records about made-up facts. */
+function records(n: number): Record<string, unknown>[] {
+  const people = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Marie Curie', 'Niels Bohr', 'Emmy Noether', 'Paul Dirac', 'Lise Meitner'];
+  return Array.from({ length: n }, (_, i) => {
+    const s = people[i % people.length];
+    return { subject: s, src: `What is the native language of ${s}?`, rephrase: `Which language did ${s} speak first?`, alt: ['German', 'French', 'Dutch'][i % 3], answers: ['English'], loc: `nq question: who wrote song ${i}`, loc_ans: 'The Beatles' };
+  });
+}
+
+describe('crossedit train-editor', () => {
+  it('a malformed training record names the file, the record and the field, and nothing is trained', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'train-editor-bad-'));
+    dirs.push(dir);
+    const recs = records(6);
+    delete recs[3].rephrase;
+    const f = path.join(dir, 'bad.json');
+    writeFileSync(f, JSON.stringify(recs));
+    const r = await run(['train-editor', '--method', 'mend', '--data', f, '--lang', 'en', '--out', path.join(dir, 'art'), '--run', path.join(dir, 'run')]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/bad\.json.*record 3, field "rephrase"/s);
+    expect(existsSync(path.join(dir, 'run'))).toBe(false);
+    expect(existsSync(path.join(dir, 'art'))).toBe(false);
+    const usage = await run(['train-editor', '--method', 'rome', '--data', f]);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain('--method must be mend or serac');
+  });
+
+  for (const method of ['mend', 'serac']) {
+    it(`${method}: trains an artifact on the embedded model, writes the curves, then runs through eval (which refuses to run without it)`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), `train-editor-${method}-`));
+      dirs.push(dir);
+      const data = path.join(dir, 'train.json');
+      writeFileSync(data, JSON.stringify(records(8)));
+      const art = path.join(dir, 'art');
+      const evalArgs = ['eval', '--backbone', 'tiny', '--backend', 'cpu', '--method', method, '--data', data, '--source-lang', 'en', '--limit', '2', '--hparam', `artifactDir=${art}`, '--cache-dir', path.join(dir, 'cache')];
+      const missing = await run([...evalArgs, '--out', path.join(dir, 'res0')]);
+      expect(missing.code).not.toBe(0);
+      expect(missing.err).toContain(`crossedit train-editor --method ${method} --backbone tiny`);
+      const set = JSON.stringify({ loop: { maxIters: 2, accumulate: 1, valEvery: 1, valCount: 1, checkpointEvery: 1 } });
+      const t = await run(['train-editor', '--method', method, '--data', data, '--lang', 'en', '--train-limit', '4', '--validation', '2', '--out', art, '--run', path.join(dir, 'run'), '--set', set]);
+      expect(t.code, t.err).toBe(0);
+      expect(t.out).toMatch(/finished \(max-iters\) after 2 iterations/);
+      expect(readdirSync(art).filter((n) => n.startsWith(`${method}-`))).toHaveLength(1);
+      const curve = JSON.parse(readFileSync(path.join(dir, 'run', 'curve.json'), 'utf8')) as { train: unknown[]; val: unknown[] };
+      expect(curve.train).toHaveLength(2);
+      expect(curve.val.length).toBeGreaterThan(0);
+      expect(readFileSync(path.join(dir, 'run', 'losses.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+      const e = await run([...evalArgs, '--out', path.join(dir, 'res')]);
+      expect(e.code, e.err).toBe(0);
+      expect(e.out).toMatch(/reliability|Reliability|rel/i);
+      const lines = readFileSync(path.join(dir, 'res', 'results.jsonl'), 'utf8').trim().split('\n');
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+    });
+  }
+});

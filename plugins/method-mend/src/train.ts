@@ -1,0 +1,98 @@
+/** `trainMend`: the whole training run behind `crossedit train-editor --method mend`. */
+import os from 'node:os';
+import type { LanguageModel, ModelConfig, Tokenizer } from '@crossedit/core';
+import { baseWeightsHash, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
+import { writeMendArtifact } from './artifact.js';
+import { MendEditor, type MendArch } from './editor.js';
+import { lastLayers, MLP_KINDS } from './matrices.js';
+import { MendTrainer, type MendOptim } from './trainer.js';
+
+/** Everything a MEND training run is configured by (recorded in the artifact). */
+export interface MendTrainConfig {
+  arch: MendArch;
+  optim: MendOptim;
+  loop: LoopConfig;
+}
+
+/**
+ * Defaults for a backbone: the reference's architecture scaled to the model (the last three layers'
+ * gate/up/down, rank ≈ width / 8), and a schedule short enough for small models. The reference's
+ * 7B schedule is `lr 1e-6, lrLr 1e-4, accumulate 10, maxIters 100000, valEvery 1000, patience 30000`.
+ */
+export function defaultMendConfig(config: ModelConfig, over: { seed?: number; maxIters?: number } = {}): MendTrainConfig {
+  const width = config.hiddenSize + config.intermediateSize;
+  return {
+    arch: { layers: lastLayers(config.numLayers), kinds: [...MLP_KINDS], rank: Math.max(8, Math.min(1920, Math.round(width / 8))), depth: 2, editLr: 1e-4, norm: true, seed: over.seed ?? 42 },
+    optim: { lr: 1e-3, lrLr: 1e-3, cEdit: 0.1, cLoc: 1.0 },
+    loop: { seed: over.seed ?? 42, maxIters: over.maxIters ?? 600, batchSize: 1, accumulate: 4, gradClip: 100, valEvery: 25, valCount: 20, patience: 75, checkpointEvery: 10 },
+  };
+}
+
+/** Options of {@link trainMend}. */
+export interface TrainMendOptions {
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  backbone: string;
+  config: MendTrainConfig;
+  train: readonly EditExample[];
+  validation: readonly EditExample[];
+  sources: DataSource[];
+  /** The run's folder (checkpoint, curves). */
+  runDir: string;
+  /** Where the finished artifact is written. */
+  outDir: string;
+  resume?: boolean;
+  stopAfter?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: LoopProgress) => void;
+  log?: (line: string) => void;
+}
+
+/** Trains (or resumes) MEND; when finished writes the artifact and returns its path. */
+export async function trainMend(o: TrainMendOptions): Promise<{ result: TrainLoopResult; artifact: string | null }> {
+  const weightsHash = await baseWeightsHash(o.model);
+  const editor = new MendEditor(o.model.config, o.config.arch, o.model.backend);
+  const trainer = new MendTrainer(o.model, o.tokenizer, editor, o.config.optim);
+  const t0 = Date.now();
+  try {
+    const result = await trainLoop({
+      runDir: o.runDir,
+      config: o.config.loop,
+      train: o.train,
+      validation: o.validation,
+      trainer,
+      resume: o.resume,
+      stopAfter: o.stopAfter,
+      signal: o.signal,
+      onProgress: o.onProgress,
+      log: o.log,
+    });
+    if (!result.finished || !result.params) return { result, artifact: null };
+    const artifact = await writeMendArtifact(
+      o.outDir,
+      {
+        backbone: o.backbone,
+        weightsHash,
+        sources: o.sources,
+        arch: o.config.arch,
+        hparams: { optim: o.config.optim, loop: o.config.loop },
+        training: {
+          iterations: result.state.iter,
+          optimizerSteps: result.state.optSteps,
+          skippedSteps: result.state.skipped,
+          stopped: result.state.stopped,
+          best: result.state.best,
+          seconds: Math.round(result.state.seconds),
+          sessionSeconds: Math.round((Date.now() - t0) / 1000),
+          backend: o.model.backend.name,
+          host: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+        },
+      },
+      result.params,
+    );
+    return { result, artifact };
+  } finally {
+    trainer.dispose();
+    editor.dispose();
+  }
+}

@@ -1,0 +1,16 @@
+/** SERAC's edit-time hyperparameters (the training ones live in the artifact's header). */
+import type { HparamSchema } from '@crossedit/core';
+
+/** What `apply` reads. */
+export interface SeracHparams {
+  /** An artifact file; empty: search `artifactDir`, then `<cacheDir>/editors`, then the shipped assets. */
+  artifact: string;
+  /** A directory of artifacts searched first. */
+  artifactDir: string;
+}
+
+/** The schema. */
+export const SERAC_HPARAMS: HparamSchema<SeracHparams> = {
+  artifact: { default: '', doc: 'trained SERAC artifact (a .safetensors file from `crossedit train-editor --method serac`); empty: look it up by the model weights hash' },
+  artifactDir: { default: '', doc: 'directory searched for artifacts before <cache-dir>/editors and the shipped assets' },
+};

@@ -1,0 +1,35 @@
+/**
+ * `@crossedit/method-serac`: SERAC (Mitchell et al., 2022) as EasyEdit runs it. The base model is never
+ * changed: an edit is appended to a memory; at inference a scope classifier picks the closest cached
+ * edit (similarity `exp(−‖e(c) − e(x)‖²)`), a counterfactual model reads that edit before the input, and
+ * the answer is the soft mixture `log((1 − s*) p_base + s* p_cf + ε)`. `apply` loads a trained artifact
+ * (built by `crossedit train-editor --method serac`) and never trains.
+ *
+ * @packageDocumentation
+ */
+import { defineMethod } from '@crossedit/core';
+import { seracApply } from './apply.js';
+import { SERAC_HPARAMS, type SeracHparams } from './hparams.js';
+
+export { SERAC_HPARAMS, type SeracHparams } from './hparams.js';
+export { seracApply } from './apply.js';
+export { BagClassifier, type ClassifierArch } from './classifier.js';
+export { Counterfactual, counterfactualRefs } from './counterfactual.js';
+export { memoryEntry, memoryOf, appendMemory, type MemoryEntry } from './memory.js';
+export { seracForward, similarities, mixLogProbs, MIX_EPS, type SeracOutput } from './mixture.js';
+export { cfBatch, disposeCfBatch, type CfBatch } from './cf-batch.js';
+export { SeracModel } from './wrapper.js';
+export { SeracTrainer, type SeracOptim } from './trainer.js';
+export { trainSerac, defaultSeracConfig, type SeracTrainConfig, type TrainSeracOptions } from './train.js';
+export { writeSeracArtifact, loadSeracArtifact, SERAC_CODE_VERSION, SERAC_ASSETS, type SeracComponents } from './artifact.js';
+
+/** The SERAC method plugin. */
+const serac = defineMethod<SeracHparams>({
+  id: 'serac',
+  description: 'SERAC: edit memory + trained scope classifier + counterfactual model, soft mixture (needs an artifact from `crossedit train-editor --method serac`)',
+  hparams: SERAC_HPARAMS,
+  requires: { gradients: false, trainedArtifact: true },
+  supports: { batch: true, sequential: true },
+  apply: seracApply,
+});
+export default serac;

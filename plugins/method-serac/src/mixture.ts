@@ -1,0 +1,98 @@
+/**
+ * SERAC inference on a batch of token rows: classifier similarities to every cached edit, the best
+ * entry per row (`s*`), the counterfactual model on `prefix + x` aligned to the base positions, and the
+ * soft mixture `log((1 − s*) · p_base + s* · p_cf + ε)` (EasyEdit `supervised: false`). All on the
+ * device and differentiable with respect to the classifier and the counterfactual model; the choice of
+ * entry (an argmax) is not.
+ */
+import { add, concat, equal, exp, log, logSoftmax, max, mul, neg, reshape, sliceAxis, softmax, square, sub, sum, tensor, div, type LanguageModel, type Tensor } from '@crossedit/core';
+import type { BagClassifier } from './classifier.js';
+import type { MemoryEntry } from './memory.js';
+
+/** float32 machine epsilon, the reference's ε. */
+export const MIX_EPS = 1.1920928955078125e-7;
+
+/** What {@link seracForward} returns. */
+export interface SeracOutput {
+  /** `[B, S, V]` log-probabilities of the mixture. */
+  logMix: Tensor;
+  /** `[B]` similarity of the chosen entry. */
+  sStar: Tensor;
+  /** `[B, S, D]` the base model's last hidden state. */
+  hidden: Tensor;
+}
+
+/** Classifier rows of the memory entries: `[C, L]` ids and weights (1 on real tokens). */
+function entryRows(mem: readonly MemoryEntry[], backend: LanguageModel['backend']): { ids: Tensor; w: Tensor } {
+  const l = Math.max(1, ...mem.map((m) => m.ctxIds.length));
+  const ids = new Int32Array(mem.length * l);
+  const w = new Float64Array(mem.length * l);
+  mem.forEach((m, i) =>
+    m.ctxIds.forEach((id, p) => {
+      ids[i * l + p] = id;
+      w[i * l + p] = 1;
+    }),
+  );
+  return { ids: tensor(ids, [mem.length, l], { dtype: 'i32', backend }), w: tensor(w, [mem.length, l], { backend }) };
+}
+
+/** `[B, C]` similarities `exp(−‖e(c) − e(x)‖²)` of rows `ids` (BOS and padding left out) to every entry. */
+export function similarities(cls: BagClassifier, mem: readonly MemoryEntry[], ids: Tensor, mask: Tensor, hasBos: boolean): Tensor {
+  const [b, s] = ids.shape;
+  const be = ids.backend;
+  const skip = new Float64Array(s).fill(1);
+  if (hasBos) skip[0] = 0;
+  const ex = cls.embedRows(ids, mul(mask, tensor(skip, [1, s], { backend: be }))); // [B, k]
+  const er = entryRows(mem, be);
+  const ec = cls.embedRows(er.ids, er.w); // [C, k]
+  const k = ex.shape[1];
+  const dist = sum(square(sub(reshape(ex, [b, 1, k]), reshape(ec, [1, mem.length, k]))), -1);
+  return exp(neg(dist));
+}
+
+/** `log((1 − s) · p_base + s · p_cf + ε)`; `s` broadcasts against the probabilities. */
+export function mixLogProbs(logBase: Tensor, pCf: Tensor, s: Tensor): Tensor {
+  return log(add(add(mul(sub(1, s), exp(logBase)), mul(s, pCf)), MIX_EPS));
+}
+
+/**
+ * The mixture on rows `ids` `[B, S]` (right-padded, `mask` 1 on real tokens, BOS first when `hasBos`) at
+ * every position: what the wrapper model returns. One counterfactual pass per cached entry; each row
+ * uses the pass of its most similar entry.
+ */
+export function seracForward(
+  base: LanguageModel,
+  cf: LanguageModel,
+  cls: BagClassifier,
+  mem: readonly MemoryEntry[],
+  ids: Tensor,
+  mask: Tensor,
+  opts: { hasBos: boolean },
+): SeracOutput {
+  const [b, s] = ids.shape;
+  const be = base.backend;
+  const baseOut = base.forward(ids, { attentionMask: mask });
+  const logBase = logSoftmax(baseOut.logits!);
+  if (mem.length === 0) return { logMix: logBase, sStar: tensor(new Float64Array(b), [b], { backend: be }), hidden: baseOut.hidden };
+  const c = mem.length;
+  const sim = similarities(cls, mem, ids, mask, opts.hasBos);
+  const onehot = equal(sim, max(sim, -1, true));
+  const pick = div(onehot, sum(onehot, -1, true)); // ties split evenly
+  const sStar = sum(mul(sim, pick), -1); // [B]
+  // counterfactual: prefix + x (without its BOS), aligned so position i predicts what base position i does
+  const xs = opts.hasBos ? sliceAxis(ids, 1, 1, s) : ids;
+  const xm = opts.hasBos ? sliceAxis(mask, 1, 1, s) : mask;
+  let pCf: Tensor | null = null;
+  mem.forEach((m, j) => {
+    const p = m.prefix.length;
+    const pre = new Int32Array(b * p);
+    for (let r = 0; r < b; r++) pre.set(m.prefix, r * p);
+    const cfIds = concat([tensor(pre, [b, p], { dtype: 'i32', backend: be }), xs], 1);
+    const cfMask = concat([tensor(new Float64Array(b * p).fill(1), [b, p], { backend: be }), xm], 1);
+    const start = opts.hasBos ? p - 1 : p;
+    const probs = softmax(sliceAxis(cf.forward(cfIds, { attentionMask: cfMask }).logits!, 1, start, start + s));
+    const part = c === 1 ? probs : mul(probs, reshape(sliceAxis(pick, 1, j, j + 1), [b, 1, 1]));
+    pCf = pCf ? add(pCf, part) : part;
+  });
+  return { logMix: mixLogProbs(logBase, pCf!, reshape(sStar, [b, 1, 1])), sStar, hidden: baseOut.hidden };
+}

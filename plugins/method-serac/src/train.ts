@@ -1,0 +1,86 @@
+/** `trainSerac`: the whole training run behind `crossedit train-editor --method serac`. */
+import os from 'node:os';
+import type { LanguageModel, ModelConfig, Tokenizer } from '@crossedit/core';
+import { baseWeightsHash, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
+import { writeSeracArtifact } from './artifact.js';
+import { BagClassifier, type ClassifierArch } from './classifier.js';
+import { Counterfactual } from './counterfactual.js';
+import { SeracTrainer, type SeracOptim } from './trainer.js';
+
+/** Everything a SERAC training run is configured by (recorded in the artifact). */
+export interface SeracTrainConfig {
+  classifier: ClassifierArch;
+  optim: SeracOptim;
+  loop: LoopConfig;
+}
+
+/**
+ * Defaults for a backbone: the bag classifier at the model's width, the reference's loss weights, and a
+ * schedule short enough for small models. The reference's 7B schedule is `lr 1e-5, batch 10,
+ * accumulate 10, maxIters 100000, valEvery 1000, patience 30000`.
+ */
+export function defaultSeracConfig(config: ModelConfig, over: { seed?: number; maxIters?: number } = {}): SeracTrainConfig {
+  return {
+    classifier: { kind: 'bag', width: config.hiddenSize, projInit: 4 },
+    optim: { lr: 3e-3, cEdit: 0.1, cLoc: 1.0, rephrase: false },
+    loop: { seed: over.seed ?? 42, maxIters: over.maxIters ?? 400, batchSize: 2, accumulate: 2, gradClip: 100, valEvery: 20, valCount: 10, patience: 60, checkpointEvery: 10 },
+  };
+}
+
+/** Options of {@link trainSerac}. */
+export interface TrainSeracOptions {
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  backbone: string;
+  config: SeracTrainConfig;
+  train: readonly EditExample[];
+  validation: readonly EditExample[];
+  sources: DataSource[];
+  runDir: string;
+  outDir: string;
+  resume?: boolean;
+  stopAfter?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: LoopProgress) => void;
+  log?: (line: string) => void;
+}
+
+/** Trains (or resumes) SERAC; when finished writes the artifact and returns its path. */
+export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainLoopResult; artifact: string | null }> {
+  const weightsHash = await baseWeightsHash(o.model);
+  const cls = new BagClassifier(o.model.weight({ kind: 'embed' }), o.config.classifier, o.model.backend);
+  const cf = new Counterfactual(o.model);
+  const trainer = new SeracTrainer(o.model, o.tokenizer, cls, cf, o.config.optim);
+  const t0 = Date.now();
+  try {
+    const result = await trainLoop({ runDir: o.runDir, config: o.config.loop, train: o.train, validation: o.validation, trainer, resume: o.resume, stopAfter: o.stopAfter, signal: o.signal, onProgress: o.onProgress, log: o.log });
+    if (!result.finished || !result.params) return { result, artifact: null };
+    const artifact = await writeSeracArtifact(
+      o.outDir,
+      {
+        backbone: o.backbone,
+        weightsHash,
+        sources: o.sources,
+        classifier: o.config.classifier,
+        hparams: { optim: o.config.optim, loop: o.config.loop },
+        training: {
+          iterations: result.state.iter,
+          optimizerSteps: result.state.optSteps,
+          skippedSteps: result.state.skipped,
+          stopped: result.state.stopped,
+          best: result.state.best,
+          seconds: Math.round(result.state.seconds),
+          sessionSeconds: Math.round((Date.now() - t0) / 1000),
+          backend: o.model.backend.name,
+          host: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+        },
+      },
+      result.params,
+    );
+    return { result, artifact };
+  } finally {
+    trainer.dispose();
+    cls.dispose();
+    cf.dispose();
+  }
+}
