@@ -44,7 +44,7 @@ describe('crossedit train-editor', () => {
     expect(existsSync(path.join(dir, 'art'))).toBe(false);
     const usage = await run(['train-editor', '--method', 'rome', '--data', f]);
     expect(usage.code).toBe(2);
-    expect(usage.err).toContain('--method must be mend or serac');
+    expect(usage.err).toContain('the method trains no artifact (mend and serac do)');
   });
 
   for (const method of ['mend', 'serac']) {

@@ -130,6 +130,60 @@ export interface NamedPreset<H> {
   hparams: Partial<H>;
 }
 
+/** Progress of an artifact training run, after each iteration. */
+export interface TrainProgress {
+  iter: number;
+  maxIters: number;
+  loss: number;
+  /** The edit loss part. */
+  edit: number;
+  /** The locality loss part. */
+  loc: number;
+  /** The last validation edit accuracy, if any. */
+  valAcc: number | null;
+}
+
+/** What {@link EditMethod.train} gets (what `crossedit train-editor` passes). */
+export interface TrainArtifactOptions {
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  backbone: { id: string; config: ModelConfig };
+  /** Training files (ZsRE-format JSON or question/answer pairs) and their languages. */
+  data: readonly { file: string; lang: string }[];
+  /** Use the first N examples of each file (the training-scale study). */
+  trainLimit?: number;
+  /** Examples held out from the end of each file for validation. */
+  validation?: number;
+  seed: number;
+  /** The run's folder (checkpoint, curves). */
+  runDir: string;
+  /** Where the finished artifact is written. */
+  outDir: string;
+  /** JSON overrides of the method's training configuration. */
+  overrides?: unknown;
+  /** Continue from the run's checkpoint (default true). */
+  resume?: boolean;
+  /** Stop (resumably) after this many iterations of this session. */
+  stopAfter?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+  log?: (line: string) => void;
+}
+
+/** What {@link EditMethod.train} returns. */
+export interface TrainArtifactResult {
+  finished: boolean;
+  /** The artifact written, or null when the run stopped before its end. */
+  artifact: string | null;
+  iterations: number;
+  optimizerSteps: number;
+  seconds: number;
+  stopped: string | null;
+  best: { editAcc: number; optStep: number } | null;
+  /** Training examples used. */
+  examples: number;
+}
+
 /** An editing method. */
 export interface EditMethod<H = Record<string, unknown>> {
   /** Short id, equal to the plugin folder's suffix (`rome`). */
@@ -156,6 +210,11 @@ export interface EditMethod<H = Record<string, unknown>> {
    * overrides. By convention `demo-<backbone id>` is what `crossedit demo` uses on that backbone.
    */
   readonly namedPresets?: Readonly<Record<string, NamedPreset<H>>>;
+  /**
+   * Methods whose `requires` names a trained artifact (MEND, SERAC), optionally: trains one (seeded,
+   * resumable) and writes it where `apply` finds it. `crossedit train-editor` calls this; `apply` never trains.
+   */
+  train?(opts: TrainArtifactOptions): Promise<TrainArtifactResult>;
   /** Applies the edits to `ctx.model` and returns how to undo them. */
   apply(ctx: EditContext, requests: readonly EditRequest[], hparams: H): Promise<EditResult>;
 }

@@ -28,3 +28,4 @@ export { toSafe, toSafeAll, fromSafe, asF32, need } from './tensors.js';
 export { baseWeightsHash } from './model-hash.js';
 export { writeTrainingScale, TRAINING_SCALE_SIZES, type TrainingScalePoint, type TrainingScaleFile } from './scale.js';
 export type { SafeTensor } from '@crossedit/stats';
+export { mergeConfig, readTrainingData, trainResult, TrainConfigError } from './entry.js';

@@ -9,9 +9,11 @@
  */
 import { defineMethod } from '@crossedit/core';
 import { mendApply } from './apply.js';
+import { mendTrain } from './entry.js';
 import { MEND_HPARAMS, type MendHparams } from './hparams.js';
 
 export { MEND_HPARAMS, type MendHparams } from './hparams.js';
+export { mendTrain } from './entry.js';
 export { mendApply, searchDirs } from './apply.js';
 export { MendEditor, type MendArch } from './editor.js';
 export { GradientNet, LAYER_PARAMS } from './network.js';
@@ -29,8 +31,9 @@ const mend = defineMethod<MendHparams>({
   id: 'mend',
   description: 'MEND: a trained gradient-decomposition hypernetwork (needs an artifact from `crossedit train-editor --method mend`)',
   hparams: MEND_HPARAMS,
-  requires: { gradients: true, trainedArtifact: true },
+  requires: () => ({ gradients: true, trainedArtifact: { kind: 'mend', doc: 'a trained MEND hypernetwork for this backbone (crossedit train-editor --method mend)' } }),
   supports: { batch: true, sequential: true },
+  train: mendTrain,
   apply: mendApply,
 });
 export default mend;

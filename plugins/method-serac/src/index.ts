@@ -9,9 +9,11 @@
  */
 import { defineMethod } from '@crossedit/core';
 import { seracApply } from './apply.js';
+import { seracTrain } from './entry.js';
 import { SERAC_HPARAMS, type SeracHparams } from './hparams.js';
 
 export { SERAC_HPARAMS, type SeracHparams } from './hparams.js';
+export { seracTrain } from './entry.js';
 export { seracApply } from './apply.js';
 export { BagClassifier, type ClassifierArch } from './classifier.js';
 export { Counterfactual, counterfactualRefs } from './counterfactual.js';
@@ -28,8 +30,9 @@ const serac = defineMethod<SeracHparams>({
   id: 'serac',
   description: 'SERAC: edit memory + trained scope classifier + counterfactual model, soft mixture (needs an artifact from `crossedit train-editor --method serac`)',
   hparams: SERAC_HPARAMS,
-  requires: { gradients: false, trainedArtifact: true },
+  requires: () => ({ gradients: false, trainedArtifact: { kind: 'serac', doc: 'a trained SERAC classifier and counterfactual model for this backbone (crossedit train-editor --method serac)' } }),
   supports: { batch: true, sequential: true },
+  train: seracTrain,
   apply: seracApply,
 });
 export default serac;

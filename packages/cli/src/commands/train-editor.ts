@@ -1,25 +1,11 @@
 import path from 'node:path';
-import { combineData, loadEditorData, type LoopProgress } from '@crossedit/editor-training';
-import { defaultMendConfig, trainMend } from '@crossedit/method-mend';
-import { defaultSeracConfig, trainSerac } from '@crossedit/method-serac';
+import type { TrainProgress } from '@crossedit/core';
 import type { Command } from '../args.js';
 import { required } from '../args.js';
 import { UsageError } from '../backend.js';
+import { resolveMethod } from '../plugins.js';
 import { ProgressBar } from '../progress.js';
 import { MODEL_OPTIONS, openModel } from '../session.js';
-
-/** `{a: {b: 1}}` merged into a copy of `base` (objects recursively, other values replaced). */
-function merge<T>(base: T, over: unknown, at = '--set'): T {
-  if (over === undefined) return base;
-  if (!over || typeof over !== 'object' || Array.isArray(over)) throw new UsageError(`${at} must be a JSON object`);
-  const out = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over)) {
-    if (!(k in out)) throw new UsageError(`${at}: unknown key '${k}' (known: ${Object.keys(out).join(', ')})`);
-    const cur = out[k];
-    out[k] = cur && typeof cur === 'object' && !Array.isArray(cur) ? merge(cur, v, `${at}.${k}`) : v;
-  }
-  return out as T;
-}
 
 function positiveInt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
@@ -49,7 +35,8 @@ export const trainEditorCommand: Command = {
   },
   async run(values) {
     const method = required(values, 'method');
-    if (method !== 'mend' && method !== 'serac') throw new UsageError(`--method must be mend or serac (got '${method}')`);
+    const m = await resolveMethod(method);
+    if (!m.train) throw new UsageError(`--method ${method}: the method trains no artifact (mend and serac do)`);
     const files = required(values, 'data').split(',').filter(Boolean);
     const langs = String(values.lang).split(',').filter(Boolean);
     if (langs.length !== files.length) throw new UsageError(`--lang gives ${langs.length} language(s) for ${files.length} data file(s)`);
@@ -63,10 +50,8 @@ export const trainEditorCommand: Command = {
     } catch (e) {
       throw new UsageError(`--set must be JSON: ${(e as Error).message}`);
     }
-    // read and check every record before loading a model: a bad record trains nothing
-    const data = combineData(files.map((f, i) => loadEditorData(f, { lang: langs[i], limit, validation })));
     const s = await openModel(values);
-    const tag = `${method}-${s.backbone.id}-${langs.join('+')}-${limit ?? 'all'}`;
+    const tag = `${m.id}-${s.backbone.id}-${langs.join('+')}-${limit ?? 'all'}`;
     const runDir = path.resolve((values.run as string | undefined) ?? path.join('.cache/crossedit/runs', tag));
     const outDir = path.resolve(String(values.out));
     const seed = s.seed || 42;
@@ -78,22 +63,33 @@ export const trainEditorCommand: Command = {
     process.once('SIGINT', onSigint);
     const log = (l: string) => process.stderr.write(`\n${l}\n`);
     try {
-      const common = { model: s.model, tokenizer: s.tokenizer, backbone: s.backbone.id, train: data.train, validation: data.validation, sources: data.sources, runDir, outDir, resume: !values.fresh, stopAfter, signal: ac.signal, log };
       let bar: ProgressBar | null = null;
-      const onProgress = (p: LoopProgress) => {
-        bar ??= new ProgressBar(`train ${method}`, p.maxIters);
+      const onProgress = (p: TrainProgress) => {
+        bar ??= new ProgressBar(`train ${m.id}`, p.maxIters);
         bar.update(p.iter, `loss ${p.loss.toFixed(3)} (edit ${p.edit.toFixed(3)}, loc ${p.loc.toFixed(4)}) val acc ${p.valAcc === null ? '-' : p.valAcc.toFixed(3)}`);
       };
-      process.stderr.write(`training ${method} on ${s.backbone.id}: ${data.train.length} examples (${data.sources.map((d) => `${d.file} ${d.lang}`).join(', ')}), ${data.validation.length} held out; run folder ${runDir}\n`);
-      const r =
-        method === 'mend'
-          ? await trainMend({ ...common, config: merge(defaultMendConfig(s.model.config, { seed }), overrides), onProgress })
-          : await trainSerac({ ...common, config: merge(defaultSeracConfig(s.model.config, { seed }), overrides), onProgress });
+      process.stderr.write(`training ${m.id} on ${s.backbone.id} from ${files.map((f, i) => `${path.basename(f)} (${langs[i]})`).join(', ')}; run folder ${runDir}\n`);
+      const r = await m.train({
+        model: s.model,
+        tokenizer: s.tokenizer,
+        backbone: { id: s.backbone.id, config: s.model.config },
+        data: files.map((file, i) => ({ file, lang: langs[i] })),
+        trainLimit: limit,
+        validation,
+        seed,
+        runDir,
+        outDir,
+        overrides,
+        resume: !values.fresh,
+        stopAfter,
+        signal: ac.signal,
+        onProgress,
+        log,
+      });
       (bar as ProgressBar | null)?.finish();
-      const st = r.result.state;
       process.stdout.write(
-        `${r.result.finished ? `finished (${st.stopped})` : 'stopped'} after ${st.iter} iterations, ${st.optSteps} optimizer steps, ${Math.round(st.seconds)} s` +
-          (st.best ? `; best validation edit accuracy ${st.best.editAcc} at step ${st.best.optStep}` : '') +
+        `${r.finished ? `finished (${r.stopped})` : 'stopped'} after ${r.iterations} iterations, ${r.optimizerSteps} optimizer steps, ${Math.round(r.seconds)} s on ${r.examples} examples` +
+          (r.best ? `; best validation edit accuracy ${r.best.editAcc} at step ${r.best.optStep}` : '') +
           `\nrun folder: ${runDir} (curve.json, losses.csv, validation.csv)\n` +
           (r.artifact ? `artifact: ${r.artifact}\n` : 'resume with the same command\n'),
       );
