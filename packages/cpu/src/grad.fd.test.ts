@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   abs, add, concat, crossEntropy, detach, div, exp, gather, log, logSoftmax, logSumExp, matmul, maximum, minimum, mul, neg, pad,
   pickLast, pow, putLast, reciprocal, relu, reshape, rmsNorm, Rng, rsqrt, runKernel, scatterAdd, setBackend, sigmoid,
-  silu, slice, softmax, sqrt, square, sub, sum, tanh, tensor, tidy, transpose, valueAndGrads, where, type Tensor,
+  silu, swiglu, slice, softmax, sqrt, square, sub, sum, tanh, tensor, tidy, transpose, valueAndGrads, where, type Tensor,
 } from '@crossedit/core';
 import { createCpuBackend } from './index.js';
 
@@ -132,6 +132,10 @@ describe('finite-difference gradient checks (float64, CPU)', () => {
     await checkGrads(([x]) => softmax(x), [{ shape: [3, 5] }]);
     await checkGrads(([x]) => logSoftmax(x), [{ shape: [3, 5] }]);
     await checkGrads(([x]) => softmax(x), [{ shape: [4, 1] }]);
+  });
+
+  it('SwiGLU (gate and up; the fused VJP kernel)', async () => {
+    await checkGrads(([g, u]) => swiglu(g, u), [{ shape: [2, 3, 5] }, { shape: [2, 3, 5] }]);
   });
 
   it('RmsNorm (x and weight)', async () => {

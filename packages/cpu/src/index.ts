@@ -15,5 +15,6 @@ export { topkImpl } from './kernels/TopK.js';
 export { unaryImpl, sigmoidScalar, UNARY_F32, UNARY_I32 } from './kernels/Unary.js';
 export { BINARY_F32, BINARY_I32 } from './kernels/Binary.js';
 export { toI32 } from './kernels/Cast.js';
+export { swigluImpl, swigluGradImpl } from './kernels/SwiGLU.js';
 export { CpuF32Backend, createCpuF32Backend } from './f32/backend.js';
 export type { F32Array, F32Storage } from './f32/kernels.js';

@@ -9,6 +9,7 @@ import { RmsNormGrad } from './RmsNorm.grad.js';
 import { RopeGrad } from './Rope.grad.js';
 import type { GradRule } from './rule.js';
 import { LogSoftmaxGrad, SoftmaxGrad } from './Softmax.grad.js';
+import { SwiGLUGrad } from './SwiGLU.grad.js';
 import { UnaryGrad } from './Unary.grad.js';
 import { WhereGrad } from './Where.grad.js';
 
@@ -35,4 +36,5 @@ export const GRAD_RULES: { readonly [K in DifferentiableKernel]: GradRule<K> } =
   Pad: PadGrad,
   Concat: ConcatGrad,
   Reshape: ReshapeGrad,
+  SwiGLU: SwiGLUGrad,
 };

@@ -89,6 +89,13 @@ export interface KernelDefs<T> {
   Fill: { inputs: Record<string, never>; attrs: { shape: readonly number[]; dtype: DType; value: number } };
   /** The k largest entries along the last axis, descending (ties: lower index first): values and i32 indices. */
   TopK: { inputs: { x: T }; attrs: { k: number } };
+  /** Fused SwiGLU of the gated MLP: `y = silu(gate) * up`, `gate` and `up` of one shape. */
+  SwiGLU: { inputs: { gate: T; up: T }; attrs: Record<string, never> };
+  /**
+   * SwiGLU's VJP in one kernel: with s = sigmoid(gate), outputs `dgate = (dy * up) * (s * (1 + gate * (1 - s)))`
+   * and `dup = dy * silu(gate)`; all three inputs of one shape.
+   */
+  SwiGLUGrad: { inputs: { dy: T; gate: T; up: T }; attrs: Record<string, never> };
 }
 
 /** The name of a kernel. */
@@ -100,8 +107,8 @@ export type KernelInputs<K extends KernelName, T> = KernelDefs<T>[K]['inputs'];
 /** The attributes of kernel `K`. */
 export type KernelAttrs<K extends KernelName> = KernelDefs<unknown>[K]['attrs'];
 
-/** Kernels that have no gradient (their outputs are integer-valued or constant). */
-export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK';
+/** Kernels that have no gradient (their outputs are integer-valued or constant, or they are a VJP themselves: no second order). */
+export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad';
 
 /** Kernels whose gradient must be defined in `../grad/` (checked by a mapped type). */
 export type DifferentiableKernel = Exclude<KernelName, NonDifferentiableKernel>;

@@ -16,6 +16,7 @@ import { RmsNormSpec } from './RmsNorm.js';
 import { RopeSpec } from './Rope.js';
 import { ScatterAddSpec } from './ScatterAdd.js';
 import { SliceSpec } from './Slice.js';
+import { SwiGLUGradSpec, SwiGLUSpec } from './SwiGLU.js';
 import { LogSoftmaxSpec, SoftmaxSpec } from './Softmax.js';
 import type { KernelSpec } from './spec.js';
 import { TopKSpec } from './TopK.js';
@@ -50,4 +51,6 @@ export const KERNEL_SPECS: { readonly [K in KernelName]: KernelSpec<K> } = {
   Cast: CastSpec,
   Fill: FillSpec,
   TopK: TopKSpec,
+  SwiGLU: SwiGLUSpec,
+  SwiGLUGrad: SwiGLUGradSpec,
 };

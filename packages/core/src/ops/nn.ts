@@ -56,6 +56,14 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
   return runKernel('RmsNorm', { x, weight }, { eps })[0];
 }
 
+/**
+ * The gated MLP's activation, fused: `silu(gate) * up` (one kernel forward, one backward; the same
+ * values as `mul(silu(gate), up)`). `gate` and `up` have one shape.
+ */
+export function swiglu(gate: Tensor, up: Tensor): Tensor {
+  return runKernel('SwiGLU', { gate, up }, {})[0];
+}
+
 /** Rotary position embedding on `[B, S, H, Dh]` with i32 positions `[B, S]` (HF rotate_half layout). */
 export function rope(x: Tensor, positions: Tensor, base: number): Tensor {
   return runKernel('Rope', { x, positions }, { base, inverse: false })[0];

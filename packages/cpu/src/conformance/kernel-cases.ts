@@ -117,6 +117,12 @@ for (const k of ['Softmax', 'LogSoftmax'] as const) {
   add({ name: `${k} empty [2,0]`, kernel: k, inputs: [{ name: 'x', shape: [2, 0] }], attrs: {} });
 }
 
+// ---- SwiGLU (fused gated-MLP activation and its VJP)
+add({ name: 'SwiGLU [3,7,173]', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape: [3, 7, 173], gen: gens.scaled(6) }, { name: 'up', shape: [3, 7, 173] }], attrs: {} });
+add({ name: 'SwiGLU extremes', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape: [41], gen: (_r, i) => (i - 20) * 5 }, { name: 'up', shape: [41] }], attrs: {} });
+add({ name: 'SwiGLU empty [0,4]', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape: [0, 4] }, { name: 'up', shape: [0, 4] }], attrs: {} });
+add({ name: 'SwiGLUGrad [5,300]', kernel: 'SwiGLUGrad', inputs: [{ name: 'dy', shape: [5, 300] }, { name: 'gate', shape: [5, 300], gen: gens.scaled(6) }, { name: 'up', shape: [5, 300] }], attrs: {}, tol: { rtol: 5e-5, atol: 1e-6 } });
+
 // ---- RmsNorm
 add({ name: 'RmsNorm [3,513] (workgroup per row)', kernel: 'RmsNorm', inputs: [{ name: 'x', shape: [3, 513] }, { name: 'weight', shape: [513] }], attrs: { eps: 1e-5 }, tol: { rtol: 5e-5, atol: 1e-6 } });
 add({ name: 'RmsNorm [2,20,64] (invocation per row)', kernel: 'RmsNorm', inputs: [{ name: 'x', shape: [2, 20, 64] }, { name: 'weight', shape: [64] }], attrs: { eps: 1e-6 }, tol: { rtol: 5e-5, atol: 1e-6 } });
@@ -226,4 +232,4 @@ export function executeCase(c: KernelCase, be: Backend, hosts: (Float32Array | I
 export const KERNEL_CASES: readonly KernelCase[] = cases;
 
 /** The kernels of core's table (a conformance suite checks that the cases cover each). */
-export const ALL_KERNELS: readonly KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK'];
+export const ALL_KERNELS: readonly KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK', 'SwiGLU', 'SwiGLUGrad'];

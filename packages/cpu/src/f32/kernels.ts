@@ -1,13 +1,14 @@
 /**
  * The f32 backend's kernel table: every reference host kernel, its float64 results rounded into a
  * `Float32Array` once per kernel (as an f32 device stores them), and f32-native kernels where the time
- * goes: MatMul (WebAssembly SIMD GEMM), Binary and Unary. `KernelImpls` makes a missing kernel a compile error.
+ * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary and the fused SwiGLU pair. `KernelImpls` makes a missing kernel a compile error.
  */
 import type { BackendTensor, KernelImpl, KernelImpls, KernelInputs, KernelName } from '@crossedit/core';
 import { HOST_KERNELS, type HostKernel } from '../kernels/index.js';
 import { CpuStorage, type CpuArray, type HostTensor } from '../storage.js';
 import { binaryF32 } from './binary.js';
 import { unaryF32 } from './unary.js';
+import { swigluGradImpl, swigluImpl } from '../kernels/SwiGLU.js';
 import { WasmGemm } from './matmul.js';
 
 /** The data of an f32-backend storage: `Float32Array` for `f32`, `Int32Array` for `i32`. */
@@ -58,6 +59,18 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
     const o = new Float32Array(inputs.x.storage.data.length);
     unaryF32(attrs.op, inputs.x.storage.data as Float32Array, o);
     return [new CpuStorage<F32Array>(o)];
+  };
+  table.SwiGLU = ({ gate, up }) => {
+    const o = new Float32Array(gate.storage.data.length);
+    swigluImpl(gate.storage.data, up.storage.data, o);
+    return [new CpuStorage<F32Array>(o)];
+  };
+  table.SwiGLUGrad = ({ dy, gate, up }) => {
+    const n = gate.storage.data.length;
+    const dg = new Float32Array(n);
+    const du = new Float32Array(n);
+    swigluGradImpl(dy.storage.data, gate.storage.data, up.storage.data, dg, du);
+    return [new CpuStorage<F32Array>(dg), new CpuStorage<F32Array>(du)];
   };
   return table;
 }

@@ -22,6 +22,7 @@ import { RmsNorm } from './RmsNorm.js';
 import { Rope } from './Rope.js';
 import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
+import { SwiGLU, SwiGLUGrad } from './SwiGLU.js';
 import { LogSoftmax, Softmax } from './Softmax.js';
 import { TopK } from './TopK.js';
 import { Transpose } from './Transpose.js';
@@ -69,6 +70,8 @@ export const HOST_KERNELS: { readonly [K in KernelName]: HostKernel<K> } = {
   Cast,
   Fill,
   TopK,
+  SwiGLU,
+  SwiGLUGrad,
 };
 
 /** The CPU backend's kernel table. */
@@ -95,4 +98,6 @@ export const CPU_KERNELS: KernelImpls<CpuStorage> = {
   Cast: adapt(Cast),
   Fill: adapt(Fill),
   TopK: adapt(TopK),
+  SwiGLU: adapt(SwiGLU),
+  SwiGLUGrad: adapt(SwiGLUGrad),
 };

@@ -1,5 +1,5 @@
 /** The SiLU-gated feed-forward block with its hook points. */
-import { mul, silu, type Tensor } from '@crossedit/core';
+import { swiglu, type Tensor } from '@crossedit/core';
 import { linear } from './attention.js';
 import type { HookTable } from './hook-table.js';
 
@@ -11,7 +11,7 @@ export interface MlpWeights {
 }
 
 /**
- * `down(silu(gate(x)) * up(x))` on the normed hidden state, running the `mlp.gate`, `mlp.up` and
+ * `down(silu(gate(x)) * up(x))` on the normed hidden state (the activation is the fused `swiglu` kernel), running the `mlp.gate`, `mlp.up` and
  * `mlp.down` hooks (inputs, then outputs) of `layer`. The `mlp` hooks are run by the caller.
  */
 export function gatedMlp(x: Tensor, w: MlpWeights, layer: number, hooks: HookTable): Tensor {
@@ -19,6 +19,6 @@ export function gatedMlp(x: Tensor, w: MlpWeights, layer: number, hooks: HookTab
   const gate = hooks.run({ kind: 'mlp.gate', layer }, 'output', linear(gIn, w.gate));
   const uIn = hooks.run({ kind: 'mlp.up', layer }, 'input', x);
   const up = hooks.run({ kind: 'mlp.up', layer }, 'output', linear(uIn, w.up));
-  const key = hooks.run({ kind: 'mlp.down', layer }, 'input', mul(silu(gate), up));
+  const key = hooks.run({ kind: 'mlp.down', layer }, 'input', swiglu(gate, up));
   return hooks.run({ kind: 'mlp.down', layer }, 'output', linear(key, w.down));
 }

@@ -18,6 +18,7 @@ import { RmsNorm } from './RmsNorm.js';
 import { Rope } from './Rope.js';
 import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
+import { SwiGLU, SwiGLUGrad } from './SwiGLU.js';
 import { LogSoftmax, Softmax } from './Softmax.js';
 import { TopK } from './TopK.js';
 import { Transpose } from './Transpose.js';
@@ -49,6 +50,8 @@ export const GPU_KERNELS: { readonly [K in KernelName]: GpuKernel<K> } = {
   Cast,
   Fill,
   TopK,
+  SwiGLU,
+  SwiGLUGrad,
 };
 
 /** The kernel table bound to a context, in core's `KernelImpls` form. */
