@@ -48,6 +48,7 @@ export const BENCHMARKS: Record<string, BenchEntry> = {
     },
   },
   models: { file: 'models.ts', summary: 'model load time, peak memory, forward and decode throughput (7B-shaped layer, tiny, stories260K)' },
+  launch: { file: 'launch.ts', summary: 'WebGPU launch overhead: host µs per dispatch, dispatches per ROME v* step, stories260K ROME edit (fast vs previous path)' },
   methods: { file: 'methods.ts', summary: 'per-edit latency of FT, KN, IKE, ROME, MEMIT on tiny random LLaMAs (cpu, cpu-f32, WebGPU); stories260K ROME/MEMIT/FT vs PyTorch fp32' },
   grid: { file: 'grid/command.ts', summary: 'the cross-lingual grid: methods × backbones × En→/Zh→ on Bi-ZsRE, report in the paper layout' },
 };

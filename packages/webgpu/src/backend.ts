@@ -4,6 +4,13 @@
  * its limit. Uniforms of a batch are packed into one host arena and written to one uniform buffer
  * just before the submit (each dispatch binds its slice). Read-back copies into a pooled MAP_READ
  * staging buffer and maps it asynchronously.
+ *
+ * The launch path (`fastLaunch`, default): compiled programs are found by their short key with their
+ * uniform layout (no source assembled, no layout computed), uniforms are written straight into the
+ * arena, bind groups come from a cache keyed by layout, buffers and uniform slice (see `bind-groups.ts`),
+ * and `Fill` outputs are pending constants that elementwise programs take as uniforms.
+ * `fastLaunch: false` is the previous path (for comparisons): a bind group per dispatch, programs
+ * rebuilt and keyed by their source, a dispatch per `Fill`.
  */
 import {
   sizeOf,
@@ -25,11 +32,13 @@ import {
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import type { GpuCaps, GpuContext } from './context.js';
 import { acquireDevice, type AcquiredDevice, type AdapterSummary, type DeviceOptions } from './device.js';
+import { BindGroupCache } from './bind-groups.js';
+import { fillBits } from './kernels/common.js';
 import { bindKernels } from './kernels/index.js';
-import { PipelineCache, type BindingKind } from './pipeline-cache.js';
+import { PipelineCache, type BindingKind, type CachedPipeline } from './pipeline-cache.js';
 import { buildProgram, type ProgramDesc } from './program.js';
 import type { GpuStorage } from './storage.js';
-import { packUniforms } from './uniforms.js';
+import { packUniforms, writeUniforms, type UniformLayout } from './uniforms.js';
 
 /** Options of {@link createWebGpuBackend}. */
 export interface WebGpuBackendOptions extends DeviceOptions {
@@ -39,6 +48,21 @@ export interface WebGpuBackendOptions extends DeviceOptions {
   maxPooledBytes?: number;
   /** `'generic'` disables the subgroup matmul (for tests of the portable path). Default `'auto'`. */
   matmul?: 'auto' | 'generic';
+  /** The cached launch path (default true); `false` is the previous one, for comparisons. */
+  fastLaunch?: boolean;
+  /**
+   * Rebuild every keyed program's source and throw when a key names two sources (a kernel whose key
+   * misses something its code depends on). For tests; costs the source assembly the keys save.
+   */
+  checkProgramKeys?: boolean;
+}
+
+/** A program as the fast path keeps it: its pipeline and uniform layout, and its source (key checks). */
+interface CompiledProgram {
+  readonly pipe: CachedPipeline;
+  readonly layout: UniformLayout;
+  readonly source: string;
+  readonly label: string;
 }
 
 const UNIFORM_ARENA_BYTES = 1 << 18;
@@ -62,7 +86,14 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
   readonly #uniformAlign: number;
   readonly #uniformBuf: GPUBuffer;
   readonly #arena = new Uint8Array(UNIFORM_ARENA_BYTES);
+  readonly #arenaView = new DataView(this.#arena.buffer);
   #arenaUsed = 0;
+  readonly #fast: boolean;
+  readonly #checkKeys: boolean;
+  readonly #programs = new Map<string, CompiledProgram>();
+  readonly #programsBySource = new Map<string, CompiledProgram>();
+  readonly #bindGroups: BindGroupCache;
+  #lastPipeline: GPUComputePipeline | null = null;
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   #count = 0;
@@ -71,8 +102,12 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
   #liveBytes = 0;
   #errors: string[] = [];
   #disposed = false;
-  /** Dispatches and submits so far (for tests and benchmarks). */
-  readonly counters = { dispatches: 0, submits: 0 };
+  /**
+   * Counters for tests and benchmarks: dispatches, submits and read-backs so far; `constants`: `Fill`
+   * outputs served as pending constants, `constantWrites`: those later written because a program bound
+   * them; bind groups created and found in the cache.
+   */
+  readonly counters = { dispatches: 0, submits: 0, reads: 0, constants: 0, constantWrites: 0, bindGroupsCreated: 0, bindGroupHits: 0 };
 
   /** @internal Use {@link createWebGpuBackend}. */
   constructor(d: AcquiredDevice, opts: WebGpuBackendOptions = {}) {
@@ -93,7 +128,11 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
     this.#uniformAlign = Math.max(16, lim.minUniformBufferOffsetAlignment);
     this.#pool = new BufferPool(this.#device, { usage: STORAGE_USAGE(), maxPooledBytes: opts.maxPooledBytes, label: 'tensor' });
     this.#staging = new BufferPool(this.#device, { usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, maxPooledBytes: 1 << 28, label: 'staging' });
+    this.#fast = opts.fastLaunch ?? true;
+    this.#checkKeys = opts.checkProgramKeys ?? false;
     this.#pipelines = new PipelineCache(this.#device);
+    this.#bindGroups = new BindGroupCache(this.#device);
+    this.#pool.onDestroy = (buf) => this.#bindGroups.forget(buf);
     this.#kernels = bindKernels(this);
     this.#uniformBuf = this.#device.createBuffer({ size: UNIFORM_ARENA_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniforms' });
     this.#device.addEventListener('uncapturederror', (ev) => {
@@ -139,6 +178,27 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
   }
 
   /** @inheritdoc */
+  allocConstant(info: TensorInfo, bits: number): GpuStorage {
+    this.#check();
+    const s = this.#newStorage(info, false);
+    const n = sizeOf(info.shape);
+    if (n === 0) return s;
+    if (this.#fast) {
+      s.constant = bits;
+      this.counters.constants++;
+    } else fillBits(this, s, n, bits);
+    return s;
+  }
+
+  /** Writes a pending constant into its buffer (before the dispatch that binds it, in encoding order). */
+  #writeConstant(s: GpuStorage): void {
+    const bits = s.constant!;
+    s.constant = undefined;
+    this.counters.constantWrites++;
+    fillBits(this, s, s.bytes / 4, bits);
+  }
+
+  /** @inheritdoc */
   release(storage: GpuStorage): void {
     this.free(storage);
   }
@@ -176,6 +236,73 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
     const maxDim = this.caps.maxWorkgroupsPerDim;
     if (x > maxDim || y > maxDim || z > maxDim) throw new RangeError(`webgpu program ${desc.name}: ${workgroups.join('x')} workgroups exceed ${maxDim} per dimension`);
     if (x === 0 || y === 0 || z === 0) return;
+    if (!this.#fast) {
+      this.#dispatchPrevious(desc, storages, x, y, z);
+      return;
+    }
+    for (const s of storages) if (s.constant !== undefined) this.#writeConstant(s);
+    const prog = this.#compile(desc);
+    const size = prog.layout.size;
+    const slot = roundUp(size, this.#uniformAlign);
+    if (this.#arenaUsed + slot > UNIFORM_ARENA_BYTES) this.#flush();
+    const offset = this.#arenaUsed;
+    writeUniforms(this.#arenaView, offset, desc.uniforms, prog.layout);
+    this.#arenaUsed += slot;
+    const n = storages.length;
+    const buffers: GPUBuffer[] = new Array<GPUBuffer>(n);
+    const ids: number[] = new Array<number>(n);
+    const sizes: number[] = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const s = storages[i];
+      buffers[i] = s.buffer;
+      ids[i] = this.#pool.idOf(s.buffer);
+      sizes[i] = Math.min(s.capacity, Math.max(16, roundUp(s.bytes, 16)));
+    }
+    const created = this.#bindGroups.stats.misses;
+    const group = this.#bindGroups.get(prog.pipe.layout, prog.pipe.layoutId, buffers, ids, sizes, this.#uniformBuf, offset, size, prog.label);
+    if (this.#bindGroups.stats.misses !== created) this.counters.bindGroupsCreated++;
+    else this.counters.bindGroupHits++;
+    if (!this.#pass) {
+      this.#encoder = this.#device.createCommandEncoder();
+      this.#pass = this.#encoder.beginComputePass();
+      this.#lastPipeline = null;
+    }
+    if (prog.pipe.pipeline !== this.#lastPipeline) {
+      this.#pass.setPipeline(prog.pipe.pipeline);
+      this.#lastPipeline = prog.pipe.pipeline;
+    }
+    this.#pass.setBindGroup(0, group);
+    this.#pass.dispatchWorkgroups(x, y, z);
+    this.counters.dispatches++;
+    if (++this.#count >= this.#batchLimit) this.#flush();
+  }
+
+  /** The compiled program of `desc`: by key when it has one, else by source (compiled on first use). */
+  #compile(desc: ProgramDesc): CompiledProgram {
+    const key = desc.key;
+    if (key !== undefined) {
+      const hit = this.#programs.get(key);
+      if (hit) {
+        if (this.#checkKeys) {
+          const source = buildProgram(desc).source;
+          if (source !== hit.source) throw new Error(`webgpu program ${desc.name}: key '${key}' names two different sources (the key misses something the code depends on)`);
+        }
+        return hit;
+      }
+    }
+    const built = buildProgram(desc);
+    let prog = this.#programsBySource.get(built.source);
+    if (!prog) {
+      const kinds: BindingKind[] = [...desc.bindings.map((b) => b.access), 'uniform'];
+      prog = { pipe: this.#pipelines.get(built.source, desc.name, kinds), layout: built.layout, source: built.source, label: desc.name };
+      this.#programsBySource.set(built.source, prog);
+    }
+    if (key !== undefined) this.#programs.set(key, prog);
+    return prog;
+  }
+
+  /** The previous launch path (`fastLaunch: false`): source rebuilt, a bind group per dispatch. */
+  #dispatchPrevious(desc: ProgramDesc, storages: readonly GpuStorage[], x: number, y: number, z: number): void {
     const built = buildProgram(desc);
     const kinds: BindingKind[] = [...desc.bindings.map((b) => b.access), 'uniform'];
     const { pipeline, layout } = this.#pipelines.get(built.source, desc.name, kinds);
@@ -195,6 +322,7 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
     }));
     entries.push({ binding: storages.length, resource: { buffer: this.#uniformBuf, offset, size: data.byteLength } });
     const bindGroup = this.#device.createBindGroup({ layout, entries, label: desc.name });
+    this.counters.bindGroupsCreated++;
     this.#pass.setPipeline(pipeline);
     this.#pass.setBindGroup(0, bindGroup);
     this.#pass.dispatchWorkgroups(x, y, z);
@@ -234,6 +362,13 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
       this.#throwErrors();
       return info.dtype === 'i32' ? new Int32Array(0) : new Float32Array(0);
     }
+    if (storage.constant !== undefined) {
+      // a pending constant: its value is known on the host
+      this.#throwErrors();
+      const out = new Uint32Array(n).fill(storage.constant);
+      return info.dtype === 'i32' ? new Int32Array(out.buffer) : new Float32Array(out.buffer);
+    }
+    this.counters.reads++;
     const staging = this.#staging.acquire(bytes);
     this.#flush((enc) => enc.copyBufferToBuffer(storage.buffer, 0, staging, 0, bytes));
     try {

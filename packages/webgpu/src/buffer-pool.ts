@@ -109,7 +109,7 @@ export class BufferPool {
     if (batchOpen) {
       let list = this.#fresh.get(size);
       if (!list) this.#fresh.set(size, (list = []));
-      list.push(buf);
+      this.#insert(list, buf);
       this.#stats.bytesPooled += size;
       return;
     }
@@ -125,9 +125,27 @@ export class BufferPool {
     }
     let list = this.#free.get(size);
     if (!list) this.#free.set(size, (list = []));
-    list.push(buf);
+    this.#insert(list, buf);
     this.#freeBytes += size;
     this.#stats.bytesPooled += size;
+  }
+
+  /**
+   * Free lists are sorted by descending id and `pop()` takes the oldest buffer: the same sequence of
+   * allocations from the same free set gets the same buffers, so bind groups cached for one iteration
+   * of a loop are found again in the next (a LIFO list would hand them out in a different order).
+   */
+  #insert(list: GPUBuffer[], buf: GPUBuffer): void {
+    const id = this.#ids.get(buf) ?? 0;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.#ids.get(list[mid]) ?? 0) > id) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === list.length) list.push(buf);
+    else list.splice(lo, 0, buf);
   }
 
   #destroy(buf: GPUBuffer): void {

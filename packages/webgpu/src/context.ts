@@ -27,6 +27,12 @@ export interface GpuContext {
   /** A new storage for a kernel output (contents undefined until a program writes it). */
   alloc(info: TensorInfo): GpuStorage;
   /**
+   * A new storage every element of which has the 32-bit pattern `bits` (see `GpuStorage.constant`:
+   * nothing may be written until a program that binds it runs, so it costs no dispatch when only
+   * elementwise programs read it).
+   */
+  allocConstant(info: TensorInfo, bits: number): GpuStorage;
+  /**
    * Releases a temporary storage a kernel allocated for itself. Dispatches already encoded that use
    * it still see its contents (later dispatches run after them).
    */

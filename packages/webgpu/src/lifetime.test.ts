@@ -69,4 +69,8 @@ describe('buffer lifetimes with a small pool', () => {
   it(`a pool of 8 KiB with short batches (seed ${seed + 1})`, async () => {
     await run({ maxPooledBytes: 8192, batchLimit: 16 }, seed + 1, 40);
   }, 120_000);
+
+  it(`the previous launch path keeps the same lifetimes (seed ${seed + 2})`, async () => {
+    await run({ maxPooledBytes: 0, batchLimit: 4096, fastLaunch: false }, seed + 2, 20);
+  }, 120_000);
 });

@@ -1,9 +1,14 @@
 /**
  * A program is a description of one compute shader: its storage bindings, its uniforms, its workgroup
  * size and its WGSL body. {@link buildProgram} assembles the full source (bindings first, then the
- * `Uniforms` struct at the next binding, then the body); the source text is the pipeline-cache key,
- * so everything the code depends on must be in it, and everything that only changes values (sizes,
- * strides) goes in uniforms.
+ * `Uniforms` struct at the next binding, then the body). Everything the code depends on must be in the
+ * source, and everything that only changes values (sizes, strides) goes in uniforms.
+ *
+ * The backend caches one compiled program per `key` when a description has one (a short string the
+ * kernel builds from what its code depends on: op, dtypes, rank...), and per source text otherwise.
+ * With a key, a cached program is dispatched without assembling its source or laying out its
+ * uniforms again; `body` may then be a function, called only on the first use of the key. A key must
+ * determine the source completely; the backend's `checkProgramKeys` option verifies it (tests).
  */
 import { layoutUniforms, type UniformField, type UniformLayout } from './uniforms.js';
 
@@ -23,10 +28,15 @@ export interface ProgramDesc {
   readonly name: string;
   readonly bindings: readonly BindingDecl[];
   readonly uniforms: readonly UniformField[];
-  /** WGSL after the declarations: helper functions and the `main` entry point. */
-  readonly body: string;
+  /** WGSL after the declarations: helper functions and the `main` entry point (or a function giving it). */
+  readonly body: string | (() => string);
   /** WGSL `enable` directives (e.g. `subgroups`). */
   readonly enables?: readonly string[];
+  /**
+   * Optional cache key: descriptions with equal keys have the same source (bindings, uniform names and
+   * types, body, enables); only uniform values differ. See the module comment.
+   */
+  readonly key?: string;
 }
 
 /** A program ready to dispatch: its source (the cache key) and uniform layout. */
@@ -48,6 +58,6 @@ export function buildProgram(desc: ProgramDesc): BuiltProgram {
   });
   lines.push(layout.wgsl);
   lines.push(`@group(0) @binding(${desc.bindings.length}) var<uniform> u: Uniforms;`);
-  lines.push(desc.body);
+  lines.push(typeof desc.body === 'function' ? desc.body() : desc.body);
   return { name: desc.name, source: lines.join('\n'), layout, uniforms: desc.uniforms, bindingCount: desc.bindings.length };
 }

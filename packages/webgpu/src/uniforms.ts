@@ -109,27 +109,45 @@ export function layoutUniforms(fields: readonly UniformField[]): UniformLayout {
  */
 export function packUniforms(fields: readonly UniformField[], layout: UniformLayout = layoutUniforms(fields)): ArrayBuffer {
   const buf = new ArrayBuffer(layout.size);
-  const view = new DataView(buf);
-  fields.forEach((f, i) => {
-    const { count } = alignSize(f.type);
-    const values = typeof f.value === 'number' ? [f.value] : f.value;
-    if (values.length !== count) throw new RangeError(`uniform '${f.name}' needs ${count} values, got ${values.length}`);
-    values.forEach((v, j) => {
-      const at = layout.offsets[i] + 4 * j;
-      switch (f.type.of) {
-        case 'u32':
-          if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`uniform '${f.name}' = ${v} is not a u32`);
-          view.setUint32(at, v, true);
-          break;
-        case 'i32':
-          if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw new RangeError(`uniform '${f.name}' = ${v} is not an i32`);
-          view.setInt32(at, v, true);
-          break;
-        case 'f32':
-          view.setFloat32(at, v, true);
-          break;
-      }
-    });
-  });
+  writeUniforms(new DataView(buf), 0, fields, layout);
   return buf;
+}
+
+/**
+ * Writes field values at `base` + the offsets of `layout` (a layout computed once for these fields'
+ * names and types) into `view`: {@link packUniforms} without the allocation, for the dispatch path.
+ * Same checks and errors.
+ */
+export function writeUniforms(view: DataView, base: number, fields: readonly UniformField[], layout: UniformLayout): void {
+  if (fields.length !== layout.offsets.length) throw new RangeError(`uniforms: ${fields.length} fields for a layout of ${layout.offsets.length}`);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const t = f.type;
+    const at0 = base + layout.offsets[i];
+    if (typeof f.value === 'number') {
+      if (t.kind !== 'scalar') throw new RangeError(`uniform '${f.name}' needs ${alignSize(t).count} values, got 1`);
+      writeOne(view, at0, f.name, t.of, f.value);
+      continue;
+    }
+    const values = f.value;
+    const { count } = alignSize(t);
+    if (values.length !== count) throw new RangeError(`uniform '${f.name}' needs ${count} values, got ${values.length}`);
+    for (let j = 0; j < values.length; j++) writeOne(view, at0 + 4 * j, f.name, t.of, values[j]);
+  }
+}
+
+function writeOne(view: DataView, at: number, name: string, of: UniformScalar, v: number): void {
+  switch (of) {
+    case 'u32':
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`uniform '${name}' = ${v} is not a u32`);
+      view.setUint32(at, v, true);
+      break;
+    case 'i32':
+      if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw new RangeError(`uniform '${name}' = ${v} is not an i32`);
+      view.setInt32(at, v, true);
+      break;
+    case 'f32':
+      view.setFloat32(at, v, true);
+      break;
+  }
 }

@@ -1,11 +1,10 @@
 /** A constant tensor. */
-import { sizeOf } from '@crossedit/core';
-import { fillStorage } from './common.js';
+import { valueBits } from './common.js';
 import type { GpuKernel } from './types.js';
 
-/** y = value everywhere (bit-exact, so ±inf and NaN fill too). */
-export const Fill: GpuKernel<'Fill'> = (ctx, _inputs, { value, dtype }, [out]) => {
-  const y = ctx.alloc(out);
-  fillStorage(ctx, y, sizeOf(out.shape), value, dtype);
-  return [y];
-};
+/**
+ * y = value everywhere (bit-exact, so ±inf and NaN fill too). The output is a pending constant (see
+ * `GpuStorage`): elementwise programs read it from a uniform, and the buffer is written only if another
+ * program binds it or it is read back.
+ */
+export const Fill: GpuKernel<'Fill'> = (ctx, _inputs, { value, dtype }, [out]) => [ctx.allocConstant(out, valueBits(value, dtype))];

@@ -12,7 +12,7 @@ export const Gather: GpuKernel<'Gather'> = (ctx, { table, ids }, _attrs, [out]) 
   if (n === 0) return [y];
   const [V, D] = table.shape;
   const T = wgslScalar(out.dtype);
-  const body = `
+  const body = () => `
 @compute @workgroup_size(${ELEMENTWISE_WG})
 fn main(${LINEAR_PARAMS}) {
   ${linearIndex(ELEMENTWISE_WG)}
@@ -25,6 +25,7 @@ fn main(${LINEAR_PARAMS}) {
   ctx.dispatch(
     {
       name: 'Gather',
+      key: `gather|${T}`,
       bindings: [
         { name: 'table', elem: T, access: 'read' },
         { name: 'ids', elem: 'i32', access: 'read' },

@@ -12,7 +12,7 @@ export const PickLast: GpuKernel<'PickLast'> = (ctx, { x, idx }, _attrs, [out]) 
   if (n === 0) return [y];
   const depth = x.shape[x.shape.length - 1];
   const T = wgslScalar(out.dtype);
-  const body = `
+  const body = () => `
 @compute @workgroup_size(${ELEMENTWISE_WG})
 fn main(${LINEAR_PARAMS}) {
   ${linearIndex(ELEMENTWISE_WG)}
@@ -25,6 +25,7 @@ fn main(${LINEAR_PARAMS}) {
   ctx.dispatch(
     {
       name: 'PickLast',
+      key: `picklast|${T}`,
       bindings: [
         { name: 'X', elem: T, access: 'read' },
         { name: 'idx', elem: 'i32', access: 'read' },

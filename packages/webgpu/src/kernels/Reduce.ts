@@ -48,7 +48,7 @@ export const Reduce: GpuKernel<'Reduce'> = (ctx, { x }, { op, axis }, [out]) => 
   ];
   if (inner === 1) {
     const plan = planRows(ctx, nOut, R);
-    const body = rowKernel(plan, ({ LOOP, REDUCE, LEADER }) =>
+    const body = () => SPECIAL_VALUES + rowKernel(plan, ({ LOOP, REDUCE, LEADER }) =>
       kahan
         ? `var acc = 0.0; var comp = 0.0;
   ${LOOP('k')} { let t = X[row * u.len + k] - comp; let s = acc + t; comp = (s - acc) - t; acc = s; }
@@ -60,13 +60,13 @@ export const Reduce: GpuKernel<'Reduce'> = (ctx, { x }, { op, axis }, [out]) => 
   if (${LEADER}) { Y[row] = acc; }`,
     );
     ctx.dispatch(
-      { name: `Reduce(${op})`, bindings, uniforms: [uniform.u32('rows', nOut), uniform.u32('len', R)], body: SPECIAL_VALUES + body },
+      { name: `Reduce(${op})`, key: `reduce-rows|${op}|${T}|${plan.kind}|${plan.wg}`, bindings, uniforms: [uniform.u32('rows', nOut), uniform.u32('len', R)], body },
       [x.storage, y],
       plan.workgroups,
     );
     return [y];
   }
-  const body = `${SPECIAL_VALUES}
+  const body = () => `${SPECIAL_VALUES}
 @compute @workgroup_size(${ELEMENTWISE_WG})
 fn main(${LINEAR_PARAMS}) {
   ${linearIndex(ELEMENTWISE_WG)}
@@ -82,7 +82,7 @@ fn main(${LINEAR_PARAMS}) {
   Y[i] = acc;
 }`;
   ctx.dispatch(
-    { name: `Reduce(${op})`, bindings, uniforms: [uniform.u32('n', nOut), uniform.u32('len', R), uniform.u32('inner', inner)], body },
+    { name: `Reduce(${op})`, key: `reduce-cols|${op}|${T}`, bindings, uniforms: [uniform.u32('n', nOut), uniform.u32('len', R), uniform.u32('inner', inner)], body },
     [x.storage, y],
     grid1d(ctx, nOut),
   );

@@ -12,7 +12,7 @@ export const RmsNorm: GpuKernel<'RmsNorm'> = (ctx, { x, weight }, { eps }, [out]
   const len = x.shape[x.shape.length - 1];
   const rows = n / len;
   const plan = planRows(ctx, rows, len);
-  const body = rowKernel(
+  const body = () => rowKernel(
     plan,
     ({ LOOP, REDUCE }) => `let base = row * u.len;
   var ss = 0.0; var comp = 0.0;
@@ -24,6 +24,7 @@ export const RmsNorm: GpuKernel<'RmsNorm'> = (ctx, { x, weight }, { eps }, [out]
   ctx.dispatch(
     {
       name: 'RmsNorm',
+      key: `rmsnorm|${plan.kind}|${plan.wg}`,
       bindings: [
         { name: 'X', elem: 'f32', access: 'read' },
         { name: 'W', elem: 'f32', access: 'read' },

@@ -25,7 +25,7 @@ export const Rope: GpuKernel<'Rope'> = (ctx, { x, positions }, { base, inverse }
   if (n === 0) return [y];
   const freqs: number[] = [];
   for (let i = 0; i < half; i++) freqs.push(Math.pow(base, (-2 * i) / Dh));
-  const body = `
+  const body = () => `
 @compute @workgroup_size(${ELEMENTWISE_WG})
 fn main(${LINEAR_PARAMS}) {
   ${linearIndex(ELEMENTWISE_WG)}
@@ -47,6 +47,7 @@ fn main(${LINEAR_PARAMS}) {
   ctx.dispatch(
     {
       name: 'Rope',
+      key: `rope|${inverse}|${Math.max(1, Math.ceil(half / 4))}`,
       bindings: [
         { name: 'X', elem: 'f32', access: 'read' },
         { name: 'P', elem: 'i32', access: 'read' },

@@ -14,7 +14,7 @@ function softmaxRows(ctx: GpuContext, x: GpuTensor, log: boolean): GpuStorage {
   if (n === 0) return y;
   const rows = n / len;
   const plan = planRows(ctx, rows, len);
-  const body = rowKernel(
+  const body = () => SPECIAL_VALUES + rowKernel(
     plan,
     ({ LOOP, REDUCE }) => `let base = row * u.len;
   var m = -f32_inf();
@@ -29,12 +29,13 @@ function softmaxRows(ctx: GpuContext, x: GpuTensor, log: boolean): GpuStorage {
   ctx.dispatch(
     {
       name: log ? 'LogSoftmax' : 'Softmax',
+      key: `softmax|${log}|${plan.kind}|${plan.wg}`,
       bindings: [
         { name: 'X', elem: 'f32', access: 'read' },
         { name: 'Y', elem: 'f32', access: 'read_write' },
       ],
       uniforms: [uniform.u32('rows', rows), uniform.u32('len', len)],
-      body: SPECIAL_VALUES + body,
+      body,
     },
     [x.storage, y],
     plan.workgroups,

@@ -6,7 +6,7 @@ import { broadcastStrides, sizeOf, stridesOf, type DType, type TensorInfo } from
 import { collapseDims, ELEMENTWISE_WG, grid, linearIndex, LINEAR_PARAMS, offsetsCode, wgslScalar } from '../codegen.js';
 import type { GpuContext } from '../context.js';
 import type { BindingDecl } from '../program.js';
-import type { GpuStorage } from '../storage.js';
+import { constantBits, type GpuStorage } from '../storage.js';
 import { uniform, type UniformField } from '../uniforms.js';
 import type { GpuTensor } from './types.js';
 
@@ -29,9 +29,13 @@ export interface EwInput {
   readonly name: string;
 }
 
+/** Small ids for the helper texts of elementwise programs (part of their program keys). */
+const helperIds = new Map<string, number>();
+
 /**
  * Runs `y = expr(inputs...)` with numpy broadcasting of every input to `out.shape`. Inside `expr`
  * each input's element is the WGSL value named by its `name`; `helpers` is extra WGSL (functions).
+ * An input that is a pending constant (a `Fill` output) is not bound: its bit pattern is a uniform.
  */
 export function elementwise(
   ctx: GpuContext,
@@ -44,16 +48,39 @@ export function elementwise(
   const y = ctx.alloc(out);
   const n = sizeOf(out.shape);
   if (n === 0) return y;
-  const strides = inputs.map((x) => broadcastStrides(x.t.shape, out.shape));
+  const bound: EwInput[] = [];
+  const uniforms: UniformField[] = [uniform.u32('n', n)];
+  let sig = '';
+  for (let k = 0; k < inputs.length; k++) {
+    const x = inputs[k];
+    const bits = constantBits(x.t.storage);
+    if (bits === undefined) {
+      bound.push(x);
+      sig += x.t.dtype === 'i32' ? 'i' : 'f';
+    } else {
+      uniforms.push(uniform.u32(`c${k}`, bits));
+      sig += x.t.dtype === 'i32' ? 'I' : 'F';
+    }
+  }
+  const strides = bound.map((x) => broadcastStrides(x.t.shape, out.shape));
   const c = collapseDims(out.shape, strides);
-  const offs = inputs.map((_, k) => `o${k}`);
-  const idx = offsetsCode('i', c.shape, c.strides, offs);
+  const idx = offsetsCode('i', c.shape, c.strides, bound.map((_, j) => `o${j}`));
+  uniforms.push(...idx.uniforms);
+  let hid = 0;
+  if (helpers !== '') {
+    hid = helperIds.get(helpers) ?? 0;
+    if (hid === 0) helperIds.set(helpers, (hid = helperIds.size + 1));
+  }
   const bindings: BindingDecl[] = [
-    ...inputs.map((x, k): BindingDecl => ({ name: `X${k}`, elem: wgslScalar(x.t.dtype), access: 'read' })),
+    ...bound.map((x, j): BindingDecl => ({ name: `X${j}`, elem: wgslScalar(x.t.dtype), access: 'read' })),
     { name: 'Y', elem: wgslScalar(out.dtype), access: 'read_write' },
   ];
-  const loads = inputs.map((x, k) => `let ${x.name} = X${k}[o${k}];`).join(' ');
-  const body = `${helpers}
+  const body = () => {
+    let j = 0;
+    const loads = inputs
+      .map((x, k) => (sig[k] === 'f' || sig[k] === 'i' ? `let ${x.name} = X${j}[o${j++}];` : `let ${x.name} = bitcast<${wgslScalar(x.t.dtype)}>(u.c${k});`))
+      .join(' ');
+    return `${helpers}
 @compute @workgroup_size(${ELEMENTWISE_WG})
 fn main(${LINEAR_PARAMS}) {
   ${linearIndex(ELEMENTWISE_WG)}
@@ -62,7 +89,9 @@ fn main(${LINEAR_PARAMS}) {
   ${loads}
   Y[i] = ${expr};
 }`;
-  ctx.dispatch({ name, bindings, uniforms: [uniform.u32('n', n), ...idx.uniforms], body }, [...inputs.map((x) => x.t.storage), y], grid1d(ctx, n));
+  };
+  const key = `ew|${expr}|${hid}|${inputs.map((x) => x.name).join(',')}|${sig}|${out.dtype}|${c.shape.length}`;
+  ctx.dispatch({ name, key, bindings, uniforms, body }, [...bound.map((x) => x.t.storage), y], grid1d(ctx, n));
   return y;
 }
 
@@ -79,12 +108,15 @@ export function stridedCopy(
   base: number,
   convert = 'v',
 ): GpuStorage {
+  const bits = constantBits(x.storage);
+  // a copy of a pending constant without conversion is that constant
+  if (bits !== undefined && convert === 'v' && x.dtype === out.dtype) return ctx.allocConstant(out, bits);
   const y = ctx.alloc(out);
   const n = sizeOf(out.shape);
   if (n === 0) return y;
   const c = collapseDims(out.shape, [strides]);
   const idx = offsetsCode('i', c.shape, c.strides, ['o']);
-  const body = `
+  const body = () => `
 @compute @workgroup_size(${ELEMENTWISE_WG})
 fn main(${LINEAR_PARAMS}) {
   ${linearIndex(ELEMENTWISE_WG)}
@@ -96,6 +128,7 @@ fn main(${LINEAR_PARAMS}) {
   ctx.dispatch(
     {
       name,
+      key: `copy|${convert}|${x.dtype}|${out.dtype}|${c.shape.length}`,
       bindings: [
         { name: 'X', elem: wgslScalar(x.dtype), access: 'read' },
         { name: 'Y', elem: wgslScalar(out.dtype), access: 'read_write' },
@@ -119,19 +152,22 @@ export function valueBits(value: number, dtype: DType): number {
 
 /** Writes `value` into the first `n` elements of `y` (any dtype; exact bits, so ±inf and NaN work). */
 export function fillStorage(ctx: GpuContext, y: GpuStorage, n: number, value: number, dtype: DType): void {
-  if (n === 0) return;
-  const body = `
+  fillBits(ctx, y, n, valueBits(value, dtype));
+}
+
+const FILL_BODY = `
 @compute @workgroup_size(${ELEMENTWISE_WG})
 fn main(${LINEAR_PARAMS}) {
   ${linearIndex(ELEMENTWISE_WG)}
   if (i >= u.n) { return; }
   Y[i] = u.bits;
 }`;
-  ctx.dispatch(
-    { name: 'Fill', bindings: [{ name: 'Y', elem: 'u32', access: 'read_write' }], uniforms: [uniform.u32('n', n), uniform.u32('bits', valueBits(value, dtype))], body },
-    [y],
-    grid1d(ctx, n),
-  );
+const FILL_BINDINGS: readonly BindingDecl[] = [{ name: 'Y', elem: 'u32', access: 'read_write' }];
+
+/** Writes the 32-bit pattern `bits` into the first `n` elements of `y`. */
+export function fillBits(ctx: GpuContext, y: GpuStorage, n: number, bits: number): void {
+  if (n === 0) return;
+  ctx.dispatch({ name: 'Fill', key: 'fill', bindings: FILL_BINDINGS, uniforms: [uniform.u32('n', n), uniform.u32('bits', bits)], body: FILL_BODY }, [y], grid1d(ctx, n));
 }
 
 /** Row-major strides (re-exported for kernels). */

@@ -41,24 +41,25 @@ export function matmulDot4Program(g: MatMulGeometry, zBase: number, gn: number, 
   const RG = rows;
   const TN = DOT4_COLS_PER_LANE;
   const bc = batchOffsets(g);
-  const L: string[] = [];
-  for (let q = 0; q < RG / 8; q++) L.push(`let ar${q} = oa4 + min(r0 + ${q * 8}u + sl, u.M - 1u) * K4;`);
-  for (let j = 0; j < TN; j++) L.push(`let bn${j} = ob4 + min(cb + ${j * 8}u, u.N - 1u) * K4;`);
-  for (let i = 0; i < RG; i++) for (let j = 0; j < TN; j++) L.push(`var c${i}_${j} = 0.0;`);
-  const inner: string[] = [];
-  for (let q = 0; q < RG / 8; q++) inner.push(`let av${q} = A4[ar${q} + k];`);
-  for (let j = 0; j < TN; j++) inner.push(`let b${j} = B4[bn${j} + k];`);
-  for (let i = 0; i < RG; i++) {
-    inner.push(`let a${i} = subgroupShuffle(av${i >> 3}, lb + ${i & 7}u);`);
-    for (let j = 0; j < TN; j++) {
-      inner.push(`c${i}_${j} = fma(a${i}.w, b${j}.w, fma(a${i}.z, b${j}.z, fma(a${i}.y, b${j}.y, fma(a${i}.x, b${j}.x, c${i}_${j}))));`);
+  const body = (): string => {
+    const L: string[] = [];
+    for (let q = 0; q < RG / 8; q++) L.push(`let ar${q} = oa4 + min(r0 + ${q * 8}u + sl, u.M - 1u) * K4;`);
+    for (let j = 0; j < TN; j++) L.push(`let bn${j} = ob4 + min(cb + ${j * 8}u, u.N - 1u) * K4;`);
+    for (let i = 0; i < RG; i++) for (let j = 0; j < TN; j++) L.push(`var c${i}_${j} = 0.0;`);
+    const inner: string[] = [];
+    for (let q = 0; q < RG / 8; q++) inner.push(`let av${q} = A4[ar${q} + k];`);
+    for (let j = 0; j < TN; j++) inner.push(`let b${j} = B4[bn${j} + k];`);
+    for (let i = 0; i < RG; i++) {
+      inner.push(`let a${i} = subgroupShuffle(av${i >> 3}, lb + ${i & 7}u);`);
+      for (let j = 0; j < TN; j++) {
+        inner.push(`c${i}_${j} = fma(a${i}.w, b${j}.w, fma(a${i}.z, b${j}.z, fma(a${i}.y, b${j}.y, fma(a${i}.x, b${j}.x, c${i}_${j}))));`);
+      }
     }
-  }
-  // the epilogue goes through a private array and one store site: 64 unrolled guarded stores (each a
-  // per-lane loop on CPU adapters) would dominate compile time
-  const keep: string[] = [];
-  for (let i = 0; i < RG; i++) for (let j = 0; j < TN; j++) keep.push(`res[${i * TN + j}] = c${i}_${j};`);
-  const body = `
+    // the epilogue goes through a private array and one store site: 64 unrolled guarded stores (each a
+    // per-lane loop on CPU adapters) would dominate compile time
+    const keep: string[] = [];
+    for (let i = 0; i < RG; i++) for (let j = 0; j < TN; j++) keep.push(`res[${i * TN + j}] = c${i}_${j};`);
+    return `
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) sgl: u32) {
   let bz = wid.z + u.zBase;
@@ -84,8 +85,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (row < u.M && col < u.N) { C[oc + row * u.N + col] = res[t]; }
   }
 }`;
+  };
   return {
     name: 'MatMul(dot4)',
+    key: `matmul-dot4|${bc.uniforms.length}|${gn}|${RG}`,
     enables: ['subgroups'],
     bindings: [
       { name: 'A4', elem: 'vec4<f32>', access: 'read' },

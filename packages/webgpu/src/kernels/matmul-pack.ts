@@ -36,16 +36,17 @@ export function packKMajor(
   const split = rowsFast
     ? `let r0 = (i % u.rb) * 4u; let t = i / u.rb; let k0 = (t % u.kb) * 4u; let b = t / u.kb;`
     : `let k0 = (i % u.kb) * 4u; let t = i / u.kb; let r0 = (t % u.rb) * 4u; let b = t / u.rb;`;
-  const rowsCode: string[] = [];
-  for (let q = 0; q < 4; q++) {
-    // past K the load is out of the block (WebGPU bounds it) and the select writes the zero padding
-    const ld = (j: number) => `select(0.0, X[base + ${j}u * u.sK], k0 + ${j}u < u.K)`;
-    rowsCode.push(
-      `if (r0 + ${q}u < u.rows) { let base = b * u.bs + (r0 + ${q}u) * u.sR + k0 * u.sK; ` +
-        `Y4[((b * u.rows + r0 + ${q}u) * u.K4 + k0) / 4u] = vec4<f32>(${[0, 1, 2, 3].map(ld).join(', ')}); }`,
-    );
-  }
-  const body = `
+  const body = (): string => {
+    const rowsCode: string[] = [];
+    for (let q = 0; q < 4; q++) {
+      // past K the load is out of the block (WebGPU bounds it) and the select writes the zero padding
+      const ld = (j: number) => `select(0.0, X[base + ${j}u * u.sK], k0 + ${j}u < u.K)`;
+      rowsCode.push(
+        `if (r0 + ${q}u < u.rows) { let base = b * u.bs + (r0 + ${q}u) * u.sR + k0 * u.sK; ` +
+          `Y4[((b * u.rows + r0 + ${q}u) * u.K4 + k0) / 4u] = vec4<f32>(${[0, 1, 2, 3].map(ld).join(', ')}); }`,
+      );
+    }
+    return `
 @compute @workgroup_size(${ELEMENTWISE_WG})
 fn main(${LINEAR_PARAMS}) {
   ${linearIndex(ELEMENTWISE_WG)}
@@ -53,9 +54,11 @@ fn main(${LINEAR_PARAMS}) {
   ${split}
   ${rowsCode.join('\n  ')}
 }`;
+  };
   ctx.dispatch(
     {
       name: 'MatMul(pack)',
+      key: `matmul-pack|${rowsFast}`,
       bindings: [
         { name: 'X', elem: 'f32', access: 'read' },
         { name: 'Y4', elem: 'vec4<f32>', access: 'read_write' },

@@ -8,18 +8,19 @@ export const TILED_TILE = 32;
 /** The program (workgroup 8×8, a 32×32 output tile per workgroup, batch on z). */
 export function matmulTiledProgram(g: MatMulGeometry, zBase: number): ProgramDesc {
   const bc = batchOffsets(g);
-  const L: string[] = [];
-  for (let i = 0; i < 4; i++) L.push(`let am${i} = min(m0 + ${i}u, u.M - 1u) * u.sAm;`);
-  for (let j = 0; j < 4; j++) L.push(`let bn${j} = min(n0 + ${j}u, u.N - 1u) * u.sBn;`);
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) L.push(`var c${i}${j} = 0.0;`);
-  const inner: string[] = [];
-  for (let i = 0; i < 4; i++) inner.push(`let a${i} = A[oa + am${i} + k * u.sAk];`);
-  for (let j = 0; j < 4; j++) inner.push(`let b${j} = B[ob + bn${j} + k * u.sBk];`);
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) inner.push(`c${i}${j} = fma(a${i}, b${j}, c${i}${j});`);
-  const stores: string[] = [];
-  for (let i = 0; i < 4; i++)
-    for (let j = 0; j < 4; j++) stores.push(`if (m0 + ${i}u < u.M && n0 + ${j}u < u.N) { C[oc + (m0 + ${i}u) * u.N + n0 + ${j}u] = c${i}${j}; }`);
-  const body = `
+  const body = (): string => {
+    const L: string[] = [];
+    for (let i = 0; i < 4; i++) L.push(`let am${i} = min(m0 + ${i}u, u.M - 1u) * u.sAm;`);
+    for (let j = 0; j < 4; j++) L.push(`let bn${j} = min(n0 + ${j}u, u.N - 1u) * u.sBn;`);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) L.push(`var c${i}${j} = 0.0;`);
+    const inner: string[] = [];
+    for (let i = 0; i < 4; i++) inner.push(`let a${i} = A[oa + am${i} + k * u.sAk];`);
+    for (let j = 0; j < 4; j++) inner.push(`let b${j} = B[ob + bn${j} + k * u.sBk];`);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) inner.push(`c${i}${j} = fma(a${i}, b${j}, c${i}${j});`);
+    const stores: string[] = [];
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) stores.push(`if (m0 + ${i}u < u.M && n0 + ${j}u < u.N) { C[oc + (m0 + ${i}u) * u.N + n0 + ${j}u] = c${i}${j}; }`);
+    return `
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let bz = wid.z + u.zBase;
@@ -34,8 +35,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   ${stores.join('\n  ')}
 }`;
+  };
   return {
     name: 'MatMul(tiled)',
+    key: `matmul-tiled|${bc.uniforms.length}`,
     bindings: [
       { name: 'A', elem: 'f32', access: 'read' },
       { name: 'B', elem: 'f32', access: 'read' },
