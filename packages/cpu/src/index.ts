@@ -9,7 +9,7 @@ export { CpuStorage, alloc, broadcastIndex, type CpuArray, type HostTensor } fro
 export { CPU_KERNELS, HOST_KERNELS, adapt, type HostKernel } from './kernels/index.js';
 export { matmulImpl } from './kernels/MatMul.js';
 export { ropeImpl } from './kernels/Rope.js';
-export { rmsNormImpl } from './kernels/RmsNorm.js';
+export { rmsNormImpl, rmsNormGradImpl } from './kernels/RmsNorm.js';
 export { softmaxImpl, logSoftmaxImpl } from './kernels/Softmax.js';
 export { topkImpl } from './kernels/TopK.js';
 export { unaryImpl, sigmoidScalar, UNARY_F32, UNARY_I32 } from './kernels/Unary.js';

@@ -15,3 +15,14 @@ export const RmsNormSpec: KernelSpec<'RmsNorm'> = {
     return [{ shape: x.shape, dtype: 'f32' }];
   },
 };
+
+/** RMSNorm's fused input VJP: `[dx, r]` (see the kernel table). */
+export const RmsNormGradSpec: KernelSpec<'RmsNormGrad'> = {
+  name: 'RmsNormGrad',
+  infer({ dy, x, weight }, { eps }) {
+    const [y] = RmsNormSpec.infer({ x, weight }, { eps });
+    expectDType('RmsNormGrad', 'dy', dy, 'f32');
+    if (dy.shape.length !== x.shape.length || dy.shape.some((d, i) => d !== x.shape[i])) fail('RmsNormGrad', "dy must have the shape of x", dy, x);
+    return [y, { shape: [...x.shape.slice(0, -1), 1], dtype: 'f32' }];
+  },
+};

@@ -96,6 +96,12 @@ export interface KernelDefs<T> {
    * and `dup = dy * silu(gate)`; all three inputs of one shape.
    */
   SwiGLUGrad: { inputs: { dy: T; gate: T; up: T }; attrs: Record<string, never> };
+  /**
+   * RMSNorm's input VJP in one kernel, per row of the last axis (length d): with
+   * `r = 1 / sqrt(sum(x^2) / d + eps)`, `g = dy * weight` and `m = sum(g * x) / d`, outputs
+   * `dx = r * g - (x * (r * (r * r))) * m` and `r` (shape of x with last axis 1, for the weight's VJP).
+   */
+  RmsNormGrad: { inputs: { dy: T; x: T; weight: T }; attrs: { eps: number } };
 }
 
 /** The name of a kernel. */
@@ -108,7 +114,7 @@ export type KernelInputs<K extends KernelName, T> = KernelDefs<T>[K]['inputs'];
 export type KernelAttrs<K extends KernelName> = KernelDefs<unknown>[K]['attrs'];
 
 /** Kernels that have no gradient (their outputs are integer-valued or constant, or they are a VJP themselves: no second order). */
-export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad';
+export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad' | 'RmsNormGrad';
 
 /** Kernels whose gradient must be defined in `../grad/` (checked by a mapped type). */
 export type DifferentiableKernel = Exclude<KernelName, NonDifferentiableKernel>;

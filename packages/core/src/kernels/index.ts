@@ -12,7 +12,7 @@ import { PickLastSpec } from './PickLast.js';
 import { PutLastSpec } from './PutLast.js';
 import { ReduceSpec } from './Reduce.js';
 import { ReshapeSpec } from './Reshape.js';
-import { RmsNormSpec } from './RmsNorm.js';
+import { RmsNormGradSpec, RmsNormSpec } from './RmsNorm.js';
 import { RopeSpec } from './Rope.js';
 import { ScatterAddSpec } from './ScatterAdd.js';
 import { SliceSpec } from './Slice.js';
@@ -53,4 +53,5 @@ export const KERNEL_SPECS: { readonly [K in KernelName]: KernelSpec<K> } = {
   TopK: TopKSpec,
   SwiGLU: SwiGLUSpec,
   SwiGLUGrad: SwiGLUGradSpec,
+  RmsNormGrad: RmsNormGradSpec,
 };

@@ -1,7 +1,7 @@
 /**
  * The f32 backend's kernel table: every reference host kernel, its float64 results rounded into a
  * `Float32Array` once per kernel (as an f32 device stores them), and f32-native kernels where the time
- * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary and the fused SwiGLU pair. `KernelImpls` makes a missing kernel a compile error.
+ * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, the fused SwiGLU pair and RmsNormGrad. `KernelImpls` makes a missing kernel a compile error.
  */
 import type { BackendTensor, KernelImpl, KernelImpls, KernelInputs, KernelName } from '@crossedit/core';
 import { HOST_KERNELS, type HostKernel } from '../kernels/index.js';
@@ -9,6 +9,7 @@ import { CpuStorage, type CpuArray, type HostTensor } from '../storage.js';
 import { binaryF32 } from './binary.js';
 import { unaryF32 } from './unary.js';
 import { swigluGradImpl, swigluImpl } from '../kernels/SwiGLU.js';
+import { rmsNormGradImpl } from '../kernels/RmsNorm.js';
 import { WasmGemm } from './matmul.js';
 
 /** The data of an f32-backend storage: `Float32Array` for `f32`, `Int32Array` for `i32`. */
@@ -71,6 +72,15 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
     const du = new Float32Array(n);
     swigluGradImpl(dy.storage.data, gate.storage.data, up.storage.data, dg, du);
     return [new CpuStorage<F32Array>(dg), new CpuStorage<F32Array>(du)];
+  };
+  table.RmsNormGrad = ({ dy, x, weight }, { eps }, [ox, or]) => {
+    const d = x.shape[x.shape.length - 1];
+    const dx = new Float32Array(x.storage.data.length);
+    const r = new Float32Array(or.shape.reduce((a, b) => a * b, 1));
+    if (d > 0) rmsNormGradImpl(dy.storage.data, x.storage.data, weight.storage.data, eps, d, dx, r);
+    else r.fill(1 / Math.sqrt(eps));
+    void ox;
+    return [new CpuStorage<F32Array>(dx), new CpuStorage<F32Array>(r)];
   };
   return table;
 }

@@ -18,7 +18,7 @@ import { PickLast } from './PickLast.js';
 import { PutLast } from './PutLast.js';
 import { Reduce } from './Reduce.js';
 import { Reshape } from './Reshape.js';
-import { RmsNorm } from './RmsNorm.js';
+import { RmsNorm, RmsNormGrad } from './RmsNorm.js';
 import { Rope } from './Rope.js';
 import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
@@ -72,6 +72,7 @@ export const HOST_KERNELS: { readonly [K in KernelName]: HostKernel<K> } = {
   TopK,
   SwiGLU,
   SwiGLUGrad,
+  RmsNormGrad,
 };
 
 /** The CPU backend's kernel table. */
@@ -100,4 +101,5 @@ export const CPU_KERNELS: KernelImpls<CpuStorage> = {
   TopK: adapt(TopK),
   SwiGLU: adapt(SwiGLU),
   SwiGLUGrad: adapt(SwiGLUGrad),
+  RmsNormGrad: adapt(RmsNormGrad),
 };

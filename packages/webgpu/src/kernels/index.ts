@@ -15,6 +15,7 @@ import { PutLast } from './PutLast.js';
 import { Reduce } from './Reduce.js';
 import { Reshape } from './Reshape.js';
 import { RmsNorm } from './RmsNorm.js';
+import { RmsNormGrad } from './RmsNormGrad.js';
 import { Rope } from './Rope.js';
 import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
@@ -52,6 +53,7 @@ export const GPU_KERNELS: { readonly [K in KernelName]: GpuKernel<K> } = {
   TopK,
   SwiGLU,
   SwiGLUGrad,
+  RmsNormGrad,
 };
 
 /** The kernel table bound to a context, in core's `KernelImpls` form. */
