@@ -10,7 +10,7 @@ export { CPU_KERNELS, HOST_KERNELS, adapt, type HostKernel } from './kernels/ind
 export { matmulImpl } from './kernels/MatMul.js';
 export { ropeImpl } from './kernels/Rope.js';
 export { rmsNormImpl, rmsNormGradImpl } from './kernels/RmsNorm.js';
-export { softmaxImpl, logSoftmaxImpl } from './kernels/Softmax.js';
+export { softmaxImpl, logSoftmaxImpl, softmaxGradImpl } from './kernels/Softmax.js';
 export { topkImpl } from './kernels/TopK.js';
 export { unaryImpl, sigmoidScalar, UNARY_F32, UNARY_I32 } from './kernels/Unary.js';
 export { BINARY_F32, BINARY_I32 } from './kernels/Binary.js';

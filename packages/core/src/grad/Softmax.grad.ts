@@ -1,11 +1,12 @@
+import { runKernel } from '../engine.js';
 import { exp, mul, sub } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import type { GradRule } from './rule.js';
 
-/** dx = y * (dy - sum(dy * y)). */
+/** dx = y * (dy - sum(dy * y)), in one fused kernel (`SoftmaxGrad`). */
 export const SoftmaxGrad: GradRule<'Softmax'> = {
   vjp(dy, _inputs, [y]) {
-    return { x: mul(y, sub(dy, sum(mul(dy, y), -1, true))) };
+    return { x: runKernel('SoftmaxGrad', { dy, y }, {})[0] };
   },
 };
 

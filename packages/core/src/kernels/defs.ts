@@ -102,6 +102,8 @@ export interface KernelDefs<T> {
    * `dx = r * g - (x * (r * (r * r))) * m` and `r` (shape of x with last axis 1, for the weight's VJP).
    */
   RmsNormGrad: { inputs: { dy: T; x: T; weight: T }; attrs: { eps: number } };
+  /** Softmax's VJP over the last axis in one kernel, from the output `y`: `dx = y * (dy - sum(dy * y))`. */
+  SoftmaxGrad: { inputs: { dy: T; y: T }; attrs: Record<string, never> };
 }
 
 /** The name of a kernel. */
@@ -114,7 +116,7 @@ export type KernelInputs<K extends KernelName, T> = KernelDefs<T>[K]['inputs'];
 export type KernelAttrs<K extends KernelName> = KernelDefs<unknown>[K]['attrs'];
 
 /** Kernels that have no gradient (their outputs are integer-valued or constant, or they are a VJP themselves: no second order). */
-export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad' | 'RmsNormGrad';
+export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad' | 'RmsNormGrad' | 'SoftmaxGrad';
 
 /** Kernels whose gradient must be defined in `../grad/` (checked by a mapped type). */
 export type DifferentiableKernel = Exclude<KernelName, NonDifferentiableKernel>;

@@ -17,7 +17,7 @@ import { RopeSpec } from './Rope.js';
 import { ScatterAddSpec } from './ScatterAdd.js';
 import { SliceSpec } from './Slice.js';
 import { SwiGLUGradSpec, SwiGLUSpec } from './SwiGLU.js';
-import { LogSoftmaxSpec, SoftmaxSpec } from './Softmax.js';
+import { LogSoftmaxSpec, SoftmaxGradSpec, SoftmaxSpec } from './Softmax.js';
 import type { KernelSpec } from './spec.js';
 import { TopKSpec } from './TopK.js';
 import { TransposeSpec } from './Transpose.js';
@@ -54,4 +54,5 @@ export const KERNEL_SPECS: { readonly [K in KernelName]: KernelSpec<K> } = {
   SwiGLU: SwiGLUSpec,
   SwiGLUGrad: SwiGLUGradSpec,
   RmsNormGrad: RmsNormGradSpec,
+  SoftmaxGrad: SoftmaxGradSpec,
 };

@@ -123,6 +123,11 @@ add({ name: 'SwiGLU extremes', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape:
 add({ name: 'SwiGLU empty [0,4]', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape: [0, 4] }, { name: 'up', shape: [0, 4] }], attrs: {} });
 add({ name: 'SwiGLUGrad [5,300]', kernel: 'SwiGLUGrad', inputs: [{ name: 'dy', shape: [5, 300] }, { name: 'gate', shape: [5, 300], gen: gens.scaled(6) }, { name: 'up', shape: [5, 300] }], attrs: {}, tol: { rtol: 5e-5, atol: 1e-6 } });
 
+// ---- SoftmaxGrad (fused VJP from the output; both strategies of the row kernels)
+add({ name: 'SoftmaxGrad [3,700] (workgroup per row)', kernel: 'SoftmaxGrad', inputs: [{ name: 'dy', shape: [3, 700] }, { name: 'y', shape: [3, 700], gen: gens.positive }], attrs: {}, tol: sumTol(700, 4) });
+add({ name: 'SoftmaxGrad [2,4,9,28] (invocation per row)', kernel: 'SoftmaxGrad', inputs: [{ name: 'dy', shape: [2, 4, 9, 28] }, { name: 'y', shape: [2, 4, 9, 28], gen: gens.positive }], attrs: {}, tol: sumTol(28, 4) });
+add({ name: 'SoftmaxGrad empty rows [2,0]', kernel: 'SoftmaxGrad', inputs: [{ name: 'dy', shape: [2, 0] }, { name: 'y', shape: [2, 0] }], attrs: {} });
+
 // ---- RmsNormGrad (fused input VJP; both strategies of the row kernels)
 add({ name: 'RmsNormGrad [3,513] (workgroup per row)', kernel: 'RmsNormGrad', inputs: [{ name: 'dy', shape: [3, 513] }, { name: 'x', shape: [3, 513] }, { name: 'weight', shape: [513] }], attrs: { eps: 1e-5 }, tol: sumTol(513, 4) });
 add({ name: 'RmsNormGrad [2,20,64] (invocation per row)', kernel: 'RmsNormGrad', inputs: [{ name: 'dy', shape: [2, 20, 64] }, { name: 'x', shape: [2, 20, 64] }, { name: 'weight', shape: [64] }], attrs: { eps: 1e-6 }, tol: sumTol(64, 4) });
@@ -236,4 +241,4 @@ export function executeCase(c: KernelCase, be: Backend, hosts: (Float32Array | I
 export const KERNEL_CASES: readonly KernelCase[] = cases;
 
 /** The kernels of core's table (a conformance suite checks that the cases cover each). */
-export const ALL_KERNELS: readonly KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK', 'SwiGLU', 'SwiGLUGrad', 'RmsNormGrad'];
+export const ALL_KERNELS: readonly KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK', 'SwiGLU', 'SwiGLUGrad', 'RmsNormGrad', 'SoftmaxGrad'];

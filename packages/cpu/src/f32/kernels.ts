@@ -1,7 +1,7 @@
 /**
  * The f32 backend's kernel table: every reference host kernel, its float64 results rounded into a
  * `Float32Array` once per kernel (as an f32 device stores them), and f32-native kernels where the time
- * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, the fused SwiGLU pair and RmsNormGrad. `KernelImpls` makes a missing kernel a compile error.
+ * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, and the fused VJPs (SwiGLU, RmsNormGrad, SoftmaxGrad). `KernelImpls` makes a missing kernel a compile error.
  */
 import type { BackendTensor, KernelImpl, KernelImpls, KernelInputs, KernelName } from '@crossedit/core';
 import { HOST_KERNELS, type HostKernel } from '../kernels/index.js';
@@ -10,6 +10,7 @@ import { binaryF32 } from './binary.js';
 import { unaryF32 } from './unary.js';
 import { swigluGradImpl, swigluImpl } from '../kernels/SwiGLU.js';
 import { rmsNormGradImpl } from '../kernels/RmsNorm.js';
+import { softmaxGradImpl } from '../kernels/Softmax.js';
 import { WasmGemm } from './matmul.js';
 
 /** The data of an f32-backend storage: `Float32Array` for `f32`, `Int32Array` for `i32`. */
@@ -81,6 +82,12 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
     else r.fill(1 / Math.sqrt(eps));
     void ox;
     return [new CpuStorage<F32Array>(dx), new CpuStorage<F32Array>(r)];
+  };
+  table.SoftmaxGrad = ({ dy, y }) => {
+    const dx = new Float32Array(y.storage.data.length);
+    const n = y.shape[y.shape.length - 1];
+    if (n > 0) softmaxGradImpl(dy.storage.data, y.storage.data, dx, n);
+    return [new CpuStorage<F32Array>(dx)];
   };
   return table;
 }

@@ -49,3 +49,23 @@ export const LogSoftmax: HostKernel<'LogSoftmax'> = ({ x }, _attrs, [o]) => {
   if (n > 0) logSoftmaxImpl(x.data, out, n);
   return [out];
 };
+
+/**
+ * Softmax's VJP per row of length `n` from the output `y`: `dx = y * (dy - sum(dy * y))` (float64; the
+ * unfused rule's operations in order, so results are equal).
+ */
+export function softmaxGradImpl(dy: ArrayLike<number>, y: ArrayLike<number>, dx: Float64Array | Float32Array, n: number): void {
+  for (let b = 0; b < dx.length; b += n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += dy[b + i] * y[b + i];
+    for (let i = 0; i < n; i++) dx[b + i] = y[b + i] * (dy[b + i] - s);
+  }
+}
+
+/** Softmax's fused VJP (see {@link softmaxGradImpl}). */
+export const SoftmaxGrad: HostKernel<'SoftmaxGrad'> = ({ dy, y }, _attrs, [o]) => {
+  const out = alloc(o) as Float64Array;
+  const n = y.shape[y.shape.length - 1];
+  if (n > 0) softmaxGradImpl(dy.data, y.data, out, n);
+  return [out];
+};

@@ -23,7 +23,7 @@ import { Rope } from './Rope.js';
 import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
 import { SwiGLU, SwiGLUGrad } from './SwiGLU.js';
-import { LogSoftmax, Softmax } from './Softmax.js';
+import { LogSoftmax, Softmax, SoftmaxGrad } from './Softmax.js';
 import { TopK } from './TopK.js';
 import { Transpose } from './Transpose.js';
 import { Unary } from './Unary.js';
@@ -73,6 +73,7 @@ export const HOST_KERNELS: { readonly [K in KernelName]: HostKernel<K> } = {
   SwiGLU,
   SwiGLUGrad,
   RmsNormGrad,
+  SoftmaxGrad,
 };
 
 /** The CPU backend's kernel table. */
@@ -102,4 +103,5 @@ export const CPU_KERNELS: KernelImpls<CpuStorage> = {
   SwiGLU: adapt(SwiGLU),
   SwiGLUGrad: adapt(SwiGLUGrad),
   RmsNormGrad: adapt(RmsNormGrad),
+  SoftmaxGrad: adapt(SoftmaxGrad),
 };

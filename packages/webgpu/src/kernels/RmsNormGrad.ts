@@ -13,7 +13,7 @@ export const RmsNormGrad: GpuKernel<'RmsNormGrad'> = (ctx, { dy, x, weight }, { 
   const len = x.shape[x.shape.length - 1];
   const rows = n / len;
   const plan = planRows(ctx, rows, len);
-  const body = rowKernel(
+  const body = () => rowKernel(
     plan,
     ({ LOOP, REDUCE, LEADER }) => `let base = row * u.len;
   var ss = 0.0; var sg = 0.0;
@@ -29,6 +29,7 @@ export const RmsNormGrad: GpuKernel<'RmsNormGrad'> = (ctx, { dy, x, weight }, { 
   ctx.dispatch(
     {
       name: 'RmsNormGrad',
+      key: `rmsnormgrad|${plan.kind}|${plan.wg}`,
       bindings: [
         { name: 'DY', elem: 'f32', access: 'read' },
         { name: 'X', elem: 'f32', access: 'read' },

@@ -21,6 +21,7 @@ import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
 import { SwiGLU, SwiGLUGrad } from './SwiGLU.js';
 import { LogSoftmax, Softmax } from './Softmax.js';
+import { SoftmaxGrad } from './SoftmaxGrad.js';
 import { TopK } from './TopK.js';
 import { Transpose } from './Transpose.js';
 import type { GpuKernel } from './types.js';
@@ -54,6 +55,7 @@ export const GPU_KERNELS: { readonly [K in KernelName]: GpuKernel<K> } = {
   SwiGLU,
   SwiGLUGrad,
   RmsNormGrad,
+  SoftmaxGrad,
 };
 
 /** The kernel table bound to a context, in core's `KernelImpls` form. */
