@@ -4,7 +4,7 @@
  * handed to an upload before it. Random op sequences with disposal interleaved, on pools that can hold
  * nothing or almost nothing, compared with the CPU reference.
  */
-import { add, exp, grads, matmul, mul, Rng, setBackend, slice, softmax, sub, sum, tensor, tidy, type Backend, type Tensor } from '@crossedit/core';
+import { add, exp, fill, grads, matmul, mul, Rng, rmsNorm, setBackend, slice, softmax, sub, sum, tensor, tidy, type Backend, type Tensor } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWebGpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from './index.js';
@@ -20,22 +20,26 @@ function sequence(seed: number, backend: Backend, steps: number): Tensor[] {
   const data = (n: number) => Float32Array.from({ length: n }, () => rng.gaussian() * 0.5);
   const outs: Tensor[] = [];
   let x = tensor(data(12 * 20), [12, 20]);
+  const ones = fill([20], 1);
   for (let s = 0; s < steps; s++) {
     const w = tensor(data(20 * 20), [20, 20]); // an upload in the middle of the batch
     const kind = rng.int(4);
-    const next = tidy(() => {
+    const step = (): Tensor => {
       if (kind === 0) return add(mul(matmul(x, w, { transB: true }), 0.1), x);
       if (kind === 1) return softmax(sub(x, 0.5));
       if (kind === 2) return mul(exp(mul(x, 0.1)), add(slice(w, [0, 0], [12, 20]), 1));
       const [g] = grads(() => sum(mul(matmul(x, w), matmul(x, w))), [w]);
       return add(x, mul(matmul(x, g), 1e-3));
-    });
+    };
+    // rmsNorm keeps every step's values of order 1 (a random product chain would overflow f32)
+    const next = tidy(() => rmsNorm(step(), ones, 1e-5));
     w.dispose(); // freed while the dispatches that read it are still unsubmitted
     x.dispose();
     x = next;
     if (s % 7 === 6) outs.push(tidy(() => sum(x, -1)));
   }
   outs.push(x);
+  ones.dispose();
   return outs;
 }
 
