@@ -96,7 +96,7 @@ async function microLaunch(gpu: WebGpuBackend, ops: number): Promise<Pick<Sample
   return { hostUsPerCall: (host * 1000) / calls, hostUsPerDispatch: (host * 1000) / dispatches, gpuDrainMs: drain };
 }
 
-async function romeSample(gpu: WebGpuBackend, counts: Map<string, number>, modelFile: string, steps: number): Promise<Omit<Sample, 'hostUsPerCall' | 'hostUsPerDispatch' | 'gpuDrainMs'>> {
+async function romeSample(gpu: WebGpuBackend, counts: Map<string, number>, modelFile: string, steps: number): Promise<Omit<Sample, 'hostUsPerCall' | 'hostUsPerDispatch' | 'gpuDrainMs'> & { dW: Float32Array }> {
   const model = await llama.loadModel({ modelDir: modelFile }, { backend: gpu });
   const tokenizer = await llama.createTokenizer({ modelDir: modelFile });
   const info = { id: llama.id, config: model.config };
@@ -120,11 +120,13 @@ async function romeSample(gpu: WebGpuBackend, counts: Map<string, number>, model
   const vReadsPerStep = per((counts.get('read') ?? 0) - r0);
   const vBindGroupsPerStep = per(gpu.counters.bindGroupsCreated - b0);
   const t1 = performance.now();
-  await romeStep(ctx, REQUEST, layer, TEMPLATES, hp);
+  const step = await romeStep(ctx, REQUEST, layer, TEMPLATES, hp);
   await gpu.sync();
   const editMs = performance.now() - t1;
+  const dW = Float32Array.from(await step.delta.delta.data());
+  step.delta.delta.dispose();
   model.dispose();
-  return { vDispatchesPerStep, vFillsPerStep, vReadsPerStep, vBindGroupsPerStep, vMs, editMs };
+  return { vDispatchesPerStep, vFillsPerStep, vReadsPerStep, vBindGroupsPerStep, vMs, editMs, dW };
 }
 
 const median = (xs: number[]): number => {
@@ -147,12 +149,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     backends[m] = { gpu, counts: countKernels(gpu) };
   }
   const samples: Record<Mode, Sample[]> = { fast: [], previous: [] };
+  const dWs: Record<Mode, Float32Array | null> = { fast: null, previous: null };
   for (let r = 0; r < reps; r++) {
     for (const m of (r % 2 ? ['previous', 'fast'] : ['fast', 'previous']) as Mode[]) {
       const { gpu, counts } = backends[m];
       setBackend(gpu);
       const micro = await microLaunch(gpu, ops);
-      const rs = await romeSample(gpu, counts, String(values.model), steps);
+      const { dW, ...rs } = await romeSample(gpu, counts, String(values.model), steps);
+      dWs[m] = dW;
       samples[m].push({ ...micro, ...rs });
       process.stderr.write(`rep ${r + 1}/${reps} ${m}: ${micro.hostUsPerDispatch.toFixed(1)} µs/dispatch, v* ${rs.vMs.toFixed(0)} ms\n`);
     }
@@ -180,6 +184,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const f = median(samples.fast.map((s) => s[key]));
     lines.push(`| ${label} | ${p.toFixed(digits)} | ${f.toFixed(digits)} | ${f > 0 ? (p / f).toFixed(2) : '—'} |`);
   }
+  const a = dWs.fast!;
+  const b = dWs.previous!;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  lines.push('', `ROME ΔW [${a.length} values]: max |fast − previous| = ${diff.toExponential(2)} (max |ΔW| = ${scale.toExponential(2)}; 0 means bit-identical)`);
   console.log(lines.join('\n'));
 }
 
