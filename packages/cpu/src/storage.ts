@@ -53,6 +53,15 @@ export function alloc(info: TensorInfo): CpuArray {
   return info.dtype === 'i32' ? new Int32Array(n) : new Float64Array(n);
 }
 
+/**
+ * A zero-filled output like {@link alloc}, but a `Float32Array` for `f32` when `like` (an input) is one:
+ * kernels that only move values (Transpose) then serve the f32 backend without a float64 round trip.
+ */
+export function allocLike(info: TensorInfo, like: ArrayLike<number>): CpuArray {
+  if (info.dtype === 'f32' && like instanceof Float32Array) return new Float32Array(sizeOf(info.shape)) as unknown as CpuArray;
+  return alloc(info);
+}
+
 /** Copies host values into a new array of the CPU layout of `dtype` (`f32` → Float64Array). */
 export function toCpuArray(data: ArrayLike<number>, dtype: DType): CpuArray {
   return dtype === 'i32' ? Int32Array.from(data) : Float64Array.from(data);

@@ -11,6 +11,7 @@ import { unaryF32 } from './unary.js';
 import { swigluGradImpl, swigluImpl } from '../kernels/SwiGLU.js';
 import { rmsNormGradImpl } from '../kernels/RmsNorm.js';
 import { softmaxGradImpl } from '../kernels/Softmax.js';
+import { softmaxF32 } from './softmax.js';
 import { WasmGemm } from './matmul.js';
 
 /** The data of an f32-backend storage: `Float32Array` for `f32`, `Int32Array` for `i32`. */
@@ -82,6 +83,12 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
     else r.fill(1 / Math.sqrt(eps));
     void ox;
     return [new CpuStorage<F32Array>(dx), new CpuStorage<F32Array>(r)];
+  };
+  table.Softmax = ({ x }) => {
+    const y = new Float32Array(x.storage.data.length);
+    const n = x.shape[x.shape.length - 1];
+    if (n > 0) softmaxF32(x.storage.data as Float32Array, y, n);
+    return [new CpuStorage<F32Array>(y)];
   };
   table.SoftmaxGrad = ({ dy, y }) => {
     const dx = new Float32Array(y.storage.data.length);

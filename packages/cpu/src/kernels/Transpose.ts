@@ -1,10 +1,10 @@
 import { stridesOf } from '@crossedit/core';
-import { alloc } from '../storage.js';
+import { allocLike } from '../storage.js';
 import type { HostKernel } from './kernel.js';
 
-/** Axis permutation: `y.shape[i] = x.shape[perm[i]]`, written in output order with an odometer over x. */
+/** Axis permutation: `y.shape[i] = x.shape[perm[i]]`, written in output order with an odometer over x (output array of the input's kind). */
 export const Transpose: HostKernel<'Transpose'> = ({ x }, { perm }, [o]) => {
-  const out = alloc(o);
+  const out = allocLike(o, x.data);
   const n = out.length;
   const r = perm.length;
   if (n === 0) return [out];
