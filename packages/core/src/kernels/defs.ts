@@ -104,6 +104,17 @@ export interface KernelDefs<T> {
   RmsNormGrad: { inputs: { dy: T; x: T; weight: T }; attrs: { eps: number } };
   /** Softmax's VJP over the last axis in one kernel, from the output `y`: `dx = y * (dy - sum(dy * y))`. */
   SoftmaxGrad: { inputs: { dy: T; y: T }; attrs: Record<string, never> };
+  /**
+   * One Adam update of `param` from `grad` and the moments `m`, `v` (all one shape), PyTorch's formula:
+   * `g = grad (+ param * weightDecay unless decoupled)`, `m' = m * beta1 + g * (1 - beta1)`,
+   * `v' = v * beta2 + (g * g) * (1 - beta2)`, `base = decoupled ? param * (1 - lr * weightDecay) : param`,
+   * `next = base - (m' / (sqrt(v') / sqrtBc2 + eps)) * stepSize`, with `sqrtBc2 = sqrt(1 - beta2^t)` and
+   * `stepSize = lr / (1 - beta1^t)`. Outputs `[next, m', v']`.
+   */
+  AdamStep: {
+    inputs: { param: T; grad: T; m: T; v: T };
+    attrs: { beta1: number; beta2: number; eps: number; sqrtBc2: number; stepSize: number; lr: number; weightDecay: number; decoupled: boolean };
+  };
 }
 
 /** The name of a kernel. */
@@ -116,7 +127,7 @@ export type KernelInputs<K extends KernelName, T> = KernelDefs<T>[K]['inputs'];
 export type KernelAttrs<K extends KernelName> = KernelDefs<unknown>[K]['attrs'];
 
 /** Kernels that have no gradient (their outputs are integer-valued or constant, or they are a VJP themselves: no second order). */
-export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad' | 'RmsNormGrad' | 'SoftmaxGrad';
+export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad' | 'RmsNormGrad' | 'SoftmaxGrad' | 'AdamStep';
 
 /** Kernels whose gradient must be defined in `../grad/` (checked by a mapped type). */
 export type DifferentiableKernel = Exclude<KernelName, NonDifferentiableKernel>;

@@ -1,4 +1,5 @@
 /** All kernel specs, keyed by name; a mapped type makes a missing spec a compile error. */
+import { AdamStepSpec } from './AdamStep.js';
 import { ArgReduceSpec } from './ArgReduce.js';
 import { BinarySpec } from './Binary.js';
 import { CastSpec } from './Cast.js';
@@ -55,4 +56,5 @@ export const KERNEL_SPECS: { readonly [K in KernelName]: KernelSpec<K> } = {
   SwiGLUGrad: SwiGLUGradSpec,
   RmsNormGrad: RmsNormGradSpec,
   SoftmaxGrad: SoftmaxGradSpec,
+  AdamStep: AdamStepSpec,
 };

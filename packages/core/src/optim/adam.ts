@@ -3,8 +3,7 @@
  * moments, `eps` added outside the square root, L2 weight decay added to the gradient (Adam) or
  * decoupled (AdamW).
  */
-import { untrack, tidy } from '../engine.js';
-import { add, div, mul, sqrt, square, sub } from '../ops/elementwise.js';
+import { runKernel, untrack, tidy } from '../engine.js';
 import { zerosLike } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 
@@ -80,14 +79,12 @@ export class Adam {
     const v = this.#v!;
     const out = tidy(() =>
       params.map((p, i) => {
-        let g = grads[i];
-        let base = p;
-        if (this.weightDecay && !this.decoupled) g = add(g, mul(p, this.weightDecay));
-        if (this.weightDecay && this.decoupled) base = mul(p, 1 - lr * this.weightDecay);
-        const mi = add(mul(m[i], b1), mul(g, 1 - b1));
-        const vi = add(mul(v[i], b2), mul(square(g), 1 - b2));
-        const denom = add(div(sqrt(vi), Math.sqrt(bc2)), this.eps);
-        const next = sub(base, mul(div(mi, denom), lr / bc1));
+        // one fused kernel (AdamStep) computes the same operations as the op chain it replaced
+        const [next, mi, vi] = runKernel(
+          'AdamStep',
+          { param: p, grad: grads[i], m: m[i], v: v[i] },
+          { beta1: b1, beta2: b2, eps: this.eps, sqrtBc2: Math.sqrt(bc2), stepSize: lr / bc1, lr, weightDecay: this.weightDecay, decoupled: this.decoupled },
+        );
         m[i].dispose();
         v[i].dispose();
         m[i] = mi;

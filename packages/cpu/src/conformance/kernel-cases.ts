@@ -123,6 +123,17 @@ add({ name: 'SwiGLU extremes', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape:
 add({ name: 'SwiGLU empty [0,4]', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape: [0, 4] }, { name: 'up', shape: [0, 4] }], attrs: {} });
 add({ name: 'SwiGLUGrad [5,300]', kernel: 'SwiGLUGrad', inputs: [{ name: 'dy', shape: [5, 300] }, { name: 'gate', shape: [5, 300], gen: gens.scaled(6) }, { name: 'up', shape: [5, 300] }], attrs: {}, tol: { rtol: 5e-5, atol: 1e-6 } });
 
+// ---- AdamStep (fused optimizer update: plain, L2 and decoupled weight decay)
+for (const [wd, decoupled] of [[0, false], [0.01, false], [0.1, true]] as const) {
+  add({
+    name: `AdamStep [7,301] wd=${wd} decoupled=${decoupled}`,
+    kernel: 'AdamStep',
+    inputs: [{ name: 'param', shape: [7, 301] }, { name: 'grad', shape: [7, 301] }, { name: 'm', shape: [7, 301], gen: gens.scaled(0.1) }, { name: 'v', shape: [7, 301], gen: gens.positive }],
+    attrs: { beta1: 0.9, beta2: 0.999, eps: 1e-8, sqrtBc2: Math.sqrt(1 - 0.999 ** 3), stepSize: 0.01 / (1 - 0.9 ** 3), lr: 0.01, weightDecay: wd, decoupled },
+    tol: { rtol: 5e-5, atol: 1e-6 },
+  });
+}
+
 // ---- SoftmaxGrad (fused VJP from the output; both strategies of the row kernels)
 add({ name: 'SoftmaxGrad [3,700] (workgroup per row)', kernel: 'SoftmaxGrad', inputs: [{ name: 'dy', shape: [3, 700] }, { name: 'y', shape: [3, 700], gen: gens.positive }], attrs: {}, tol: sumTol(700, 4) });
 add({ name: 'SoftmaxGrad [2,4,9,28] (invocation per row)', kernel: 'SoftmaxGrad', inputs: [{ name: 'dy', shape: [2, 4, 9, 28] }, { name: 'y', shape: [2, 4, 9, 28], gen: gens.positive }], attrs: {}, tol: sumTol(28, 4) });
@@ -241,4 +252,4 @@ export function executeCase(c: KernelCase, be: Backend, hosts: (Float32Array | I
 export const KERNEL_CASES: readonly KernelCase[] = cases;
 
 /** The kernels of core's table (a conformance suite checks that the cases cover each). */
-export const ALL_KERNELS: readonly KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK', 'SwiGLU', 'SwiGLUGrad', 'RmsNormGrad', 'SoftmaxGrad'];
+export const ALL_KERNELS: readonly KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK', 'SwiGLU', 'SwiGLUGrad', 'RmsNormGrad', 'SoftmaxGrad', 'AdamStep'];

@@ -1,7 +1,7 @@
 /**
  * The f32 backend's kernel table: every reference host kernel, its float64 results rounded into a
  * `Float32Array` once per kernel (as an f32 device stores them), and f32-native kernels where the time
- * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, and the fused VJPs (SwiGLU, RmsNormGrad, SoftmaxGrad). `KernelImpls` makes a missing kernel a compile error.
+ * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, and the fused VJPs (SwiGLU, RmsNormGrad, SoftmaxGrad) and AdamStep. `KernelImpls` makes a missing kernel a compile error.
  */
 import type { BackendTensor, KernelImpl, KernelImpls, KernelInputs, KernelName } from '@crossedit/core';
 import { HOST_KERNELS, type HostKernel } from '../kernels/index.js';
@@ -12,6 +12,7 @@ import { swigluGradImpl, swigluImpl } from '../kernels/SwiGLU.js';
 import { rmsNormGradImpl } from '../kernels/RmsNorm.js';
 import { softmaxGradImpl } from '../kernels/Softmax.js';
 import { softmaxF32 } from './softmax.js';
+import { adamStepImpl } from '../kernels/AdamStep.js';
 import { WasmGemm } from './matmul.js';
 
 /** The data of an f32-backend storage: `Float32Array` for `f32`, `Int32Array` for `i32`. */
@@ -95,6 +96,12 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
     const n = y.shape[y.shape.length - 1];
     if (n > 0) softmaxGradImpl(dy.storage.data, y.storage.data, dx, n);
     return [new CpuStorage<F32Array>(dx)];
+  };
+  table.AdamStep = ({ param, grad, m, v }, attrs) => {
+    const n = param.storage.data.length;
+    const out = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    adamStepImpl(param.storage.data, grad.storage.data, m.storage.data, v.storage.data, attrs, out[0], out[1], out[2]);
+    return out.map((d) => new CpuStorage<F32Array>(d));
   };
   return table;
 }

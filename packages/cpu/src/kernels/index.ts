@@ -5,6 +5,7 @@
  */
 import type { BackendTensor, KernelImpl, KernelImpls, KernelInputs, KernelName } from '@crossedit/core';
 import { CpuStorage, type HostTensor } from '../storage.js';
+import { AdamStep } from './AdamStep.js';
 import { ArgReduce } from './ArgReduce.js';
 import { Binary } from './Binary.js';
 import { Cast } from './Cast.js';
@@ -74,6 +75,7 @@ export const HOST_KERNELS: { readonly [K in KernelName]: HostKernel<K> } = {
   SwiGLUGrad,
   RmsNormGrad,
   SoftmaxGrad,
+  AdamStep,
 };
 
 /** The CPU backend's kernel table. */
@@ -104,4 +106,5 @@ export const CPU_KERNELS: KernelImpls<CpuStorage> = {
   SwiGLUGrad: adapt(SwiGLUGrad),
   RmsNormGrad: adapt(RmsNormGrad),
   SoftmaxGrad: adapt(SoftmaxGrad),
+  AdamStep: adapt(AdamStep),
 };

@@ -2,6 +2,7 @@
 import type { KernelImpls, KernelName } from '@crossedit/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
+import { AdamStep } from './AdamStep.js';
 import { ArgReduce } from './ArgReduce.js';
 import { Binary } from './Binary.js';
 import { Cast } from './Cast.js';
@@ -56,6 +57,7 @@ export const GPU_KERNELS: { readonly [K in KernelName]: GpuKernel<K> } = {
   SwiGLUGrad,
   RmsNormGrad,
   SoftmaxGrad,
+  AdamStep,
 };
 
 /** The kernel table bound to a context, in core's `KernelImpls` form. */
