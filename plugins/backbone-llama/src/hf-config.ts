@@ -1,5 +1,5 @@
 /** Reading an HF `config.json` of a LLaMA-family model into a core `ModelConfig`. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { FormatError, type ModelConfig } from '@crossedit/core';
 
@@ -69,6 +69,9 @@ export function modelConfigFromHf(json: unknown, file: string, defaults: Partial
   return out as ModelConfig;
 }
 
+/** The largest config.json read (real ones are about 1 KB). */
+const MAX_CONFIG_BYTES = 4 << 20;
+
 /**
  * Reads `<dir>/config.json` (`null` when the directory has none).
  *
@@ -77,6 +80,8 @@ export function modelConfigFromHf(json: unknown, file: string, defaults: Partial
 export function readHfConfig(dir: string): { file: string; json: Record<string, unknown> } | null {
   const file = nodePath.join(dir, 'config.json');
   if (!existsSync(file)) return null;
+  const size = statSync(file).size;
+  if (size > MAX_CONFIG_BYTES) throw new FormatError(file, `the model config is ${size} bytes, more than the ${MAX_CONFIG_BYTES} a config.json may have`);
   try {
     return { file, json: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> };
   } catch (e) {

@@ -100,3 +100,18 @@ describe('pickle graphs', () => {
     }
   });
 });
+
+describe('pickle tensor views', () => {
+  it('refuses a stride-0 view that claims more elements than its storage (reading it would allocate them all)', async () => {
+    const global = (p: PickleBuilder, m: string, n: string) => p.op(0x63, ...new TextEncoder().encode(`${m}\n${n}\n`));
+    const p = new PickleBuilder().dict().str('big');
+    global(p, 'torch._utils', '_rebuild_tensor_v2').op(0x28).op(0x28).str('storage');
+    global(p, 'torch', 'FloatStorage');
+    p.str('0').str('cpu').int(2).op(0x74, 0x51);
+    p.int(0).op(0x28).int(1 << 30).int(1 << 30).op(0x74).op(0x28).int(0).int(0).op(0x74).op(0x74, 0x52).setitem();
+    const file = archive(tempDir(), 'expand.bin', p.end());
+    await expect(PyTorchReader.open(file)).rejects.toThrow(
+      /expand\.bin: tensor 'big': view of shape \[1073741824,1073741824\] \(stride \[0,0\]\) has \d+ elements, more than its 2-element storage/,
+    );
+  });
+});

@@ -280,6 +280,13 @@ export class PyTorchReader extends BaseReader<PyTorchEntry> {
 
   private addTensor(name: string, ref: TensorRef): void {
     const n = sizeOf(ref.shape);
+    if (n > ref.storage.numel) {
+      // only a stride-0 (expanded) view has more elements than its storage; reading it would allocate all of them
+      throw new FormatError(
+        this.path,
+        `tensor '${name}': view of shape [${ref.shape}] (stride [${ref.stride}]) has ${n} elements, more than its ${ref.storage.numel}-element storage; expanded (stride-0) views are not supported (save it with .contiguous())`,
+      );
+    }
     if (n > 0) {
       const last = ref.offset + ref.shape.reduce((a, d, i) => a + (d - 1) * ref.stride[i], 0);
       if (last >= ref.storage.numel) {

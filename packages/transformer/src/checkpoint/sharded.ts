@@ -5,6 +5,9 @@ import { FormatError } from '@crossedit/core';
 import { checkShape, missingTensorError } from './base-reader.js';
 import type { CheckpointFormat, CheckpointReader, ReadOptions, TensorEntry } from './types.js';
 
+/** The largest shard index read (a 70B model's index is about 100 KB). */
+const MAX_INDEX_BYTES = 64 << 20;
+
 /** Opens one shard file. */
 export type ShardOpener = (path: string) => Promise<CheckpointReader>;
 
@@ -25,6 +28,8 @@ export class ShardedReader implements CheckpointReader {
   static async open(indexPath: string, openShard: ShardOpener): Promise<ShardedReader> {
     let index: unknown;
     try {
+      const { size } = await fsp.stat(indexPath);
+      if (size > MAX_INDEX_BYTES) throw new Error(`${size} bytes, more than the ${MAX_INDEX_BYTES} a shard index may have`);
       index = JSON.parse(await fsp.readFile(indexPath, 'utf8'));
     } catch (e) {
       throw new FormatError(indexPath, `cannot read the shard index as JSON (${(e as Error).message})`);

@@ -150,6 +150,21 @@ describe('BertEncoder', () => {
     for (const e of [ea, eb, ec]) e.dispose();
   });
 
+  it('refuses a NaN weight on load, naming the tensor and the file', async () => {
+    const dir = fresh();
+    await writeTinyBert(dir);
+    const file = path.join(dir, 'model.safetensors');
+    const bytes = readFileSync(file);
+    const len = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + len).toString('utf8'));
+    const name = Object.keys(header).find((k) => k.endsWith('encoder.layer.1.output.dense.weight'))!;
+    bytes.writeFloatLE(Number.NaN, 8 + len + header[name].data_offsets[0] + 4 * 3);
+    writeFileSync(file, bytes);
+    await expect(BertEncoder.load(dir, { backend: cpu })).rejects.toThrow(
+      new RegExp(`model\\.safetensors: tensor '${name.replace(/\./g, '\\.')}' \\[\\d+,\\d+\\] holds 1 non-finite value \\(first: NaN at \\[0, 3\\]\\)`),
+    );
+  });
+
   it('names the file and tensor of a broken directory', async () => {
     await expect(BertEncoder.load(path.join(root, 'nope'), { backend: cpu })).rejects.toThrow(/not found/);
     const dir = fresh();
@@ -159,6 +174,10 @@ describe('BertEncoder', () => {
     await expect(BertEncoder.load(dir, { backend: cpu })).rejects.toThrow(/model\.safetensors.*encoder\.layer\.2\./);
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, vocab_size: 5 }));
     await expect(BertEncoder.load(dir, { backend: cpu })).rejects.toThrow(/vocab\.txt.*vocab_size is 5/);
+    const t0 = performance.now();
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, num_hidden_layers: 1_000_000_000 }));
+    await expect(BertEncoder.load(dir, { backend: cpu })).rejects.toThrow(/config\.json: 'num_hidden_layers' is 1000000000, but the checkpoint .*model\.safetensors holds encoder\.layer\.0 … encoder\.layer\.1 \(2\)/);
+    expect(performance.now() - t0).toBeLessThan(5000);
     rmSync(path.join(dir, 'vocab.txt'));
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
     await expect(BertEncoder.load(dir, { backend: cpu })).rejects.toThrow(/tokenizer\.json or vocab\.txt/);

@@ -38,6 +38,22 @@ function readJson(file: string): Record<string, unknown> {
   }
 }
 
+/**
+ * Compares `num_hidden_layers` with the `encoder.layer.<i>.` indices the checkpoint holds, before a weight plan
+ * of that many layers is built (a forged `num_hidden_layers: 1000000000` would otherwise exhaust memory first).
+ */
+function checkLayerCount(names: readonly string[], numLayers: number, cfgFile: string, ckpt: string): void {
+  let n = 0;
+  for (const name of names) {
+    const m = /(?:^|\.)encoder\.layer\.(\d+)\./.exec(name);
+    if (m) n = Math.max(n, Number(m[1]) + 1);
+  }
+  if (numLayers !== n) {
+    const held = n ? `encoder.layer.0 … encoder.layer.${n - 1} (${n})` : 'no encoder.layer.* tensors';
+    throw new FormatError(cfgFile, `'num_hidden_layers' is ${numLayers}, but the checkpoint ${ckpt} holds ${held}${numLayers > n ? `; no encoder.layer.${n}.*` : ''}`);
+  }
+}
+
 /** The pooling mode of `1_Pooling/config.json` (mean when absent). */
 function poolingOf(root: string): PoolingMode {
   const file = path.join(root, '1_Pooling', 'config.json');
@@ -81,6 +97,7 @@ export async function loadBertDirectory(dir: string, opts: LoadBertOptions = {})
   const weights = new Map<string, Tensor>();
   const files = new Set<string>();
   try {
+    checkLayerCount(reader.list().map((e) => e.name), config.numLayers, cfgFile, reader.path);
     for (const [name, shape] of bertWeightShapes(config)) {
       const stored = reader.has(name) ? name : reader.has(`bert.${name}`) ? `bert.${name}` : null;
       if (!stored) throw new FormatError(reader.path, `missing tensor '${name}' (or 'bert.${name}'), expected shape [${shape.join(', ')}]`);
