@@ -6,7 +6,7 @@
  */
 export { main } from './main.js';
 export { createBackend, parseBackendKind, UsageError, type BackendKind } from './backend.js';
-export { resolveMethod, resolveBackbone, pluginPackageName, type ResolveOptions } from './plugins.js';
+export { resolveMethod, resolveBackbone, pluginPackageNames, type ResolveOptions } from './plugins.js';
 export { locatePackage, packageEntry, activeConditions, type LocatedPackage } from './locate.js';
 export { ProgressBar, fmtTime } from './progress.js';
 export type { Command, OptionSpec } from './args.js';

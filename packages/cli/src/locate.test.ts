@@ -15,7 +15,7 @@ function project(name: string, description: string): string {
   const dir = path.join(root, 'node_modules', ...name.split('/'));
   mkdirSync(path.join(dir, 'lib'), { recursive: true });
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, type: 'module', exports: { '.': { types: './lib/index.d.ts', default: './lib/index.js' } } }));
-  const id = name.replace(/^@crossedit\/method-/, '');
+  const id = name.replace(/^(@crossedit\/|crossedit-)method-/, '');
   writeFileSync(
     path.join(dir, 'lib/index.js'),
     `export default { id: ${JSON.stringify(id)}, description: ${JSON.stringify(description)}, hparams: {}, requires: () => ({ gradients: false }), supports: { batch: false, sequential: false }, apply: async () => { throw new Error('unused'); } };\n`,
@@ -30,7 +30,10 @@ describe('plugin resolution', () => {
     mkdirSync(sub, { recursive: true });
     expect((await resolveMethod('zeta', { from: [sub] })).description).toBe('installed beside the CLI');
     // without the project the id is unknown, and the message says where it looked and how to install
-    await expect(resolveMethod('zeta', { from: [tmpdir()] })).rejects.toThrow(/pnpm add @crossedit\/method-zeta/);
+    await expect(resolveMethod('zeta', { from: [tmpdir()] })).rejects.toThrow(/@crossedit\/method-zeta or crossedit-method-zeta .*pnpm add @crossedit\/method-zeta/);
+    // a plugin published outside the scope, as crossedit-method-<id>
+    const other = project('crossedit-method-eta', 'community plugin');
+    expect((await resolveMethod('eta', { from: [other] })).id).toBe('eta');
   });
 
   it("prefers the project's copy over the CLI's own default", async () => {

@@ -17,16 +17,21 @@ export interface ResolveOptions {
   from?: readonly string[];
 }
 
-/** The package name a plugin id stands for (`rome` → `@crossedit/method-rome`). */
-export function pluginPackageName(kind: 'method' | 'backbone', ref: string): string {
-  return ref.startsWith('@') || ref.includes('/') ? ref : `@crossedit/${kind}-${ref}`;
+/**
+ * The package names a plugin id stands for, in lookup order: `rome` → `@crossedit/method-rome`, then
+ * `crossedit-method-rome` (the name for plugins published outside the `@crossedit` scope). A package
+ * name stands for itself.
+ */
+export function pluginPackageNames(kind: 'method' | 'backbone', ref: string): string[] {
+  return ref.startsWith('@') || ref.includes('/') || ref.startsWith(`crossedit-${kind}-`) ? [ref] : [`@crossedit/${kind}-${ref}`, `crossedit-${kind}-${ref}`];
 }
 
 async function importPlugin(kind: 'method' | 'backbone', ref: string, opts: ResolveOptions): Promise<unknown> {
   const isPath = ref.startsWith('.') || ref.startsWith('/') || /\.(m?[jt]s)$/.test(ref);
-  const name = isPath ? '' : pluginPackageName(kind, ref);
+  const names = isPath ? [] : pluginPackageNames(kind, ref);
+  const name = names[0];
   const from = opts.from ?? [process.cwd()];
-  const local = isPath ? undefined : from.map((d) => locatePackage(name, d)).find((p) => p !== undefined);
+  const local = names.flatMap((n) => from.map((d) => locatePackage(n, d))).find((p) => p !== undefined);
   const spec = isPath ? pathToFileURL(path.resolve(ref)).href : local ? pathToFileURL(local.entry).href : name;
   let mod: { default?: unknown };
   try {
@@ -34,7 +39,7 @@ async function importPlugin(kind: 'method' | 'backbone', ref: string, opts: Reso
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(spec)) {
-      const where = isPath ? `the file ${spec}` : `the package ${name} (looked in ${from.map((d) => path.join(d, 'node_modules')).join(', ')} and up, then in the CLI's own dependencies; install it beside the CLI: pnpm add ${name})`;
+      const where = isPath ? `the file ${spec}` : `the package ${names.join(' or ')} (looked in ${from.map((d) => path.join(d, 'node_modules')).join(', ')} and up, then in the CLI's own dependencies; install it beside the CLI, e.g. pnpm add ${name})`;
       throw new UsageError(`unknown ${kind} '${ref}': could not find ${where}`);
     }
     throw e;

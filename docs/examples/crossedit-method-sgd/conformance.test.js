@@ -1,0 +1,4 @@
+import { describeMethodConformance } from '@crossedit/testing';
+import sgd from './index.js';
+
+describeMethodConformance(sgd);
