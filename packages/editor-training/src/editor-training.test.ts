@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '@crossedit/core';
-import { artifactFile, BatchOrder, combineData, dataHash, loadEditorData, locateArtifact, writeArtifact, writeTrainingScale, ArtifactMismatchError, MissingArtifactError, type ArtifactHeader } from './index.js';
+import { artifactFile, BatchOrder, trainingScalePoints, combineData, dataHash, loadEditorData, locateArtifact, writeArtifact, writeTrainingScale, ArtifactMismatchError, MissingArtifactError, type ArtifactHeader } from './index.js';
 
 const rec = (i: number) => ({ subject: `S${i}`, src: `What is S${i}?`, rephrase: `Tell me S${i}`, alt: `A${i}`, answers: [`B${i}`], loc: `nq question: q${i}`, loc_ans: `l${i}` });
 
@@ -117,5 +117,14 @@ describe('artifacts', () => {
     expect(existsSync(f)).toBe(true);
     expect(out.format).toBe('crossedit.training-scale/1');
     expect(out.sizes).toEqual([100, 500, 1000, 3000, 5000, null]);
+    const table = { columns: [{ family: 'reliability' }, { family: 'locality', lang: 'zh' }], f1: [0.5, null], em: [0.25, 1], tokenAcc: [0.125, 0.9] };
+    const pts = trainingScalePoints(table, { method: 'serac', backbone: 'tiny', sourceLang: 'en', trainSamples: 500 });
+    expect(pts.map((p) => [p.metric, p.evalLang, p.score, p.value])).toEqual([
+      ['reliability', 'en', 'f1', 50],
+      ['reliability', 'en', 'em', 25],
+      ['reliability', 'en', 'tokenAcc', 12.5],
+      ['locality', 'zh', 'em', 100],
+      ['locality', 'zh', 'tokenAcc', 90],
+    ]);
   });
 });

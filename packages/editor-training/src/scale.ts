@@ -47,3 +47,32 @@ export function writeTrainingScale(path: string, points: readonly TrainingScaleP
   writeFileSync(path, JSON.stringify(file, null, 1) + '\n');
   return file;
 }
+
+/** The aggregate table of one evaluation run, as `@crossedit/eval` computes it (only what is read here). */
+export interface AggregateLike {
+  columns: readonly { family: string; lang?: string }[];
+  f1: readonly (number | null)[];
+  em: readonly (number | null)[];
+  tokenAcc: readonly (number | null)[];
+}
+
+/**
+ * The points of one evaluation run (one method, training size and edit language), every column and
+ * score ×100 — what the grid collects for each size before {@link writeTrainingScale}.
+ *
+ * @example
+ * ```ts
+ * const pts = trainingScalePoints(table, { method: 'mend', backbone: 'tiny', sourceLang: 'en', trainSamples: 500 });
+ * ```
+ */
+export function trainingScalePoints(table: AggregateLike, run: { method: string; backbone: string; sourceLang: string; trainSamples: number; artifact?: string }): TrainingScalePoint[] {
+  const out: TrainingScalePoint[] = [];
+  table.columns.forEach((c, i) => {
+    for (const score of ['f1', 'em', 'tokenAcc'] as const) {
+      const v = table[score][i];
+      if (v === null || v === undefined) continue;
+      out.push({ ...run, metric: c.family, evalLang: c.lang ?? run.sourceLang, score, value: Math.round(v * 1e4) / 1e2 });
+    }
+  });
+  return out;
+}
