@@ -48,21 +48,26 @@ describe('crossedit train-editor', () => {
   });
 
   for (const method of ['mend', 'serac']) {
-    it(`${method}: trains an artifact on the embedded model, writes the curves, then runs through eval (which refuses to run without it)`, async () => {
+    it(`${method}: trains an artifact on the embedded model, writes the curves, then runs through eval with it (a file that is not an artifact stops the run)`, async () => {
       const dir = mkdtempSync(path.join(tmpdir(), `train-editor-${method}-`));
       dirs.push(dir);
       const data = path.join(dir, 'train.json');
       writeFileSync(data, JSON.stringify(records(8)));
       const art = path.join(dir, 'art');
       const evalArgs = ['eval', '--backbone', 'tiny', '--backend', 'cpu', '--method', method, '--data', data, '--source-lang', 'en', '--limit', '2', '--hparam', `artifactDir=${art}`, '--cache-dir', path.join(dir, 'cache')];
-      const missing = await run([...evalArgs, '--out', path.join(dir, 'res0')]);
-      expect(missing.code).not.toBe(0);
-      expect(missing.err).toContain(`crossedit train-editor --method ${method} --backbone tiny`);
+      // an explicit artifact that is not one is refused before any edit
+      const notArt = path.join(dir, 'not-an-artifact.safetensors');
+      writeFileSync(notArt, 'x');
+      const bad = await run([...evalArgs, '--hparam', `artifact=${notArt}`, '--out', path.join(dir, 'res0')]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.err).toContain('not a readable');
+      expect(bad.err).toContain(`crossedit train-editor --method ${method} --backbone tiny`);
       const set = JSON.stringify({ loop: { maxIters: 2, accumulate: 1, valEvery: 1, valCount: 1, checkpointEvery: 1 } });
       const t = await run(['train-editor', '--method', method, '--data', data, '--lang', 'en', '--train-limit', '4', '--validation', '2', '--out', art, '--run', path.join(dir, 'run'), '--set', set]);
       expect(t.code, t.err).toBe(0);
       expect(t.out).toMatch(/finished \(max-iters\) after 2 iterations/);
-      expect(readdirSync(art).filter((n) => n.startsWith(`${method}-`))).toHaveLength(1);
+      const trained = readdirSync(art).filter((n) => n.startsWith(`${method}-`));
+      expect(trained).toHaveLength(1);
       const curve = JSON.parse(readFileSync(path.join(dir, 'run', 'curve.json'), 'utf8')) as { train: unknown[]; val: unknown[] };
       expect(curve.train).toHaveLength(2);
       expect(curve.val.length).toBeGreaterThan(0);
@@ -72,6 +77,11 @@ describe('crossedit train-editor', () => {
       expect(e.out).toMatch(/reliability|Reliability|rel/i);
       const lines = readFileSync(path.join(dir, 'res', 'results.jsonl'), 'utf8').trim().split('\n');
       expect(lines.length).toBeGreaterThanOrEqual(2);
+      // the artifact searched first (artifactDir) is the one just trained, not the shipped one
+      const id = trained[0].slice(method.length + 1, method.length + 17);
+      const recs = lines.map((l) => JSON.parse(l) as { record?: { diagnostics?: { artifact?: { text?: string } } } }).filter((r) => r.record);
+      expect(recs.length).toBe(2);
+      for (const r of recs) expect(r.record!.diagnostics?.artifact?.text).toBe(id);
     });
   }
 });

@@ -107,7 +107,7 @@ describe('artifacts', () => {
     await expect(locateArtifact({ ...opts, weightsHash: 'b'.repeat(64) })).rejects.toThrow(/trained for backbone weights aaaaaaaaaaaa/);
     await expect(locateArtifact({ ...opts, lang: 'zh' })).rejects.toThrow(/training data is in en, the edit is in zh/);
     await expect(locateArtifact({ ...opts, path: p, codeVersion: 'mend@2' })).rejects.toThrow(ArtifactMismatchError);
-    await expect(locateArtifact({ ...opts, path: join(dir, 'nope.safetensors') })).rejects.toThrow();
+    await expect(locateArtifact({ ...opts, path: join(dir, 'nope.safetensors') })).rejects.toThrow(ArtifactMismatchError);
   });
 
   it('the training-scale file lists its points and sizes', async () => {

@@ -81,32 +81,37 @@ function why(a: ArtifactInfo, o: LocateOptions): string | null {
 
 /**
  * The artifact to load for an edit, or an error that names the command building the right one.
- * With several fitting artifacts in the directories, the newest training (largest data, then the id) wins.
+ * Directories are searched in order; the first with a fitting artifact wins, and within it the one trained
+ * on the most data (then the smallest id).
  *
  * @throws ArtifactMismatchError when `path` is given and does not fit; MissingArtifactError when none is found.
  */
 export async function locateArtifact(o: LocateOptions): Promise<ArtifactInfo> {
   const command = trainEditorCommand({ ...o.command, method: o.method, lang: o.lang });
   if (o.path) {
-    const a = await artifactInfo(o.path);
+    let a: ArtifactInfo;
+    try {
+      a = await artifactInfo(o.path);
+    } catch (e) {
+      throw new ArtifactMismatchError(`${o.path}: not a readable ${o.method} artifact (${(e as Error).message})`, command);
+    }
     const bad = why(a, o);
     if (bad) throw new ArtifactMismatchError(`${o.path}: refused: ${bad}`, command);
     return a;
   }
   const seen: string[] = [];
-  const fits: ArtifactInfo[] = [];
+  const size = (a: ArtifactInfo) => a.data.reduce((n, d) => n + d.used, 0);
   for (const dir of o.dirs) {
+    const fits: ArtifactInfo[] = [];
     for (const a of await listArtifacts(dir, o.method)) {
       const bad = why(a, o);
       if (bad) seen.push(`${a.path}: ${bad}`);
       else fits.push(a);
     }
+    // the first directory with a fitting artifact wins; within it, the one trained on the most data
+    fits.sort((a, b) => size(b) - size(a) || a.id.localeCompare(b.id));
+    if (fits.length) return fits[0];
   }
-  if (fits.length === 0) {
-    const also = seen.length ? `\nArtifacts found but not usable:\n  ${seen.slice(0, 5).join('\n  ')}` : '';
-    throw new MissingArtifactError(`no trained ${o.method} artifact for weights ${o.weightsHash.slice(0, 12)} and language ${o.lang} in ${o.dirs.join(', ')}${also}`, command);
-  }
-  const size = (a: ArtifactInfo) => a.data.reduce((n, d) => n + d.used, 0);
-  fits.sort((a, b) => size(b) - size(a) || a.id.localeCompare(b.id));
-  return fits[0];
+  const also = seen.length ? `\nArtifacts found but not usable:\n  ${seen.slice(0, 5).join('\n  ')}` : '';
+  throw new MissingArtifactError(`no trained ${o.method} artifact for weights ${o.weightsHash.slice(0, 12)} and language ${o.lang} in ${o.dirs.join(', ')}${also}`, command);
 }
