@@ -194,6 +194,32 @@ describe('runEval', () => {
     model.dispose();
   });
 
+  it("the fact target reaches a prompt edit's wrapper only under bizsre-*: correct mode keeps the source-language fact", async () => {
+    const s = setup();
+    const seen: (string | undefined)[] = [];
+    const wrapper = defineMethod({
+      ...nudge,
+      id: 'wrapper',
+      edits: 'prompt',
+      async apply(_ctx, requests) {
+        return { deltas: [], diagnostics: {}, restore: async () => {}, wrapPrompt: (q: string, f?: string) => (seen.push(f), `${requests[0].prompt} ${q}`) };
+      },
+    });
+    const cases = s.cases.slice(0, 1);
+    const dir = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    dirs.push(dir);
+    await run(dir, s, undefined, { method: wrapper, cases });
+    expect(seen.length).toBeGreaterThanOrEqual(cases[0].items.length);
+    expect(seen.every((f) => f === undefined)).toBe(true);
+    seen.length = 0;
+    const dir2 = mkdtempSync(path.join(tmpdir(), 'ce-run-'));
+    dirs.push(dir2);
+    await run(dir2, s, undefined, { method: wrapper, cases, rules: scoringRules('bizsre-2023') });
+    // every wrapped item states its own language's answer: the en and the zh alt
+    expect(new Set(seen)).toEqual(new Set(cases[0].items.map((it) => it.factTarget)));
+    expect(new Set(seen).size).toBe(2);
+  });
+
   it('composes the prompt wrappers of a sequential group, the last edit outermost', async () => {
     const s = setup();
     const seen: string[] = [];
