@@ -48,6 +48,14 @@ export interface CellMeta {
   versions?: Record<string, string>;
   /** Backend name (`cpu`, `webgpu`). */
   backend?: string;
+  /** Storage dtype(s) of the backbone's weights as loaded (`f32`, `f16`, or `f16+f32`). */
+  dtype?: string;
+  /** Scorer mode (`correct`, `bizsre-2023`). */
+  scorer?: string;
+  /** Ids of the runs that worked on the cell, oldest first (see the report's runs list). */
+  runIds?: string[];
+  /** `i/n` when the cell folder holds one shard's records only. */
+  shard?: string;
   dataset: string;
   datasetSha256?: string;
   /** Request ids of the cell, in order. */

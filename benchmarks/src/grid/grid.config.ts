@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { Backbone, EditMethod } from '@crossedit/core';
 import type { BackendKind } from '@crossedit/cli';
 import type { ScorerMode } from '@crossedit/eval';
+import type { AutoStatsSpec } from './auto-stats.js';
 import { jsonStrings, randomLlamaBackbone } from './random-backbone.js';
+import type { ShardSpec } from './shard.js';
 
 /** The repository root (this file is `benchmarks/src/grid/grid.config.ts`). */
 export const repoRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -77,6 +79,19 @@ export interface GridConfig {
   seed?: number;
   /** Hash the weights after every restore and stop a cell whose method does not restore exactly. */
   verifyRestore?: boolean;
+  /**
+   * A many-language grid over MzsRE: the evaluation languages (each a `mzsre_test_duplicate_en<xx>.json`
+   * in `mzsreDir`); every edit is scored in each of them. Unset: the two languages of `dataset`.
+   */
+  langs?: readonly string[];
+  /** MzsRE's folder (default `<shared>/data/mzsre`). */
+  mzsreDir?: string;
+  /** Run one shard of the cells × records only (see `shard.ts`). */
+  shard?: ShardSpec;
+  /** The training-scale data of Figure 3 (default `<outDir>/training-scale.json`). */
+  trainingScaleFile?: string;
+  /** The corpus of the statistics built on first use when `statsDir` is unset. */
+  autoStats?: AutoStatsSpec;
 }
 
 /**

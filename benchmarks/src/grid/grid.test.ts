@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,15 +165,33 @@ describe.skipIf(!existsSync(dataset))('cross-lingual grid', () => {
     expect(again.rows.map((r) => r.aggregate!.f1)).toEqual(resumed.rows.map((r) => r.aggregate!.f1));
   });
 
-  it('skips a method that needs statistics when none are configured, with a note, and does not load the backbone for it', async () => {
+  it('builds the statistics a method needs on first use (resumable, content-addressed), and reuses them', async () => {
     const loads = { n: 0 };
-    const needsStats = defineMethod({ ...nudge, id: 'stats-user', requires: () => ({ gradients: false, statsLayers: [0] }) });
-    const r = await runGrid(config(tmp(), backbone(loads), [{ plugin: needsStats }]), quiet);
-    expect(loads.n).toBe(0);
-    expect(r.rows.map((x) => x.meta.status)).toEqual(['skipped', 'skipped']);
-    expect(r.rows[0].meta.note).toMatch(/second-moment statistics/);
-    expect(scoreTable(r, 'rand', 'f1').body[0].slice(2)).toEqual(new Array(7).fill('—'));
-    expect(reportMarkdown(r)).toContain('STATS-USER En→ (skipped): needs second-moment statistics');
+    const seen: number[][] = [];
+    const needsStats = defineMethod({
+      ...nudge,
+      id: 'stats-user',
+      hparams: { ...nudge.hparams, layers: { default: [0, 1], doc: 'layers' } },
+      requires: (h: { layers: number[] }) => ({ gradients: false, statsLayers: h.layers }),
+      async apply(ctx, requests, h) {
+        const c0 = await ctx.stats!.secondMoment(0);
+        seen.push([...c0.shape]);
+        c0.dispose();
+        return nudge.apply(ctx, requests, { size: (h as { size: number }).size });
+      },
+    } as EditMethod<{ size: number; layers: number[] }>);
+    const cache = tmp();
+    const lines: string[] = [];
+    const c = { ...config(tmp(), backbone(loads), [{ plugin: needsStats }]), cacheDir: cache, autoStats: { samples: 40 } };
+    const r = await runGrid(c, { ...quiet, log: (l) => lines.push(l) });
+    expect(r.rows.map((x) => x.meta.status)).toEqual(['done', 'done']);
+    expect(seen).toEqual(new Array(6).fill([32, 32]));
+    const built = lines.filter((l) => /built statistics of layers 0,1/.test(l));
+    expect(built).toHaveLength(1); // the second cell found them
+    expect(built[0]).toMatch(/40 samples/);
+    const statsDir = path.join(cache, 'stats', 'rand');
+    const artifacts = readdirSync(statsDir).filter((f) => /^mom2-l[01]-.*\.safetensors$/.test(f) && !f.includes('chol'));
+    expect(artifacts).toHaveLength(2);
   });
 
   it('falls back, with a note, when a backbone resolves but cannot load', async () => {

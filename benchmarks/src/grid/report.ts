@@ -6,11 +6,29 @@
  */
 import { langLabel, metricColumns, type AggregateTable } from '@crossedit/eval';
 import type { CellMeta } from './cell.js';
+import { provenance, publishedRow } from './paper/published.js';
+import { FAMILIES, type TransferRow } from './transfer.js';
 
 /** One row of the report: a cell, with its aggregate over the cell's requests when it has results. */
 export interface GridRow {
   meta: CellMeta;
   aggregate?: AggregateTable;
+  /** Mean scores per metric family and evaluation language (the cell's row of the s × t matrices). */
+  transfer?: TransferRow;
+  /** Which runs (and shards) produced the cell's records: run id → records. */
+  sources?: { run: string; records: number }[];
+}
+
+/** One invocation of the grid (or one shard of it) that contributed records. */
+export interface GridRunInfo {
+  /** `<host>-<pid>-<start time>`; cells list the runs their records come from. */
+  id: string;
+  host: string;
+  started: string;
+  /** `i/n` for a shard. */
+  shard?: string;
+  /** The results folder it wrote. */
+  outDir: string;
 }
 
 /** The whole report (also written as `report.json`). */
@@ -34,10 +52,18 @@ export interface GridReport {
   rows: GridRow[];
   /** Grid-level notes (fallbacks, skipped backbones). */
   notes: string[];
+  /** The runs (and shards) whose records the report holds. */
+  runs?: GridRunInfo[];
+  /** `i/n` when the report covers one shard only. */
+  shard?: string;
+  /** The figure files written beside the report (`figures/radar.svg`, …), linked from `report.md`. */
+  figures?: { file: string; caption: string }[];
+  /** The training-scale data file looked for (Figure 3) and whether it was there. */
+  trainingScale?: { file: string; present: boolean };
 }
 
 /** A table: header and body cells; `align[i]` right-aligns numeric columns. */
-interface Table {
+export interface Table {
   head: string[];
   body: string[][];
   right: boolean[];
@@ -77,7 +103,7 @@ export function cellTable(r: GridReport, backbone: string): Table {
       .map(([k, v]) => `${k.replace('@crossedit/', '')} ${v}`)
       .join(', ') || '—';
   return {
-    head: ['Method', 'Src', 'Status', 'Edits', 'Failed', 'Weights', 'Hparams', 'Edit/eval per edit', 'Wall', 'Runs', 'Versions'],
+    head: ['Method', 'Src', 'Status', 'Edits', 'Failed', 'Weights', 'Dtype', 'Backend', 'Hparams', 'Scorer', 'Edit/eval per edit', 'Wall', 'Runs', 'From run', 'Versions'],
     body: rows.map((x) => {
       const m = x.meta;
       const t = m.timings;
@@ -88,14 +114,57 @@ export function cellTable(r: GridReport, backbone: string): Table {
         x.aggregate ? String(x.aggregate.edits) : '0',
         x.aggregate ? String(x.aggregate.failed) : '0',
         short(m.weightsHash),
+        m.dtype ?? '—',
+        m.backend ?? '—',
         short(m.hparamsHash),
+        m.scorer ?? '—',
         t.meanEditMs === undefined ? '—' : `${ms(t.meanEditMs)} / ${ms(t.meanEvaluateMs)}`,
         ms(t.wallMs),
         String(t.runs),
+        x.sources?.map((q) => (x.sources!.length > 1 ? `${q.run} (${q.records})` : q.run)).join(', ') ?? '—',
         versions(m),
       ];
     }),
-    right: [false, false, false, true, true, false, false, true, true, true, false],
+    right: [false, false, false, true, true, false, false, false, false, false, true, true, true, false, false],
+  };
+}
+
+/** Our F1 / EM beside the paper's for a backbone the paper reports: `ours (paper, Δ)` per column; undefined for other backbones. */
+export function comparisonTable(r: GridReport, backbone: string, which: 'f1' | 'em'): (Table & { sources: string[] }) | undefined {
+  if (r.languages.join(',') !== 'en,zh') return undefined;
+  const rows = r.rows.filter((x) => x.meta.backbone === backbone);
+  const found = rows.map((x) => publishedRow(backbone, x.meta.methodId, x.meta.sourceLang));
+  if (!found.some(Boolean)) return undefined;
+  const cols = metricColumns(r.languages);
+  const sources: string[] = [];
+  const body = rows.map((x, k) => {
+    const p = found[k];
+    if (p) sources.push(`${x.meta.label} ${sourceLabel(x.meta.sourceLang)}: ${provenance(p.table, p.row)}`);
+    return [
+      x.meta.label,
+      sourceLabel(x.meta.sourceLang),
+      ...cols.map((_, i) => {
+        const ours = x.aggregate?.[which][i];
+        const paper = p?.row[which][i];
+        if (paper === undefined) return fmt(ours);
+        if (ours === null || ours === undefined) return `— (${paper.toFixed(2)})`;
+        const d = ours * 100 - paper;
+        return `${fmt(ours)} (${paper.toFixed(2)}, ${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(2)})`;
+      }),
+    ];
+  });
+  return { head: ['Method', 'Src', ...cols.map((c) => c.label)], body, right: [false, false, ...cols.map(() => true)], sources };
+}
+
+/** The s × t matrix of one backbone × method × family: rows = edit languages, columns = evaluation languages. */
+export function transferTable(r: GridReport, backbone: string, method: string, family: (typeof FAMILIES)[number], which: 'f1' | 'em'): Table | undefined {
+  const rows = r.rows.filter((x) => x.meta.backbone === backbone && x.meta.method === method && x.transfer);
+  if (!rows.length) return undefined;
+  const langs = rows[0].transfer!.langs;
+  return {
+    head: ['edited in ↓ / evaluated in →', ...langs.map(langLabel)],
+    body: rows.map((x) => [langLabel(x.meta.sourceLang), ...x.transfer![which][family].map((v) => fmt(v, 1))]),
+    right: [false, ...langs.map(() => true)],
   };
 }
 
@@ -120,7 +189,7 @@ function textTable(t: Table): string {
 }
 
 function describe(r: GridReport): string {
-  return `${r.dataset}${r.datasetSha256 ? ` (sha256 ${r.datasetSha256.slice(0, 12)})` : ''}, ${r.records} records per source language, scorer ${r.scorer}, schedule ${r.schedule}, backend ${r.backend}, F1 tokenizer ${r.f1Tokenizer}`;
+  return `${r.shard ? `shard ${r.shard} of ` : ''}${r.dataset}${r.datasetSha256 ? ` (sha256 ${r.datasetSha256.slice(0, 12)})` : ''}, ${r.records} records per source language, scorer ${r.scorer}, schedule ${r.schedule}, backend ${r.backend}, F1 tokenizer ${r.f1Tokenizer}`;
 }
 
 /**
@@ -129,13 +198,34 @@ function describe(r: GridReport): string {
  */
 export function reportMarkdown(r: GridReport): string {
   const out = [`# ${r.name}`, '', `${describe(r)}. Scores ×100; rows are the edit language (En→: edits in English), columns the evaluation language.`, ''];
+  if (r.figures?.length) out.push(...r.figures.flatMap((f) => [`![${f.caption}](${f.file})`, '']));
+  if (r.trainingScale && !r.trainingScale.present) out.push(`Figure 3 (training-scale curves of SERAC, IKE, MEND): no data, ${r.trainingScale.file} does not exist (the trained-editor training command writes it).`, '');
   for (const bb of reportBackbones(r)) {
     out.push(`## ${bb}`, '', '### F1', '', markdownTable(scoreTable(r, bb, 'f1')), '', '### EM', '', markdownTable(scoreTable(r, bb, 'em')), '');
+    for (const which of ['f1', 'em'] as const) {
+      const cmp = comparisonTable(r, bb, which);
+      if (!cmp) continue;
+      out.push(`### ${which.toUpperCase()} beside the paper's`, '', "Ours (the paper's, ours − paper). Published numbers and where each row comes from:", '');
+      out.push(markdownTable(cmp), '', ...cmp.sources.map((q) => `- ${q}`), '');
+    }
+    if (r.languages.length > 2) {
+      out.push('### Transfer matrices (F1)', '');
+      for (const m of [...new Set(r.rows.filter((x) => x.meta.backbone === bb && x.transfer).map((x) => x.meta.method))]) {
+        for (const f of FAMILIES) {
+          const t = transferTable(r, bb, m, f, 'f1');
+          if (t) out.push(`#### ${r.rows.find((x) => x.meta.method === m)!.meta.label} — ${f}`, '', markdownTable(t), '');
+        }
+      }
+    }
     out.push('### Cells', '', markdownTable(cellTable(r, bb)), '');
     const notes = cellNotes(r, bb);
     if (notes.length) out.push(...notes.map((n) => `- ${n}`), '');
   }
   if (r.notes.length) out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
+  if (r.runs?.length) {
+    out.push('## Runs', '', 'The cells table names the run each cell\'s records come from.', '');
+    out.push(markdownTable({ head: ['Run', 'Host', 'Started', 'Shard', 'Results folder'], body: r.runs.map((x) => [x.id, x.host, x.started, x.shard ?? '—', x.outDir]), right: [false, false, false, false, false] }), '');
+  }
   out.push(`Generated ${r.created}. Each cell's records: \`<backbone>/<method>-<src>/results.jsonl\`; metadata: \`cell.json\`.`, '');
   return out.join('\n');
 }

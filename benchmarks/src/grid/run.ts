@@ -5,16 +5,17 @@
  * the same inputs is skipped; a cell cut short (killed run, failed cell) resumes from its records. At the
  * end one report is made from every cell of the config and written as `report.md` and `report.json`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
-import { parseHparams, Rng, setBackend, type Backbone, type Backend, type EditMethod, type LanguageModel, type Tokenizer } from '@crossedit/core';
+import { parseHparams, Rng, setBackend, type Backbone, type Backend, type EditMethod, type EditSurface, type LanguageModel, type Tokenizer } from '@crossedit/core';
 import { createBackend, loadCases, ProgressBar, resolveBackbone, resolveMethod } from '@crossedit/cli';
 import {
-  aggregateRecords,
   parseSchedule,
   readResults,
   ResultsWriter,
   runEval,
+  scheduleGroups,
   scheduleName,
   scoringRules,
   tokenizeForF1,
@@ -23,13 +24,18 @@ import {
   type Schedule,
 } from '@crossedit/eval';
 import { openStats, weightsHash as statsWeightsHash } from '@crossedit/stats';
+import { ensureStats, defaultStatsDir } from './auto-stats.js';
+import { gridFingerprint, writeGridManifest } from './manifest.js';
+import { loadMzsre, mzsreCases, type MzsreDataset } from './mzsre.js';
+import { shardOfUnit, shardLabel } from './shard.js';
+import { paperAggregate, transferRow } from './transfer.js';
+import { writeReportFiles } from './report-files.js';
 import { loadTokenizer } from '@crossedit/tokenizers';
 import { weightsHash } from '@crossedit/transformer';
 import { readCellMeta, writeCellMeta, type CellMeta } from './cell.js';
 import { sharedDir, type GridBackboneSpec, type GridConfig, type GridMethodSpec } from './grid.config.js';
 import { cellVersions, hashJson } from './meta.js';
-import type { GridReport, GridRow } from './report.js';
-import { reportMarkdown } from './report.js';
+import type { GridReport, GridRow, GridRunInfo } from './report.js';
 
 /** Identifies a cell to callbacks. */
 export interface CellId {
@@ -48,7 +54,7 @@ export interface RunGridOptions {
   onEdit?: (cell: CellId, done: number, total: number) => void;
   /** fsync every results write (default true; tests turn it off). */
   fsync?: boolean;
-  /** Write `report.md` and `report.json` into the output folder (default true). */
+  /** Write `report.md`, `report.json`, `report.html` and the figures into the output folder (default true). */
   writeReport?: boolean;
 }
 
@@ -71,6 +77,7 @@ interface Cell {
   languages: string[];
   meta: CellMeta;
   aggregate?: GridRow['aggregate'];
+  transfer?: GridRow['transfer'];
 }
 
 const asBackboneSpec = (b: string | GridBackboneSpec): GridBackboneSpec => (typeof b === 'string' ? { plugin: b } : b);
@@ -102,29 +109,50 @@ async function loadBackbone(spec: GridBackboneSpec, notes: string[]): Promise<{ 
 }
 
 /** Why a method cannot run in this grid (or undefined). */
-function skipReason(method: EditMethod<Record<string, unknown>>, hparams: Record<string, unknown> | undefined, config: GridConfig, schedule: Schedule): string | undefined {
-  let requires;
+function skipReason(method: EditMethod<Record<string, unknown>>, hparams: Record<string, unknown> | undefined, _config: GridConfig, schedule: Schedule): string | undefined {
   try {
-    // the backbone's presets are not known yet; the schema defaults and the cell's values decide what is needed
-    requires = method.requires(parseHparams(method.id, method.hparams, hparams));
+    // the backbone's presets are not known yet; the schema defaults and the cell's values must parse
+    method.requires(parseHparams(method.id, method.hparams, hparams));
   } catch (e) {
     return message(e);
   }
-  if (requires.statsLayers?.length && !config.statsDir) {
-    return `needs second-moment statistics: set statsDir in the grid config (or --stats-dir) to artifacts built by \`crossedit stats\``;
-  }
-  if (requires.trainedArtifact) return 'needs a trained artifact, which the grid does not provide';
   if (schedule.kind === 'batch' && !method.supports.batch) return `does not support the ${scheduleName(schedule)} schedule`;
   if (schedule.kind === 'sequential' && !method.supports.sequential) return `does not support the ${scheduleName(schedule)} schedule`;
   return undefined;
 }
 
-/** Aggregate and record timings over the records of `cases` only (a cell may hold more records from a larger earlier limit). */
-function summarize(dir: string, cases: readonly EditCase[], langs: readonly string[]): { aggregate: GridRow['aggregate']; records: EditRecord[] } {
-  const want = new Set(cases.map((c) => c.request.id));
-  const { records } = readResults(dir);
-  const mine = records.filter((r) => want.has(r.requestId));
-  return { aggregate: aggregateRecords(mine, langs), records: mine };
+/**
+ * Aggregate, transfer row and record timings over the records of `cases` only (a cell may hold more
+ * records from a larger earlier limit), in the order of `cases` (so sums do not depend on run order).
+ */
+export function summarizeRecords(all: readonly EditRecord[], cases: readonly EditCase[], langs: readonly string[], sourceLang: string): { aggregate: GridRow['aggregate']; transfer: GridRow['transfer']; records: EditRecord[] } {
+  const byId = new Map(all.map((r) => [r.requestId, r]));
+  const mine = cases.map((c) => byId.get(c.request.id)).filter((r): r is EditRecord => !!r);
+  return { aggregate: paperAggregate(mine, langs, sourceLang), transfer: transferRow(mine, langs), records: mine };
+}
+
+function summarize(dir: string, cases: readonly EditCase[], langs: readonly string[], sourceLang: string) {
+  return summarizeRecords(readResults(dir).records, cases, langs, sourceLang);
+}
+
+/** The cases of one source language: Bi-ZsRE's file, or the joined MzsRE languages of `config.langs`. */
+export function gridCases(config: GridConfig, src: string, edits: EditSurface | undefined, mz?: MzsreDataset): { cases: EditCase[]; languages: string[]; name: string; sha256: string } {
+  const sel = { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer, ...(edits ? { edits } : {}) };
+  if (mz) return { cases: mzsreCases(mz, src, sel), languages: [...mz.languages], name: mz.name, sha256: mz.sha256 };
+  return loadCases(config.dataset, src, sel);
+}
+
+/** The MzsRE dataset of a many-language config (undefined for a Bi-ZsRE one). */
+export function gridMzsre(config: GridConfig): MzsreDataset | undefined {
+  return config.langs ? loadMzsre(config.mzsreDir ?? path.join(sharedDir(), 'data/mzsre'), config.langs) : undefined;
+}
+
+/** A shard's share of a cell's cases: whole schedule groups, dealt round-robin over the grid's cells × groups. */
+function shardCases(cases: EditCase[], schedule: Schedule, cellOrdinal: number, config: GridConfig): EditCase[] {
+  if (!config.shard) return cases;
+  const groups = scheduleGroups(cases, schedule);
+  const { index, count } = config.shard;
+  return groups.filter((_, g) => shardOfUnit(cellOrdinal * groups.length + g, count) === index).flat();
 }
 
 function meanOf(records: readonly EditRecord[], k: 'editMs' | 'evaluateMs' | 'restoreMs' | 'totalMs'): number | undefined {
@@ -132,7 +160,7 @@ function meanOf(records: readonly EditRecord[], k: 'editMs' | 'evaluateMs' | 're
 }
 
 /** Loads a backbone's model and tokenizer and hashes the weights. */
-async function openBackbone(backbone: Backbone, bspec: GridBackboneSpec, backend: Backend, opts: RunGridOptions): Promise<{ model: LanguageModel; tokenizer: Tokenizer; loadMs: number; wHash: string }> {
+async function openBackbone(backbone: Backbone, bspec: GridBackboneSpec, backend: Backend, opts: RunGridOptions): Promise<{ model: LanguageModel; tokenizer: Tokenizer; loadMs: number; wHash: string; dtype: string }> {
   const t0 = performance.now();
   const src = { modelDir: bspec.modelDir, tokenizerPath: bspec.tokenizer };
   const bar = opts.progress === false ? undefined : new ProgressBar(`loading ${backbone.id}`, 1);
@@ -141,7 +169,8 @@ async function openBackbone(backbone: Backbone, bspec: GridBackboneSpec, backend
     bar?.finish();
     const tokenizer = await backbone.createTokenizer(src);
     const loadMs = performance.now() - t0;
-    return { model, tokenizer, loadMs, wHash: await weightsHash(model) };
+    const dtype = [...new Set([...model.weights().values()].map((t) => t.dtype))].sort().join('+');
+    return { model, tokenizer, loadMs, wHash: await weightsHash(model), dtype };
   } catch (e) {
     model.dispose();
     throw e;
@@ -152,14 +181,16 @@ async function openBackbone(backbone: Backbone, bspec: GridBackboneSpec, backend
  * The cells of one backbone, in method × source-language order: skipped (with the reason), done (a
  * `cell.json` saying done for the same key; its aggregate read back), or `running` (work left).
  */
-function planCells(bbId: string, bspec: GridBackboneSpec, bbError: string | undefined, methods: readonly LoadedMethod[], config: GridConfig, schedule: Schedule, f1Id: string, log: (l: string) => void): Cell[] {
+function planCells(bbIndex: number, bbId: string, bspec: GridBackboneSpec, bbError: string | undefined, methods: readonly LoadedMethod[], config: GridConfig, schedule: Schedule, f1Id: string, log: (l: string) => void, mz: MzsreDataset | undefined): Cell[] {
   const outDir = path.resolve(config.outDir);
   const cells: Cell[] = [];
-  for (const m of methods) {
-    for (const src of config.sourceLangs) {
+  for (const [mIndex, m] of methods.entries()) {
+    for (const [sIndex, src] of config.sourceLangs.entries()) {
       const dir = path.join(outDir, bbId, `${m.name}-${src}`);
       const id: CellId = { backbone: bbId, method: m.name, sourceLang: src };
-      const loaded = loadCases(config.dataset, src, { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer, edits: m.method?.edits });
+      const all = gridCases(config, src, m.method?.edits, mz);
+      const ordinal = (bbIndex * methods.length + mIndex) * config.sourceLangs.length + sIndex;
+      const loaded = { ...all, cases: shardCases(all.cases, schedule, ordinal, config) };
       const key = hashJson({
         backbone: { id: bbId, modelDir: bspec.modelDir ?? null, tokenizer: bspec.tokenizer ?? null },
         method: m.method?.id ?? m.name,
@@ -170,6 +201,7 @@ function planCells(bbId: string, bspec: GridBackboneSpec, bbError: string | unde
         schedule: scheduleName(schedule),
         f1: f1Id,
         stats: config.statsDir ?? null,
+        ...(config.shard ? { shard: shardLabel(config.shard) } : {}),
       });
       const prev = readCellMeta(dir);
       const same = prev?.key === key ? prev : undefined;
@@ -185,6 +217,8 @@ function planCells(bbId: string, bspec: GridBackboneSpec, bbError: string | unde
         dataset: loaded.name,
         datasetSha256: loaded.sha256,
         requests: loaded.cases.length,
+        scorer: config.scorer,
+        ...(config.shard ? { shard: shardLabel(config.shard) } : {}),
         timings: same?.timings ?? { wallMs: 0, runs: 0 },
       };
       delete meta.note;
@@ -194,7 +228,9 @@ function planCells(bbId: string, bspec: GridBackboneSpec, bbError: string | unde
         cell.meta = { ...meta, status: 'skipped', note: reason };
       } else if (same?.status === 'done') {
         try {
-          cell.aggregate = summarize(dir, loaded.cases, loaded.languages).aggregate;
+          const sum = summarize(dir, loaded.cases, loaded.languages, src);
+          cell.aggregate = sum.aggregate;
+          cell.transfer = sum.transfer;
           cell.meta = same;
         } catch (e) {
           log(`${dir}: cell.json says done but its results cannot be read (${message(e)}); running it again`);
@@ -227,20 +263,30 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
     f1Shared = await loadTokenizer(config.f1Tokenizer);
     f1Id = path.basename(path.dirname(config.f1Tokenizer));
   } else if (config.f1Tokenizer === undefined) notes.push("no F1 tokenizer configured; F1 is computed on each backbone's own tokens");
-  const probe = loadCases(config.dataset, config.sourceLangs[0], { limit: config.limit, ids: config.ids ? [...config.ids] : undefined, mode: config.scorer });
+  const mz = gridMzsre(config);
+  const probe = gridCases(config, config.sourceLangs[0], undefined, mz);
   const dataset = { name: probe.name, sha256: probe.sha256, languages: probe.languages, records: probe.cases.length };
   const methods = await Promise.all(config.methods.map((m) => loadMethod(asMethodSpec(m))));
+  const run: GridRunInfo = {
+    id: `${hostname()}-${process.pid}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`,
+    host: hostname(),
+    started: new Date().toISOString(),
+    ...(config.shard ? { shard: shardLabel(config.shard) } : {}),
+    outDir,
+  };
+  mkdirSync(outDir, { recursive: true });
+  writeGridManifest(outDir, gridFingerprint(config, methods.map((m) => ({ name: m.name, id: m.method?.id ?? m.name, hparams: m.spec.hparams ?? {} })), dataset), run);
   let aborted: unknown;
 
   try {
-    for (const bspec of config.backbones.map(asBackboneSpec)) {
+    for (const [bbIndex, bspec] of config.backbones.map(asBackboneSpec).entries()) {
       const resolved = await loadBackbone(bspec, notes);
       const { error: bbError, name: bbName } = resolved;
       let { backbone, fellBack } = resolved;
       let cells: Cell[];
       for (;;) {
         const bbId = backbone?.id ?? bbName;
-        cells = planCells(bbId, bspec, bbError, methods, config, schedule, f1Id, log);
+        cells = planCells(bbIndex, bbId, bspec, bbError, methods, config, schedule, f1Id, log, mz);
         const pending = cells.filter((c) => c.meta.status === 'running');
         const done = cells.filter((c) => c.meta.status === 'done').length;
         if (done) log(`${bbId}: ${done} cell(s) already done, skipped`);
@@ -262,7 +308,7 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
         try {
           const f1Tokenize = tokenizeForF1(f1Shared ?? loaded.tokenizer);
           for (const cell of pending) {
-            const stop = await runCell(cell, { config, opts, log, backend, backbone, bspec, f1Tokenize, f1Id, schedule, ...loaded });
+            const stop = await runCell(cell, { config, opts, log, backend, backbone, bspec, f1Tokenize, f1Id, schedule, run, ...loaded });
             if (stop) {
               aborted = stop;
               break;
@@ -273,7 +319,7 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
         }
         break;
       }
-      rows.push(...cells.map((c) => ({ meta: c.meta, ...(c.aggregate ? { aggregate: c.aggregate } : {}) })));
+      rows.push(...cells.map((c) => cellRow(c.meta, c.aggregate, c.transfer)));
       if (aborted) break;
     }
   } finally {
@@ -298,16 +344,44 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
     created: new Date().toISOString(),
     rows,
     notes,
+    runs: runsOf(rows, [run]),
+    ...(config.shard ? { shard: shardLabel(config.shard) } : {}),
+    trainingScale: trainingScaleInfo(config),
   };
-  if (opts.writeReport !== false) {
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(path.join(outDir, 'report.md'), reportMarkdown(report));
-    writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  }
+  if (opts.writeReport !== false) await writeReportFiles(outDir, report);
   return report;
 }
 
+/** A report row of a cell: its metadata, scores and the runs its records come from. */
+export function cellRow(meta: CellMeta, aggregate?: GridRow['aggregate'], transfer?: GridRow['transfer']): GridRow {
+  const runIds = meta.runIds ?? [];
+  return {
+    meta,
+    ...(aggregate ? { aggregate } : {}),
+    ...(transfer ? { transfer } : {}),
+    ...(runIds.length ? { sources: runIds.map((run) => ({ run, records: aggregate?.edits ?? 0 })) } : {}),
+  };
+}
+
+/** The runs named by the rows (earlier runs of resumed cells included), this run first. */
+function runsOf(rows: readonly GridRow[], known: GridRunInfo[]): GridRunInfo[] {
+  const out = [...known];
+  for (const r of rows) {
+    for (const id of r.meta.runIds ?? []) {
+      if (!out.some((x) => x.id === id)) out.push({ id, host: id.split('-').slice(0, -2).join('-') || '?', started: '(an earlier run)', outDir: out[0]?.outDir ?? '' });
+    }
+  }
+  return out;
+}
+
+/** Where the training-scale data (Figure 3) is read from, and whether it is there. */
+function trainingScaleInfo(config: GridConfig): { file: string; present: boolean } {
+  const file = path.resolve(config.trainingScaleFile ?? path.join(config.outDir, 'training-scale.json'));
+  return { file, present: existsSync(file) };
+}
+
 interface CellEnv {
+  run: GridRunInfo;
   config: GridConfig;
   opts: RunGridOptions;
   log: (l: string) => void;
@@ -318,6 +392,7 @@ interface CellEnv {
   tokenizer: Tokenizer;
   loadMs: number;
   wHash: string;
+  dtype: string;
   f1Tokenize: ReturnType<typeof tokenizeForF1>;
   f1Id: string;
   schedule: Schedule;
@@ -340,10 +415,15 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
   try {
     const info = { id: env.backbone.id, config: model.config };
     const hparams = parseHparams(method.id, method.hparams, method.presets?.(info), cell.m.spec.hparams);
-    const statsLayers = method.requires(hparams).statsLayers ?? [];
-    const stats = statsLayers.length
-      ? openStats({ dir: config.statsDir!, weightsHash: await statsWeightsHash(model), backend: env.backend, command: { backbone: env.backbone.id, modelDir: env.bspec.modelDir, outDir: config.statsDir, layers: statsLayers } })
-      : undefined;
+    const needLayers = method.requires(hparams).statsLayers ?? [];
+    let stats: ReturnType<typeof openStats> | undefined;
+    if (needLayers.length) {
+      const wh = await statsWeightsHash(model);
+      const dir = config.statsDir ?? defaultStatsDir(env.backbone.id, config.cacheDir);
+      // built (resumably) on first use from the documented corpus, unless a statistics directory was given
+      if (!config.statsDir) await ensureStats({ model, tokenizer: env.tokenizer, backboneId: env.backbone.id, layers: needLayers, dir, weightsHash: wh, log: (m) => log(`${where}: ${m}`), progress: opts.progress !== false, spec: config.autoStats });
+      stats = openStats({ dir, weightsHash: wh, backend: env.backend, command: { backbone: env.backbone.id, modelDir: env.bspec.modelDir, outDir: dir, layers: needLayers } });
+    }
     const versions = cellVersions({ backend: env.backend.name, method: method.id, backbone: env.backbone.id });
     save({
       status: 'running',
@@ -352,6 +432,8 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
       hparams,
       versions,
       backend: env.backend.name,
+      dtype: env.dtype,
+      runIds: [...new Set([...(cell.meta.runIds ?? []), env.run.id])],
       started: cell.meta.started ?? new Date().toISOString(),
       timings: { ...cell.meta.timings, loadMs: env.loadMs, runs: cell.meta.timings.runs + 1 },
     });
@@ -412,8 +494,9 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
     });
     await writer.close();
     writer = undefined;
-    const { aggregate, records } = summarize(cell.dir, cell.cases, cell.languages);
+    const { aggregate, transfer, records } = summarize(cell.dir, cell.cases, cell.languages, cell.id.sourceLang);
     cell.aggregate = aggregate;
+    cell.transfer = transfer;
     const failed = records.filter((r) => r.error);
     save({
       status: 'done',
@@ -437,3 +520,4 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
   }
   return undefined;
 }
+
