@@ -76,7 +76,7 @@ export function readGridManifest(dir: string): GridManifest {
  * (Cells are keyed one by one, so a folder may be reused with other methods or a larger limit; the
  * fingerprint is the last run's, and `grid merge` compares those of the folders it joins.)
  */
-export function writeGridManifest(dir: string, fp: GridFingerprint, run: GridRunInfo): void {
+export function writeGridManifest(dir: string, fp: GridFingerprint, run: GridRunInfo): GridRunInfo[] {
   const f = manifestPath(dir);
   let runs: GridRunInfo[] = [];
   if (existsSync(f)) {
@@ -89,11 +89,13 @@ export function writeGridManifest(dir: string, fp: GridFingerprint, run: GridRun
   const m: GridManifest = { format: 'crossedit.grid/1', fingerprint: fp, shard: run.shard ?? null, runs: [...runs, run] };
   writeFileSync(`${f}.tmp`, JSON.stringify(m, null, 2) + '\n');
   renameSync(`${f}.tmp`, f);
+  return m.runs;
 }
 
 /** The fields in which two fingerprints differ, as `field: a → b` lines. */
 export function fingerprintDiff(a: unknown, b: unknown, at = ''): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) return a.flatMap((v, i) => fingerprintDiff(v, b[i], `${at}.${i}`));
   if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
     return keys.flatMap((k) => fingerprintDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k));

@@ -268,14 +268,14 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
   const dataset = { name: probe.name, sha256: probe.sha256, languages: probe.languages, records: probe.cases.length };
   const methods = await Promise.all(config.methods.map((m) => loadMethod(asMethodSpec(m))));
   const run: GridRunInfo = {
-    id: `${hostname()}-${process.pid}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`,
+    id: `${hostname()}.${process.pid}.${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`,
     host: hostname(),
     started: new Date().toISOString(),
     ...(config.shard ? { shard: shardLabel(config.shard) } : {}),
     outDir,
   };
   mkdirSync(outDir, { recursive: true });
-  writeGridManifest(outDir, gridFingerprint(config, methods.map((m) => ({ name: m.name, id: m.method?.id ?? m.name, hparams: m.spec.hparams ?? {} })), dataset), run);
+  const knownRuns = writeGridManifest(outDir, gridFingerprint(config, methods.map((m) => ({ name: m.name, id: m.method?.id ?? m.name, hparams: m.spec.hparams ?? {} })), dataset), run);
   let aborted: unknown;
 
   try {
@@ -344,7 +344,7 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
     created: new Date().toISOString(),
     rows,
     notes,
-    runs: runsOf(rows, [run]),
+    runs: runsOf(rows, run, knownRuns),
     ...(config.shard ? { shard: shardLabel(config.shard) } : {}),
     trainingScale: trainingScaleInfo(config),
   };
@@ -363,12 +363,13 @@ export function cellRow(meta: CellMeta, aggregate?: GridRow['aggregate'], transf
   };
 }
 
-/** The runs named by the rows (earlier runs of resumed cells included), this run first. */
-function runsOf(rows: readonly GridRow[], known: GridRunInfo[]): GridRunInfo[] {
-  const out = [...known];
+/** The runs named by the rows (earlier runs of resumed cells included, as `grid.json` lists them), this run first. */
+function runsOf(rows: readonly GridRow[], run: GridRunInfo, known: readonly GridRunInfo[]): GridRunInfo[] {
+  const out = [run];
   for (const r of rows) {
     for (const id of r.meta.runIds ?? []) {
-      if (!out.some((x) => x.id === id)) out.push({ id, host: id.split('-').slice(0, -2).join('-') || '?', started: '(an earlier run)', outDir: out[0]?.outDir ?? '' });
+      if (out.some((x) => x.id === id)) continue;
+      out.push(known.find((x) => x.id === id) ?? { id, host: id.split('.')[0], started: '(not in grid.json)', outDir: run.outDir });
     }
   }
   return out;
