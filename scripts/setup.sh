@@ -27,6 +27,13 @@ if command -v apt-get >/dev/null 2>&1 && ! lavapipe_ok; then
   fi
 fi
 
+# Debian's chromium: the grid report's browser test (benchmarks/src/grid/html.test.ts) loads report.html in it
+if command -v apt-get >/dev/null 2>&1 && ! command -v chromium >/dev/null 2>&1; then
+  echo "[setup] installing chromium (headless browser for the report test)" >&2
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >/dev/null
+fi
+
 if ! command -v pnpm >/dev/null 2>&1; then
   echo "[setup] installing pnpm" >&2
   npm install -g pnpm@10 >/dev/null 2>&1

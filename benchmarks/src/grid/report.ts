@@ -133,7 +133,7 @@ export function cellTable(r: GridReport, backbone: string): Table {
 export function comparisonTable(r: GridReport, backbone: string, which: 'f1' | 'em'): (Table & { sources: string[] }) | undefined {
   if (r.languages.join(',') !== 'en,zh') return undefined;
   const rows = r.rows.filter((x) => x.meta.backbone === backbone);
-  const found = rows.map((x) => publishedRow(backbone, x.meta.methodId, x.meta.sourceLang));
+  const found = rows.map((x) => publishedRow(backbone, x.meta.methodId, x.meta.sourceLang) ?? publishedRow(backbone, x.meta.method, x.meta.sourceLang));
   if (!found.some(Boolean)) return undefined;
   const cols = metricColumns(r.languages);
   const sources: string[] = [];
