@@ -26,7 +26,7 @@ describe('many-language grid over MzsRE', () => {
       expect(ds.records[i].sides.en.src).toBe(de[i].en.src);
     }
     // an edit in de is scored in every language, reliability included (the question asked in t)
-    const [c] = mzsreCases(ds, 'de', { limit: 1, mode: 'correct', methodId: 'rome' });
+    const [c] = mzsreCases(ds, 'de', { limit: 1, mode: 'correct' });
     expect(c.request).toMatchObject({ id: '0:de', prompt: de[0].de.src, target: de[0].de.alt });
     const byKind = (k: string) => c.items.filter((it) => it.kind === k).map((it) => it.lang);
     expect(byKind('rewrite')).toEqual(['de', 'en', 'zh', 'th']);

@@ -14,7 +14,8 @@ export const prefixMethod: EditMethod<{ template: string }> = defineMethod({
   id: 'prefix',
   description: 'test method: in-context fact',
   hparams: { template: { default: 'New Fact: {p} {t}\nPrompt: ', doc: 'context' } },
-  requires: { gradients: false },
+  requires: () => ({ gradients: false }),
+  edits: 'prompt',
   supports: { batch: false, sequential: false },
   async apply(_ctx, requests, h) {
     const ctx = h.template.replace('{p}', requests[0].prompt).replace('{t}', requests[0].target);
