@@ -41,3 +41,4 @@ export * from './method.js';
 export * from './hooks.js';
 export * from './text.js';
 export * from './encoder.js';
+export * from './depth.js';

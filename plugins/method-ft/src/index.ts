@@ -8,7 +8,7 @@
  *
  * @packageDocumentation
  */
-import { defineMethod } from '@crossedit/core';
+import { defineMethod, scaleLayer } from '@crossedit/core';
 import { applyFt } from './apply.js';
 import { FT_HPARAMS, type FtHparams } from './hparams.js';
 
@@ -27,7 +27,7 @@ export { FT_HPARAMS, type FtHparams, type FtObjective } from './hparams.js';
  * ```
  */
 export function defaultLayer(numLayers: number): number {
-  return Math.min(numLayers - 1, Math.max(0, Math.round((21 / 32) * numLayers)));
+  return scaleLayer(21, numLayers);
 }
 
 /** The FT method plugin. */

@@ -1,6 +1,6 @@
 /** MEMIT step 2a: the keys of each request at one layer, averaged within and then across template groups. */
 import type { EditContext, EditRequest } from '@crossedit/core';
-import { captureAtLookup, contextRow, promptTemplate, type EditRow } from '@crossedit/method-rome';
+import { captureAtLookup, contextRow, promptTemplate, type EditRow } from '@crossedit/locate-edit';
 
 /**
  * The `mlp.down` input at the subject's last token, for each request: the mean over each template

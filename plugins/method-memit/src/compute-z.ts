@@ -1,6 +1,6 @@
 /** MEMIT step 1: z, the residual stream after the last edited layer that makes the model say the target. */
 import type { EditContext, EditRequest } from '@crossedit/core';
-import { contextRow, optimizeDelta, promptTemplate, rewriteRow, targetIds, type DeltaResult, type DeltaSettings } from '@crossedit/method-rome';
+import { contextRow, optimizeDelta, promptTemplate, rewriteRow, targetIds, type DeltaResult, type DeltaSettings } from '@crossedit/locate-edit';
 
 /**
  * Optimises δ added to the output of decoder layer `layer` (the residual stream) over one rewriting

@@ -1,6 +1,6 @@
 /** MEMIT's hyperparameters: names, defaults (EasyEdit's llama-7b settings) and checks. */
 import type { HparamSchema } from '@crossedit/core';
-import { romeHparamSchema } from '@crossedit/method-rome';
+import { locateEditHparamFields } from '@crossedit/locate-edit';
 
 /** MEMIT hyperparameters (camelCase versions of EasyEdit's `hparams/MEMIT/llama-7b.yaml`). */
 export interface MemitHparams {
@@ -49,13 +49,13 @@ export const memitHparamSchema: HparamSchema<MemitHparams> = {
   vNumGradSteps: { default: 25, doc: 'iterations of the z optimisation (at most n-1 updates)', check: positiveInt },
   vLr: { default: 0.5, doc: 'Adam learning rate of z', check: nonNegative },
   vWeightDecay: { default: 1e-3, doc: 'weight of |delta| / |h|^2', check: nonNegative },
-  klFactor: romeHparamSchema.klFactor,
+  klFactor: locateEditHparamFields.klFactor,
   clampNormFactor: { default: 4, doc: 'delta is kept within clampNormFactor * |h|', check: nonNegative },
   earlyStopLoss: { default: 5e-2, doc: 'stop the z optimisation below this loss', check: nonNegative },
   mom2UpdateWeight: { default: 15000, doc: 'lambda of (lambda C + K K^T)^-1 K (presets scale it with the MLP width)', check: (v) => (Number.isFinite(v) && v > 0 ? null : 'must be > 0') },
-  contextTemplateLengths: { ...romeHparamSchema.contextTemplateLengths, default: [[10, 5]] },
+  contextTemplateLengths: { ...locateEditHparamFields.contextTemplateLengths, default: [[10, 5]] },
   // the same knobs as ROME's, with the same defaults and checks
-  templateTopK: romeHparamSchema.templateTopK,
-  paperEraTargets: romeHparamSchema.paperEraTargets,
-  klPrompt: romeHparamSchema.klPrompt,
+  templateTopK: locateEditHparamFields.templateTopK,
+  paperEraTargets: locateEditHparamFields.paperEraTargets,
+  klPrompt: locateEditHparamFields.klPrompt,
 };

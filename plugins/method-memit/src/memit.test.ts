@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { argmax, parseHparams, tensor, tidy, type EditRequest } from '@crossedit/core';
-import { rewriteRow, targetIds } from '@crossedit/method-rome';
+import { rewriteRow, targetIds } from '@crossedit/locate-edit';
 import { buildSecondMoments, openStats, readSafetensors, weightsHash, type ArtifactStatsProvider } from '@crossedit/stats';
 import { sentences, tempDir, tinySetup, writeCorpus } from '@crossedit/stats/testing';
 import memit, { memitApply, memitLayers, type MemitHparams, type MemitLayerStep } from './index.js';

@@ -12,7 +12,7 @@ import {
   type EditResult,
   type WeightDelta,
 } from '@crossedit/core';
-import { generateTemplates, type DeltaResult } from '@crossedit/method-rome';
+import { generateTemplates, type DeltaResult } from '@crossedit/locate-edit';
 import { secondMomentFactor } from '@crossedit/stats';
 import { computeHidden, computeKeys } from './compute-ks.js';
 import { computeZ } from './compute-z.js';

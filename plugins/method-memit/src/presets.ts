@@ -1,6 +1,5 @@
 /** Backbone-dependent defaults, computed from the architecture (never from a model's name). */
-import type { ModelConfig } from '@crossedit/core';
-import { scaleLayer } from '@crossedit/method-rome';
+import { scaleLayer, type ModelConfig } from '@crossedit/core';
 
 /**
  * The edited layers for a depth: the reference's 4..8 of 32 scaled, i.e. `round(4/32·N)` to

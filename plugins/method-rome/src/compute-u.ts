@@ -1,8 +1,8 @@
 /** ROME step 1: the key u, the `mlp.down` input at the subject's last token averaged over templates. */
 import type { EditContext, EditRequest } from '@crossedit/core';
-import { captureAtLookup, meanRows, norm2 } from './capture.js';
+import { captureAtLookup, meanRows, norm2 } from '@crossedit/locate-edit';
 import { solveSecondMoment } from './covariance.js';
-import { contextRow, promptTemplate, type FactToken } from './rows.js';
+import { contextRow, promptTemplate, type FactToken } from '@crossedit/locate-edit';
 
 /** The result of {@link computeU}. */
 export interface ComputeUResult {

@@ -1,7 +1,7 @@
 /** ROME step 2: v*, the MLP output at the subject's last token that makes the model say the target. */
 import type { EditContext, EditRequest } from '@crossedit/core';
-import { optimizeDelta, type DeltaResult, type DeltaSettings } from './optimize-delta.js';
-import { contextRow, promptTemplate, rewriteRow, targetIds, type FactToken } from './rows.js';
+import { optimizeDelta, type DeltaResult, type DeltaSettings } from '@crossedit/locate-edit';
+import { contextRow, promptTemplate, rewriteRow, targetIds, type FactToken } from '@crossedit/locate-edit';
 
 /**
  * Optimises δ added to the output of `mlp` at `layer` over one rewriting row per template (prompt in

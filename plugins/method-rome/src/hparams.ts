@@ -1,5 +1,5 @@
 /** ROME's hyperparameters: names, defaults (EasyEdit's llama-7b settings) and checks. */
-import type { FactToken } from './rows.js';
+import { locateEditHparamFields, type FactToken } from '@crossedit/locate-edit';
 import type { HparamSchema } from '@crossedit/core';
 
 /** ROME hyperparameters (camelCase versions of EasyEdit's `hparams/ROME/llama-7b.yaml`). */
@@ -55,28 +55,14 @@ export const romeHparamSchema: HparamSchema<RomeHparams> = {
   vNumGradSteps: { default: 25, doc: 'iterations of the v* optimisation (at most n-1 updates)', check: positiveInt },
   vLr: { default: 0.5, doc: 'Adam learning rate of v*', check: nonNegative },
   vWeightDecay: { default: 1e-3, doc: 'weight of |delta| / |v0|^2', check: nonNegative },
-  klFactor: { default: 0.0625, doc: 'weight of the KL term on the "{subject} is a" prompt', check: nonNegative },
+  klFactor: locateEditHparamFields.klFactor,
   clampNormFactor: { default: 4, doc: 'delta is kept within clampNormFactor * |v0|', check: nonNegative },
   earlyStopLoss: { default: 5e-2, doc: 'stop the v* optimisation below this loss', check: nonNegative },
   mom2Adjustment: { default: false, doc: 'u = C^-1 k / |C^-1 k| with second-moment statistics' },
-  contextTemplateLengths: {
-    default: [
-      [5, 10],
-      [10, 10],
-    ],
-    doc: '[totalTokens, count] pairs of generated context templates',
-    check: (v) =>
-      v.every((p) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && p[0] > 0 && Number.isInteger(p[1]) && p[1] >= 0)
-        ? null
-        : 'must be a list of [totalTokens, count] integer pairs',
-  },
-  templateTopK: { default: 5, doc: 'top-k of the context-template sampler', check: positiveInt },
-  paperEraTargets: { default: false, doc: 'paper-era targets: BOS kept, no leading space' },
-  klPrompt: {
-    default: '{} is a',
-    doc: 'the KL prompt; {} is the subject',
-    check: (v) => (v.split('{}').length === 2 ? null : 'must contain {} exactly once'),
-  },
+  contextTemplateLengths: locateEditHparamFields.contextTemplateLengths,
+  templateTopK: locateEditHparamFields.templateTopK,
+  paperEraTargets: locateEditHparamFields.paperEraTargets,
+  klPrompt: locateEditHparamFields.klPrompt,
   factToken: {
     default: 'subject_last',
     doc: "token the edit is keyed on: 'subject_last' or 'last' (the prompt's last token)",

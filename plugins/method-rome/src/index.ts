@@ -24,8 +24,8 @@ export { romePresets, scaleLayer, REFERENCE_DEPTH, ROME_NAMED_PRESETS } from './
 export { computeU, type ComputeUResult } from './compute-u.js';
 export { computeV } from './compute-v.js';
 export { computeInsert, type InsertResult } from './insert.js';
-export { optimizeDelta, type DeltaSettings, type DeltaResult } from './optimize-delta.js';
-export { generateTemplates, weightsFingerprint, TEMPLATE_SEEDS, type TemplateOptions } from './templates.js';
-export { sampleTopK, type SampleOptions } from './generate.js';
-export { contextRow, rewriteRow, targetIds, promptTemplate, batchRows, type EditRow, type RowBatch } from './rows.js';
-export { captureAtLookup, meanRows, norm2, dot, type CaptureSpec } from './capture.js';
+export { optimizeDelta, type DeltaSettings, type DeltaResult } from '@crossedit/locate-edit';
+export { generateTemplates, weightsFingerprint, TEMPLATE_SEEDS, type TemplateOptions } from '@crossedit/locate-edit';
+export { sampleTopK, type SampleOptions } from '@crossedit/locate-edit';
+export { contextRow, rewriteRow, targetIds, promptTemplate, batchRows, type EditRow, type RowBatch } from '@crossedit/locate-edit';
+export { captureAtLookup, meanRows, norm2, dot, type CaptureSpec } from '@crossedit/locate-edit';

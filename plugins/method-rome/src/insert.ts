@@ -1,7 +1,7 @@
 /** ROME step 3: the rank-one update ΔW = v_r uᵀ with v_r = (v* − W k*) / (k* · u). */
 import { outer, tensor, tidy, type EditContext, type EditRequest, type Tensor } from '@crossedit/core';
-import { captureAtLookup, dot } from './capture.js';
-import { contextRow, promptTemplate, type FactToken } from './rows.js';
+import { captureAtLookup, dot } from '@crossedit/locate-edit';
+import { contextRow, promptTemplate, type FactToken } from '@crossedit/locate-edit';
 
 /** The result of {@link computeInsert}. */
 export interface InsertResult {

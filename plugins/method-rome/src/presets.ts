@@ -1,24 +1,8 @@
 /** Backbone-dependent defaults, computed from the architecture (never from a model's name). */
-import type { ModelConfig, NamedPreset } from '@crossedit/core';
+import { REFERENCE_DEPTH, scaleLayer, type ModelConfig, type NamedPreset } from '@crossedit/core';
 import type { RomeHparams } from './hparams.js';
 
-/** The depth the reference layer indices were chosen for (LLaMA-7B). */
-export const REFERENCE_DEPTH = 32;
-
-/**
- * Scales a layer index chosen for a 32-layer model to `numLayers`: `round(layer / 32 * numLayers)`,
- * clamped to the model.
- *
- * @example
- * ```ts
- * scaleLayer(5, 32); // 5
- * scaleLayer(5, 40); // 6
- * scaleLayer(5, 4);  // 1
- * ```
- */
-export function scaleLayer(layer: number, numLayers: number): number {
-  return Math.min(numLayers - 1, Math.max(0, Math.round((layer / REFERENCE_DEPTH) * numLayers)));
-}
+export { REFERENCE_DEPTH, scaleLayer };
 
 /** ROME's presets: the edited layer is layer 5 of 32, scaled to depth. */
 export function romePresets(backbone: { config: ModelConfig }): { layers: number[] } {

@@ -3,7 +3,7 @@ import { argmax, HparamError, parseHparams, tensor, tidy, Rng, type EditRequest 
 import { weightsHash } from '@crossedit/stats';
 import { tinySetup } from '@crossedit/stats/testing';
 import rome, { romeApply, romeTemplates, type RomeHparams, type RomeStep } from './index.js';
-import { rewriteRow, promptTemplate, targetIds } from './rows.js';
+import { rewriteRow, promptTemplate, targetIds } from '@crossedit/locate-edit';
 
 // On a random tiny model attention carries little from the subject to later positions, so the edit
 // prompt ends with the subject (the target is predicted right at the edited token).

@@ -9,14 +9,14 @@ import {
   type EditResult,
   type WeightDelta,
 } from '@crossedit/core';
-import { norm2 } from './capture.js';
+import { norm2 } from '@crossedit/locate-edit';
 import { computeInsert } from './insert.js';
 import { computeU } from './compute-u.js';
 import { computeV } from './compute-v.js';
 import { romeHparamSchema, type RomeHparams } from './hparams.js';
-import type { DeltaResult } from './optimize-delta.js';
+import type { DeltaResult } from '@crossedit/locate-edit';
 import { ROME_NAMED_PRESETS, romePresets } from './presets.js';
-import { generateTemplates } from './templates.js';
+import { generateTemplates } from '@crossedit/locate-edit';
 
 /** Everything one rank-one edit computed (for tests and reports). */
 export interface RomeStep {
