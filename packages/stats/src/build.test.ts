@@ -9,7 +9,7 @@ import { choleskyWithJitter, secondMomentFactor, solveWithFactor } from './facto
 import { openStats } from './provider.js';
 import { readSafetensors } from './safetensors.js';
 import { sentences, tempDir, tinySetup, writeCorpus } from './testing/index.js';
-import { weightsHash } from './weights-hash.js';
+import { weightsHash } from '@crossedit/transformer';
 
 const LAYERS = [1, 2];
 

@@ -22,7 +22,7 @@ import {
 import { artifactInfo, artifactPath, MOM2_FORMAT, type ArtifactInfo, type ArtifactKey, type StatsDType } from './artifact.js';
 import { corpusHash, readCorpus, type CorpusOptions } from './corpus.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors.js';
-import { weightsHash as hashWeights } from './weights-hash.js';
+import { weightsHash as hashWeights } from '@crossedit/transformer';
 
 /** Progress of a statistics pass. */
 export interface StatsProgress {

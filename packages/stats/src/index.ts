@@ -10,6 +10,7 @@ export { openStats, ArtifactStatsProvider, type OpenStatsOptions } from './provi
 export { statsCommand, MissingStatsError, type StatsCommandParts } from './command.js';
 export { artifactId, artifactPath, artifactInfo, listArtifacts, MOM2_FORMAT, type ArtifactInfo, type ArtifactKey, type StatsDType } from './artifact.js';
 export { secondMomentFactor, choleskyWithJitter, solveWithFactor, type SpdFactor, type FactorSource } from './factor.js';
-export { weightsHash } from './weights-hash.js';
+/** The weights hash that addresses artifacts (one implementation, in @crossedit/transformer). */
+export { weightsHash } from '@crossedit/transformer';
 export { readCorpus, corpusHash, detectCorpusFormat, type CorpusOptions } from './corpus.js';
 export { writeSafetensors, readSafetensors, readSafetensorsHeader, type SafeTensor, type SafeHeader, type SafeDType } from './safetensors.js';

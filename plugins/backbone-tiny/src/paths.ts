@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedDir as findShared } from '@crossedit/core/node';
 
 /** The package's root folder (`plugins/backbone-tiny`), found from this file's location. */
 export const packageDir: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -9,11 +10,15 @@ export const packageDir: string = path.resolve(path.dirname(fileURLToPath(import
 /** The folder of the shipped files: `tokenizer.json`, `config.json`, `model.safetensors`, `training.json`. */
 export const assetsDir: string = path.join(packageDir, 'assets');
 
-/** The package's scratch folder (gitignored): corpus, training runs, checkpoints. */
-export const cacheDir: string = path.join(packageDir, '.cache');
+/**
+ * The scratch folder of training (corpus, runs, checkpoints): `$CROSSEDIT_CACHE/backbone-tiny`, else
+ * `.cache/crossedit/backbone-tiny` under the current directory; never inside the installed package.
+ */
+export const cacheDir: string = path.resolve(process.env.CROSSEDIT_CACHE ?? '.cache/crossedit', 'backbone-tiny');
 
 /**
- * The shared data folder: `$CROSSEDIT_SHARED` when set, else `../shared` beside the repository root.
+ * The shared data folder: core's `sharedDir()` (`$CROSSEDIT_SHARED`, else `../shared` from the current
+ * directory up), else `../shared` (so messages name where it was expected).
  *
  * @example
  * ```ts
@@ -21,9 +26,7 @@ export const cacheDir: string = path.join(packageDir, '.cache');
  * ```
  */
 export function sharedDir(): string {
-  const env = process.env.CROSSEDIT_SHARED;
-  if (env) return path.resolve(env);
-  return path.resolve(packageDir, '../../../shared');
+  return findShared() ?? path.resolve('../shared');
 }
 
 /** Whether the shared data this package trains on is present. */

@@ -1,14 +1,11 @@
-/** Test helper: where the shared data lives (`$CROSSEDIT_SHARED`, else `<repo>/../shared`). */
+/** Test helper: where the shared data lives (core's `sharedDir()`: `$CROSSEDIT_SHARED`, else `../shared` from the current directory up). */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sharedDir as findShared } from '@crossedit/core/node';
 
-/** The repository root. */
-export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
-
-/** The shared data directory. */
+/** The shared data directory (`../shared` beside the current directory when none is found, so paths name it). */
 export function sharedDir(): string {
-  return process.env.CROSSEDIT_SHARED ?? resolve(repoRoot, '../shared');
+  return findShared() ?? resolve('../shared');
 }
 
 /** A path under the shared directory, or `undefined` when it is not there (tests then skip). */
