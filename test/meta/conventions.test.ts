@@ -22,6 +22,8 @@ describe('workspace conventions', () => {
   it.each(packages)('%s has a README, TSDoc entry and a publishable package.json', (dir) => {
     const pj = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
     expect(existsSync(path.join(root, dir, 'README.md')), `${dir}/README.md`).toBe(true);
+    expect(existsSync(path.join(root, dir, 'LICENSE')), `${dir}/LICENSE (shipped by pnpm pack)`).toBe(true);
+    expect(pj.license).toBe('Apache-2.0');
     expect(pj.name).toBe(`@crossedit/${path.basename(dir)}`);
     expect(pj.type).toBe('module');
     expect(Object.keys(pj.exports['.'])).toEqual(['@crossedit/source', 'types', 'default']);

@@ -7,15 +7,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FormatError } from '@crossedit/core';
+import { sharedDir as findShared } from '@crossedit/core/node';
 
 const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The repository's shared data folder: `$CROSSEDIT_SHARED`, else `<repo>/../shared`. */
+/** The shared data folder: core's `sharedDir()` (`$CROSSEDIT_SHARED`, else `../shared` from the current directory up). */
 export function sharedDir(): string {
-  return process.env.CROSSEDIT_SHARED ?? path.resolve(PACKAGE_DIR, '..', '..', '..', 'shared');
+  return findShared() ?? path.resolve('../shared');
 }
 
-/** Path of this package's fixtures folder. */
+/** Path of this package's fixtures folder (`fixtures/edge-cases.json` is published with the package). */
 export function fixturesDir(): string {
   return path.join(PACKAGE_DIR, 'fixtures');
 }
