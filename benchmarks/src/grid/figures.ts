@@ -82,7 +82,7 @@ export function radarSpec(points: readonly RadarPoint[], opts: { title: string; 
       { name: 'color', type: 'ordinal', domain: { data: 'table', field: 'series' }, range: { scheme: 'category10' } },
     ],
     encode: { enter: { x: { signal: 'radius' }, y: { signal: 'radius' } } },
-    legends: [{ fill: 'color', title: 'backbone × edit language', orient: 'none', legendX: size + 20, legendY: 0, encode: { symbols: { update: { shape: { value: 'square' } } } } }],
+    legends: [{ fill: 'color', title: 'backbone × edit language', orient: 'none', legendX: r + 20, legendY: -r, titleLimit: 220, encode: { symbols: { update: { shape: { value: 'square' } } } } }],
     marks: [
       {
         type: 'group',
