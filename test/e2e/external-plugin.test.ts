@@ -4,7 +4,8 @@
  * docs/examples/crossedit-method-sgd is copied to a temporary folder with its own package.json pointing
  * at those tarballs, installed, passes `describeMethodConformance` there with its own vitest, and a
  * project that installs the CLI and the plugin uses it by id: `crossedit edit --method sgd`. No file of
- * this repository changes (build outputs are ignored `dist/` folders).
+ * this repository changes (build outputs are ignored `dist/` folders). Every package's tarball also
+ * passes publint and @arethetypeswrong/cli (ESM-only profile).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -18,8 +19,9 @@ const root = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
 const work = mkdtempSync(path.join(tmpdir(), 'crossedit-external-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** The packages a plugin author and a CLI user install: the CLI's and the test kit's dependency closure. */
-const FILTERS = ['--filter', '@crossedit/cli...', '--filter', '@crossedit/testing...'];
+/** Every published package (all of packages/ and plugins/): built, packed and linted as published. */
+const FILTERS = ['--filter', './packages/*', '--filter', './plugins/*'];
+const bin = (name: string) => path.join(root, 'node_modules/.bin', name);
 
 /** Runs a command without blocking the test worker (vitest's RPC needs the event loop). */
 async function run(cmd: string, args: string[], cwd: string): Promise<string> {
@@ -63,6 +65,14 @@ describe('a method plugin written outside the repository', () => {
     const status0 = await run('git', ['status', '--porcelain'], root);
     const tarballs = await packPackages(path.join(work, 'tarballs'));
     for (const p of ['@crossedit/core', '@crossedit/testing', '@crossedit/cli', '@crossedit/method-rome', '@crossedit/backbone-tiny']) expect(tarballs.has(p), p).toBe(true);
+
+    // each tarball as published: publint (files, exports, metadata) and arethetypeswrong (types resolve for ESM)
+    for (const [name, tgz] of tarballs) {
+      await expect(run(bin('publint'), [tgz], work), `publint ${name}`).resolves.not.toMatch(/Errors:/);
+      await run(bin('attw'), [tgz, '--profile', 'esm-only', '--format', 'ascii'], work).catch((e: Error) => {
+        throw new Error(`attw ${name}: ${e.message}`);
+      });
+    }
 
     // the plugin author's folder
     const plugin = path.join(work, 'crossedit-method-sgd');
