@@ -11,7 +11,7 @@ import { langLabel, metricColumns } from '@crossedit/eval';
 import type { GridReport } from './report.js';
 import { sourceLabel } from './report.js';
 import { FAMILIES, type Family } from './transfer.js';
-import type { TrainingScaleFile } from './training-scale.js';
+import type { TrainingScaleFile } from '@crossedit/editor-training';
 
 /** Renders a Vega spec to an SVG string. */
 export async function vegaToSvg(spec: vega.Spec): Promise<string> {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { heatmapSvgs, radarSvg, trainingScaleSpec, vegaLiteToSvg } from './figures.js';
 import { reportHtml, type ReportFigures } from './html.js';
 import { reportMarkdown, type GridReport } from './report.js';
-import { readTrainingScale } from './training-scale.js';
+import { readTrainingScale } from '@crossedit/editor-training';
 
 /** Renders the report's figures (the training-scale curves from `report.trainingScale.file` when it exists). */
 export async function renderFigures(r: GridReport): Promise<ReportFigures> {

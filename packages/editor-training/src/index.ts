@@ -26,6 +26,6 @@ export { editRow, collate, disposeBatch, maskedNll, maskedKl, labelAccuracy, lab
 export { trainLoop, BatchOrder, type EditorTrainer, type LoopConfig, type LoopState, type LoopProgress, type TrainLoopOptions, type TrainLoopResult, type TrainPoint, type ValPoint } from './loop.js';
 export { toSafe, toSafeAll, fromSafe, asF32, need } from './tensors.js';
 export { baseWeightsHash } from './model-hash.js';
-export { writeTrainingScale, trainingScalePoints, TRAINING_SCALE_SIZES, type TrainingScalePoint, type TrainingScaleFile, type AggregateLike } from './scale.js';
+export { writeTrainingScale, readTrainingScale, trainingScalePoints, TRAINING_SCALE_SIZES, type TrainingScalePoint, type TrainingScaleFile, type AggregateLike } from './scale.js';
 export type { SafeTensor } from '@crossedit/stats';
 export { mergeConfig, readTrainingData, trainResult, TrainConfigError } from './entry.js';

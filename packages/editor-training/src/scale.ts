@@ -2,7 +2,7 @@
  * The training-scale study (the paper's Figure 3: performance against the number of training samples,
  * 100 / 500 / 1K / 3K / 5K, for SERAC, IKE and MEND): the sizes, and the JSON the grid report draws.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** The paper's training sizes (`null` = the whole file). */
 export const TRAINING_SCALE_SIZES: readonly (number | null)[] = [100, 500, 1000, 3000, 5000, null];
@@ -46,6 +46,28 @@ export function writeTrainingScale(path: string, points: readonly TrainingScaleP
   const file: TrainingScaleFile = { format: 'crossedit.training-scale/1', created: new Date().toISOString(), sizes: [...sizes], points: [...points] };
   writeFileSync(path, JSON.stringify(file, null, 1) + '\n');
   return file;
+}
+
+/**
+ * Reads a training-scale file; undefined when it does not exist.
+ * @throws Error naming the file and the field when it is not a `crossedit.training-scale/1` file.
+ */
+export function readTrainingScale(file: string): TrainingScaleFile | undefined {
+  if (!existsSync(file)) return undefined;
+  let d: unknown;
+  try {
+    d = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not JSON (${(e as Error).message})`);
+  }
+  const o = d as Partial<TrainingScaleFile>;
+  if (!o || o.format !== 'crossedit.training-scale/1') throw new Error(`${file}: field "format": expected "crossedit.training-scale/1", got ${JSON.stringify(o?.format)}`);
+  if (!Array.isArray(o.points)) throw new Error(`${file}: field "points": expected a list`);
+  o.points.forEach((p, i) => {
+    for (const k of ['method', 'sourceLang', 'metric', 'evalLang', 'score'] as const) if (typeof p[k] !== 'string') throw new Error(`${file}: points[${i}].${k}: expected a string, got ${JSON.stringify(p[k])}`);
+    for (const k of ['trainSamples', 'value'] as const) if (typeof p[k] !== 'number' || !Number.isFinite(p[k])) throw new Error(`${file}: points[${i}].${k}: expected a finite number, got ${JSON.stringify(p[k])}`);
+  });
+  return o as TrainingScaleFile;
 }
 
 /** The aggregate table of one evaluation run, as `@crossedit/eval` computes it (only what is read here). */
