@@ -1,6 +1,6 @@
 /**
  * The 12-language MzsRE grid of ROME and IKE on the embedded tiny model shown in docs/grid.md:
- *   pnpm grid --config docs/grid/mzsre12.grid.ts --records 1 --out out/mzsre12
+ *   pnpm grid --config docs/grid/mzsre12.grid.ts --records 3 --out out/mzsre12
  * ROME's v* optimisation is cut to 5 steps and IKE's bank to 50 demonstrations so that 12 edit languages
  * fit a short run on 2 cores (the full settings are the plugins' defaults).
  */
