@@ -23,7 +23,7 @@ export {
 export { locateArtifact, trainEditorCommand, MissingArtifactError, ArtifactMismatchError, type LocateOptions, type TrainCommandParts } from './locate.js';
 export { loadEditorData, combineData, type EditExample, type EditorData, type LoadEditorDataOptions } from './data.js';
 export { editRow, collate, disposeBatch, maskedNll, maskedKl, labelAccuracy, labelAgreement, headLogits, labelLogits, selNll, selKl, selAccuracy, selAgreement, type Row, type Batch } from './rows.js';
-export { trainLoop, BatchOrder, type EditorTrainer, type LoopConfig, type LoopState, type LoopProgress, type TrainLoopOptions, type TrainLoopResult, type TrainPoint, type ValPoint } from './loop.js';
+export { trainLoop, trainingRecord, BatchOrder, type EditorTrainer, type LoopConfig, type LoopState, type LoopProgress, type TrainLoopOptions, type TrainLoopResult, type TrainPoint, type ValPoint } from './loop.js';
 export { toSafe, toSafeAll, fromSafe, asF32, need } from './tensors.js';
 export { baseWeightsHash } from './model-hash.js';
 export { writeTrainingScale, readTrainingScale, trainingScalePoints, TRAINING_SCALE_SIZES, type TrainingScalePoint, type TrainingScaleFile, type AggregateLike } from './scale.js';

@@ -9,6 +9,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import os from 'node:os';
 import { add, allFinite, clipGradNorm, div, FormatError, Rng, untrack, type Tensor } from '@crossedit/core';
 import { readSafetensors, writeSafetensors, type SafeTensor } from '@crossedit/stats';
 import type { EditExample } from './data.js';
@@ -267,4 +268,23 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
 
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+/**
+ * What an artifact's header records about the training that made it: the loop's counters, its time,
+ * this session's wall time (since `sessionStart`, a `Date.now()` value), the backend and the host.
+ */
+export function trainingRecord(state: LoopState, sessionStart: number, backend: string): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    iterations: state.iter,
+    optimizerSteps: state.optSteps,
+    skippedSteps: state.skipped,
+    stopped: state.stopped,
+    best: state.best,
+    seconds: Math.round(state.seconds),
+    sessionSeconds: Math.round((Date.now() - sessionStart) / 1000),
+    backend,
+    host: `${cpus.length} × ${cpus[0]?.model ?? '?'}`,
+  };
 }

@@ -1,7 +1,6 @@
 /** `trainMend`: the whole training run behind `crossedit train-editor --method mend`. */
-import os from 'node:os';
 import type { LanguageModel, ModelConfig, Tokenizer } from '@crossedit/core';
-import { baseWeightsHash, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
+import { baseWeightsHash, trainingRecord, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
 import { writeMendArtifact } from './artifact.js';
 import { MendEditor, type MendArch } from './editor.js';
 import { lastLayers, MLP_KINDS } from './matrices.js';
@@ -76,17 +75,7 @@ export async function trainMend(o: TrainMendOptions): Promise<{ result: TrainLoo
         sources: o.sources,
         arch: o.config.arch,
         hparams: { optim: o.config.optim, loop: o.config.loop },
-        training: {
-          iterations: result.state.iter,
-          optimizerSteps: result.state.optSteps,
-          skippedSteps: result.state.skipped,
-          stopped: result.state.stopped,
-          best: result.state.best,
-          seconds: Math.round(result.state.seconds),
-          sessionSeconds: Math.round((Date.now() - t0) / 1000),
-          backend: o.model.backend.name,
-          host: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
-        },
+        training: trainingRecord(result.state, t0, o.model.backend.name),
       },
       result.params,
     );

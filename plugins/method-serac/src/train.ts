@@ -1,7 +1,6 @@
 /** `trainSerac`: the whole training run behind `crossedit train-editor --method serac`. */
-import os from 'node:os';
 import type { LanguageModel, ModelConfig, Tokenizer } from '@crossedit/core';
-import { baseWeightsHash, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
+import { baseWeightsHash, trainingRecord, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
 import { writeSeracArtifact } from './artifact.js';
 import { BagClassifier, type ClassifierArch } from './classifier.js';
 import { Counterfactual } from './counterfactual.js';
@@ -63,17 +62,7 @@ export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainL
         sources: o.sources,
         classifier: o.config.classifier,
         hparams: { optim: o.config.optim, loop: o.config.loop },
-        training: {
-          iterations: result.state.iter,
-          optimizerSteps: result.state.optSteps,
-          skippedSteps: result.state.skipped,
-          stopped: result.state.stopped,
-          best: result.state.best,
-          seconds: Math.round(result.state.seconds),
-          sessionSeconds: Math.round((Date.now() - t0) / 1000),
-          backend: o.model.backend.name,
-          host: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
-        },
+        training: trainingRecord(result.state, t0, o.model.backend.name),
       },
       result.params,
     );
