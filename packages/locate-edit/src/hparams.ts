@@ -21,10 +21,12 @@ export interface LocateEditHparams {
   klPrompt: string;
 }
 
-function positiveInt(v: number): string | null {
+/** Schema check: a positive integer (an iteration count, a template count). */
+export function positiveInt(v: number): string | null {
   return Number.isInteger(v) && v > 0 ? null : 'must be a positive integer';
 }
-function nonNegative(v: number): string | null {
+/** Schema check: a finite number >= 0 (a weight, a learning rate, a norm factor). */
+export function nonNegative(v: number): string | null {
   return Number.isFinite(v) && v >= 0 ? null : 'must be a finite number >= 0';
 }
 

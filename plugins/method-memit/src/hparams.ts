@@ -1,6 +1,6 @@
 /** MEMIT's hyperparameters: names, defaults (EasyEdit's llama-7b settings) and checks. */
 import type { HparamSchema } from '@crossedit/core';
-import { locateEditHparamFields } from '@crossedit/locate-edit';
+import { locateEditHparamFields, nonNegative, positiveInt } from '@crossedit/locate-edit';
 
 /** MEMIT hyperparameters (camelCase versions of EasyEdit's `hparams/MEMIT/llama-7b.yaml`). */
 export interface MemitHparams {
@@ -28,13 +28,6 @@ export interface MemitHparams {
   paperEraTargets: boolean;
   /** The KL prompt; `{}` is replaced by the subject. */
   klPrompt: string;
-}
-
-function positiveInt(v: number): string | null {
-  return Number.isInteger(v) && v > 0 ? null : 'must be a positive integer';
-}
-function nonNegative(v: number): string | null {
-  return Number.isFinite(v) && v >= 0 ? null : 'must be a finite number >= 0';
 }
 
 /** The schema (defaults are the reference's llama-7b values; `layers` is scaled by the presets). */

@@ -1,5 +1,5 @@
 /** ROME's hyperparameters: names, defaults (EasyEdit's llama-7b settings) and checks. */
-import { locateEditHparamFields, type FactToken } from '@crossedit/locate-edit';
+import { locateEditHparamFields, nonNegative, positiveInt, type FactToken } from '@crossedit/locate-edit';
 import type { HparamSchema } from '@crossedit/core';
 
 /** ROME hyperparameters (camelCase versions of EasyEdit's `hparams/ROME/llama-7b.yaml`). */
@@ -35,13 +35,6 @@ export interface RomeHparams {
   klPrompt: string;
   /** The token the edit is keyed on [fact_token]: `subject_last` (default) or `last` (the prompt's last token). */
   factToken: FactToken;
-}
-
-function positiveInt(v: number): string | null {
-  return Number.isInteger(v) && v > 0 ? null : 'must be a positive integer';
-}
-function nonNegative(v: number): string | null {
-  return Number.isFinite(v) && v >= 0 ? null : 'must be a finite number >= 0';
 }
 
 /** The schema (defaults are the reference's llama-7b values; `layers` is scaled by the presets). */
