@@ -43,14 +43,14 @@ class Llama:
         self.c = cfg
         self.w = w
         self.dh = cfg["hiddenSize"] // cfg["numHeads"]
-        i = torch.arange(0, self.dh // 2, dtype=torch.float32)
+        i = torch.arange(0, self.dh // 2, dtype=torch.get_default_dtype())
         self.inv_freq = 1.0 / (cfg["ropeBase"] ** (2 * i / self.dh))
 
     def rms(self, x, w):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.c["rmsNormEps"]) * w
 
     def rope(self, x, pos):  # x [B, H, S, Dh], pos [B, S]
-        f = pos[:, None, :, None].float() * self.inv_freq  # [B,1,S,Dh/2]
+        f = pos[:, None, :, None].to(self.inv_freq.dtype) * self.inv_freq  # [B,1,S,Dh/2]
         cos = torch.cat([f.cos(), f.cos()], -1)
         sin = torch.cat([f.sin(), f.sin()], -1)
         h = self.dh // 2
@@ -121,8 +121,9 @@ def at_lookup(model, rows, specs):
     return [caps[sp][r, p] for sp in specs]
 
 
-def optimize_delta(model, rows, kl_row, kind, layer, hp):
-    """ROME's v* / MEMIT's z: Adam on delta added at the lookup token of every row (see optimize-delta.ts)."""
+def optimize_delta(model, rows, kl_row, kind, layer, hp, trace=None):
+    """ROME's v* / MEMIT's z: Adam on delta added at the lookup token of every row (see optimize-delta.ts).
+    `trace`, a dict if given, receives v0, delta and the total loss per evaluated iteration."""
     allr = rows + [kl_row]
     ids, mask = pad(allr)
     s = ids.shape[1]
@@ -152,6 +153,8 @@ def optimize_delta(model, rows, kl_row, kind, layer, hp):
         kl = hp["klFactor"] * torch.sum(lp.exp() * (lp - lp0))
         wd = hp["weightDecay"] * torch.sqrt(torch.sum(delta**2) + 1e-20) / torch.sum(v0**2)
         loss = nll + kl + wd
+        if trace is not None:
+            trace.setdefault("losses", []).append(loss.item())
         if loss.item() < hp["earlyStopLoss"] or it == hp["numSteps"] - 1:
             break
         loss.backward()
@@ -160,18 +163,39 @@ def optimize_delta(model, rows, kl_row, kind, layer, hp):
             n = delta.norm()
             if n > max_norm:
                 delta.mul_(max_norm / (n + 1e-30))
+    if trace is not None:
+        trace["v0"], trace["delta"] = v0, delta.detach()
     return (v0 + delta).detach()
 
 
-def rome(model, p):
+@torch.no_grad()
+def second_moment(model, rows, layer):
+    """C = (1/N) sum_t k_t k_t^T of the down_proj input over every non-padding token of `rows` (uncentred,
+    as the reference's layer_stats and the project's buildSecondMoments)."""
+    ids, mask = pad([{"ids": r} for r in rows])
+    _, caps = model.forward(ids, mask, capture=[("down.in", layer)], stop=layer)
+    k = (caps[("down.in", layer)] * mask[..., None]).reshape(-1, model.c["intermediateSize"])
+    return k.T @ k / mask.sum()
+
+
+def rome_step(model, p, mom2=None):
+    """One ROME edit with every intermediate: u (k-bar / |k-bar|, or C^-1 k-bar / |C^-1 k-bar| when `mom2`
+    is the second moment C), v* and the insert v_r = (v* - W k*) / (k* . u); dW = outer(v_r, u)."""
     l = p["layer"]
     (keys,) = at_lookup(model, p["templateRows"], [("down.in", l)])
     k = keys.mean(0)
-    u = k / k.norm()
-    v_star = optimize_delta(model, p["rewriteRows"], p["klRow"], "mlp", l, p["hp"])
+    u = k if mom2 is None else torch.linalg.solve(mom2, k)
+    u = u / u.norm()
+    trace = {}
+    v_star = optimize_delta(model, p["rewriteRows"], p["klRow"], "mlp", l, p["hp"], trace)
     k_star, wk = at_lookup(model, [p["insertRow"]], [("down.in", l), ("down.out", l)])
     right = (v_star - wk[0]) / torch.dot(k_star[0], u)
-    return [torch.outer(right, u)]
+    return {"kMean": k, "u": u, "v0": trace["v0"], "vStar": v_star, "kStar": k_star[0], "wkStar": wk[0], "right": right, "losses": trace["losses"]}
+
+
+def rome(model, p):
+    s = rome_step(model, p)
+    return [torch.outer(s["right"], s["u"])]
 
 
 def memit(model, p):
@@ -191,7 +215,7 @@ def memit(model, p):
                 at += g
             (h,) = at_lookup(model, [p["hiddenRow"]], [("layer.out", z_layer)])
             resid = (z - h[0]) / (len(layers) - i)
-            c = torch.tensor(p["secondMoment"][str(l)], dtype=torch.float32).reshape(k.shape[0], k.shape[0])
+            c = torch.tensor(p["secondMoment"][str(l)], dtype=torch.get_default_dtype()).reshape(k.shape[0], k.shape[0])
             kk = k[:, None]
             a = torch.linalg.solve(p["lambda"] * c + kk @ kk.T, kk)  # [M, 1]
             dw = resid[:, None] @ a.T
