@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   abs, add, concat, crossEntropy, detach, div, exp, gather, log, logSoftmax, logSumExp, matmul, maximum, minimum, mul, neg, pad,
-  pickLast, pow, putLast, reciprocal, relu, reshape, rmsNorm, Rng, rsqrt, runKernel, scatterAdd, setBackend, sigmoid,
+  pickLast, pow, putLast, reciprocal, relu, reshape, rmsNorm, softmaxNll, Rng, rsqrt, runKernel, scatterAdd, setBackend, sigmoid,
   silu, swiglu, slice, softmax, sqrt, square, sub, sum, tanh, tensor, tidy, transpose, valueAndGrads, where, type Tensor,
 } from '@crossedit/core';
 import { createCpuBackend } from './index.js';
@@ -183,6 +183,13 @@ describe('finite-difference gradient checks (float64, CPU)', () => {
     await checkGrads(([a, b, c]) => concat([a, b, c], 1), [{ shape: [2, 1] }, { shape: [2, 3] }, { shape: [2, 2] }]);
     const w = tensor([1, -2, 3, 0.5, 0.25, -1, 2, 4, -3, 1, 1, 0.1], [3, 4]);
     await checkGrads(([x]) => mul(reshape(x, [3, 4]), w), [{ shape: [2, 6] }]);
+  });
+
+  it('SoftmaxNll (the fused VJP kernel; logits only, targets are indices)', async () => {
+    const t = i32([2, 0, 4, 1, 3, 3], [2, 3]);
+    const w = tensor([1, -2, 0.5, 3, 0.25, -1], [2, 3]);
+    await checkGrads(([l]) => mul(softmaxNll(l, t), w), [{ shape: [2, 3, 5] }]);
+    await checkGrads(([l]) => softmaxNll(l, i32([0])), [{ shape: [1, 1] }]);
   });
 
   it('composites: masked cross-entropy, logSumExp, a tiny RMSNorm/SiLU MLP', async () => {

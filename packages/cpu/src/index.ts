@@ -11,6 +11,7 @@ export { matmulImpl } from './kernels/MatMul.js';
 export { ropeImpl } from './kernels/Rope.js';
 export { rmsNormImpl, rmsNormGradImpl } from './kernels/RmsNorm.js';
 export { softmaxImpl, logSoftmaxImpl, softmaxGradImpl } from './kernels/Softmax.js';
+export { softmaxNllImpl, softmaxNllGradImpl } from './kernels/SoftmaxNll.js';
 export { topkImpl } from './kernels/TopK.js';
 export { unaryImpl, sigmoidScalar, UNARY_F32, UNARY_I32 } from './kernels/Unary.js';
 export { BINARY_F32, BINARY_I32 } from './kernels/Binary.js';

@@ -9,6 +9,7 @@ import { RmsNormGrad } from './RmsNorm.grad.js';
 import { RopeGrad } from './Rope.grad.js';
 import type { GradRule } from './rule.js';
 import { LogSoftmaxGrad, SoftmaxGrad } from './Softmax.grad.js';
+import { SoftmaxNllGrad } from './SoftmaxNll.grad.js';
 import { SwiGLUGrad } from './SwiGLU.grad.js';
 import { UnaryGrad } from './Unary.grad.js';
 import { WhereGrad } from './Where.grad.js';
@@ -37,4 +38,5 @@ export const GRAD_RULES: { readonly [K in DifferentiableKernel]: GradRule<K> } =
   Concat: ConcatGrad,
   Reshape: ReshapeGrad,
   SwiGLU: SwiGLUGrad,
+  SoftmaxNll: SoftmaxNllGrad,
 };

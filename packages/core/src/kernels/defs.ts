@@ -105,6 +105,18 @@ export interface KernelDefs<T> {
   /** Softmax's VJP over the last axis in one kernel, from the output `y`: `dx = y * (dy - sum(dy * y))`. */
   SoftmaxGrad: { inputs: { dy: T; y: T }; attrs: Record<string, never> };
   /**
+   * Log-softmax and negative log-likelihood fused (the log-softmax is never stored): for each row of
+   * `logits: [..., V]` and its i32 target `targets[...]`, `nll = lse - logits[t]` with
+   * `lse = max + log(sum(exp(logits - max)))`. Output of the shape of `targets`. A target outside
+   * `[0, V)` is an error on the CPU backends (as PickLast's).
+   */
+  SoftmaxNll: { inputs: { logits: T; targets: T }; attrs: Record<string, never> };
+  /**
+   * SoftmaxNll's VJP in one kernel: `dlogits = dy * (softmax(logits) - onehot(targets))` per row (the
+   * log-sum-exp recomputed from `logits`); `dy` of the shape of `targets`.
+   */
+  SoftmaxNllGrad: { inputs: { dy: T; logits: T; targets: T }; attrs: Record<string, never> };
+  /**
    * One Adam update of `param` from `grad` and the moments `m`, `v` (all one shape), PyTorch's formula:
    * `g = grad (+ param * weightDecay unless decoupled)`, `m' = m * beta1 + g * (1 - beta1)`,
    * `v' = v * beta2 + (g * g) * (1 - beta2)`, `base = decoupled ? param * (1 - lr * weightDecay) : param`,
@@ -127,7 +139,7 @@ export type KernelInputs<K extends KernelName, T> = KernelDefs<T>[K]['inputs'];
 export type KernelAttrs<K extends KernelName> = KernelDefs<unknown>[K]['attrs'];
 
 /** Kernels that have no gradient (their outputs are integer-valued or constant, or they are a VJP themselves: no second order). */
-export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad' | 'RmsNormGrad' | 'SoftmaxGrad' | 'AdamStep';
+export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad' | 'RmsNormGrad' | 'SoftmaxGrad' | 'SoftmaxNllGrad' | 'AdamStep';
 
 /** Kernels whose gradient must be defined in `../grad/` (checked by a mapped type). */
 export type DifferentiableKernel = Exclude<KernelName, NonDifferentiableKernel>;

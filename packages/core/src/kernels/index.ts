@@ -19,6 +19,7 @@ import { ScatterAddSpec } from './ScatterAdd.js';
 import { SliceSpec } from './Slice.js';
 import { SwiGLUGradSpec, SwiGLUSpec } from './SwiGLU.js';
 import { LogSoftmaxSpec, SoftmaxGradSpec, SoftmaxSpec } from './Softmax.js';
+import { SoftmaxNllGradSpec, SoftmaxNllSpec } from './SoftmaxNll.js';
 import type { KernelSpec } from './spec.js';
 import { TopKSpec } from './TopK.js';
 import { TransposeSpec } from './Transpose.js';
@@ -56,5 +57,7 @@ export const KERNEL_SPECS: { readonly [K in KernelName]: KernelSpec<K> } = {
   SwiGLUGrad: SwiGLUGradSpec,
   RmsNormGrad: RmsNormGradSpec,
   SoftmaxGrad: SoftmaxGradSpec,
+  SoftmaxNll: SoftmaxNllSpec,
+  SoftmaxNllGrad: SoftmaxNllGradSpec,
   AdamStep: AdamStepSpec,
 };

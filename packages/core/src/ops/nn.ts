@@ -95,12 +95,21 @@ export function putLast(values: Tensor, idx: Tensor, depth: number): Tensor {
  * An all-zero mask gives 0 (not NaN).
  */
 export function crossEntropy(logits: Tensor, targets: Tensor, mask?: Tensor): Tensor {
-  const lp = logSoftmax(logits);
-  const nll = mul(pickLast(lp, targets), -1);
+  const nll = softmaxNll(logits, targets);
   if (!mask) return div(sum(nll), nll.size);
   const total = sum(mul(nll, mask));
   const count = sum(mask);
   return div(total, where(greater(count, 0), count, 1));
+}
+
+/**
+ * Per-row negative log-likelihood of i32 `targets` under `softmax(logits)` over the last axis, fused:
+ * `-logSoftmax(logits)[..., t]` in one kernel forward and one backward, the log-softmax never stored
+ * (the same values as `mul(pickLast(logSoftmax(logits), targets), -1)`). Shape of `targets`.
+ * @throws RangeError on the CPU backends for a target outside `[0, V)`.
+ */
+export function softmaxNll(logits: Tensor, targets: Tensor): Tensor {
+  return runKernel('SoftmaxNll', { logits, targets }, {})[0];
 }
 
 /**

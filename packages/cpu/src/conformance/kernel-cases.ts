@@ -139,6 +139,15 @@ add({ name: 'SoftmaxGrad [3,700] (workgroup per row)', kernel: 'SoftmaxGrad', in
 add({ name: 'SoftmaxGrad [2,4,9,28] (invocation per row)', kernel: 'SoftmaxGrad', inputs: [{ name: 'dy', shape: [2, 4, 9, 28] }, { name: 'y', shape: [2, 4, 9, 28], gen: gens.positive }], attrs: {}, tol: sumTol(28, 4) });
 add({ name: 'SoftmaxGrad empty rows [2,0]', kernel: 'SoftmaxGrad', inputs: [{ name: 'dy', shape: [2, 0] }, { name: 'y', shape: [2, 0] }], attrs: {} });
 
+// ---- SoftmaxNll (fused log-softmax + NLL) and its VJP; both strategies of the row kernels, large logits
+add({ name: 'SoftmaxNll [3,700] (workgroup per row)', kernel: 'SoftmaxNll', inputs: [{ name: 'logits', shape: [3, 700], gen: gens.scaled(4) }, { name: 'targets', shape: [3], gen: i32(0, 700), dtype: 'i32' }], attrs: {}, tol: sumTol(700, 4) });
+add({ name: 'SoftmaxNll [2,9,61] (invocation per row)', kernel: 'SoftmaxNll', inputs: [{ name: 'logits', shape: [2, 9, 61] }, { name: 'targets', shape: [2, 9], gen: i32(0, 61), dtype: 'i32' }], attrs: {}, tol: sumTol(61, 4) });
+add({ name: 'SoftmaxNll shifted logits [20,33]', kernel: 'SoftmaxNll', inputs: [{ name: 'logits', shape: [20, 33], gen: (r) => 80 + 3 * r.gaussian() }, { name: 'targets', shape: [20], gen: i32(0, 33), dtype: 'i32' }], attrs: {}, tol: sumTol(33, 40) });
+add({ name: 'SoftmaxNll no rows [0,5]', kernel: 'SoftmaxNll', inputs: [{ name: 'logits', shape: [0, 5] }, { name: 'targets', shape: [0], dtype: 'i32' }], attrs: {} });
+add({ name: 'SoftmaxNllGrad [3,700] (workgroup per row)', kernel: 'SoftmaxNllGrad', inputs: [{ name: 'dy', shape: [3] }, { name: 'logits', shape: [3, 700], gen: gens.scaled(4) }, { name: 'targets', shape: [3], gen: i32(0, 700), dtype: 'i32' }], attrs: {}, tol: sumTol(700, 4) });
+add({ name: 'SoftmaxNllGrad [2,9,61] (invocation per row)', kernel: 'SoftmaxNllGrad', inputs: [{ name: 'dy', shape: [2, 9] }, { name: 'logits', shape: [2, 9, 61] }, { name: 'targets', shape: [2, 9], gen: i32(0, 61), dtype: 'i32' }], attrs: {}, tol: sumTol(61, 4) });
+add({ name: 'SoftmaxNllGrad no rows [0,5]', kernel: 'SoftmaxNllGrad', inputs: [{ name: 'dy', shape: [0] }, { name: 'logits', shape: [0, 5] }, { name: 'targets', shape: [0], dtype: 'i32' }], attrs: {} });
+
 // ---- RmsNormGrad (fused input VJP; both strategies of the row kernels)
 add({ name: 'RmsNormGrad [3,513] (workgroup per row)', kernel: 'RmsNormGrad', inputs: [{ name: 'dy', shape: [3, 513] }, { name: 'x', shape: [3, 513] }, { name: 'weight', shape: [513] }], attrs: { eps: 1e-5 }, tol: sumTol(513, 4) });
 add({ name: 'RmsNormGrad [2,20,64] (invocation per row)', kernel: 'RmsNormGrad', inputs: [{ name: 'dy', shape: [2, 20, 64] }, { name: 'x', shape: [2, 20, 64] }, { name: 'weight', shape: [64] }], attrs: { eps: 1e-6 }, tol: sumTol(64, 4) });
@@ -252,4 +261,4 @@ export function executeCase(c: KernelCase, be: Backend, hosts: (Float32Array | I
 export const KERNEL_CASES: readonly KernelCase[] = cases;
 
 /** The kernels of core's table (a conformance suite checks that the cases cover each). */
-export const ALL_KERNELS: readonly KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK', 'SwiGLU', 'SwiGLUGrad', 'RmsNormGrad', 'SoftmaxGrad', 'AdamStep'];
+export const ALL_KERNELS: readonly KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK', 'SwiGLU', 'SwiGLUGrad', 'RmsNormGrad', 'SoftmaxGrad', 'SoftmaxNll', 'SoftmaxNllGrad', 'AdamStep'];

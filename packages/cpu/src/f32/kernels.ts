@@ -1,7 +1,7 @@
 /**
  * The f32 backend's kernel table: every reference host kernel, its float64 results rounded into a
  * `Float32Array` once per kernel (as an f32 device stores them), and f32-native kernels where the time
- * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, and the fused VJPs (SwiGLU, RmsNormGrad, SoftmaxGrad) and AdamStep. `KernelImpls` makes a missing kernel a compile error.
+ * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, the fused kernels (SwiGLU, RmsNormGrad, SoftmaxGrad, SoftmaxNll and its VJP) and AdamStep. `KernelImpls` makes a missing kernel a compile error.
  */
 import type { BackendTensor, KernelImpl, KernelImpls, KernelInputs, KernelName } from '@crossedit/core';
 import { HOST_KERNELS, type HostKernel } from '../kernels/index.js';
@@ -12,6 +12,7 @@ import { swigluGradImpl, swigluImpl } from '../kernels/SwiGLU.js';
 import { rmsNormGradImpl } from '../kernels/RmsNorm.js';
 import { softmaxGradImpl } from '../kernels/Softmax.js';
 import { softmaxF32 } from './softmax.js';
+import { softmaxNllGradImpl, softmaxNllImpl } from '../kernels/SoftmaxNll.js';
 import { adamStepImpl } from '../kernels/AdamStep.js';
 import { WasmGemm } from './matmul.js';
 
@@ -95,6 +96,16 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
     const dx = new Float32Array(y.storage.data.length);
     const n = y.shape[y.shape.length - 1];
     if (n > 0) softmaxGradImpl(dy.storage.data, y.storage.data, dx, n);
+    return [new CpuStorage<F32Array>(dx)];
+  };
+  table.SoftmaxNll = ({ logits, targets }) => {
+    const out = new Float32Array(targets.storage.data.length);
+    softmaxNllImpl(logits.storage.data, targets.storage.data, out, logits.shape[logits.shape.length - 1]);
+    return [new CpuStorage<F32Array>(out)];
+  };
+  table.SoftmaxNllGrad = ({ dy, logits, targets }) => {
+    const dx = new Float32Array(logits.storage.data.length);
+    softmaxNllGradImpl(dy.storage.data, logits.storage.data, targets.storage.data, dx, logits.shape[logits.shape.length - 1]);
     return [new CpuStorage<F32Array>(dx)];
   };
   table.AdamStep = ({ param, grad, m, v }, attrs) => {

@@ -25,6 +25,7 @@ import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
 import { SwiGLU, SwiGLUGrad } from './SwiGLU.js';
 import { LogSoftmax, Softmax, SoftmaxGrad } from './Softmax.js';
+import { SoftmaxNll, SoftmaxNllGrad } from './SoftmaxNll.js';
 import { TopK } from './TopK.js';
 import { Transpose } from './Transpose.js';
 import { Unary } from './Unary.js';
@@ -75,6 +76,8 @@ export const HOST_KERNELS: { readonly [K in KernelName]: HostKernel<K> } = {
   SwiGLUGrad,
   RmsNormGrad,
   SoftmaxGrad,
+  SoftmaxNll,
+  SoftmaxNllGrad,
   AdamStep,
 };
 
@@ -106,5 +109,7 @@ export const CPU_KERNELS: KernelImpls<CpuStorage> = {
   SwiGLUGrad: adapt(SwiGLUGrad),
   RmsNormGrad: adapt(RmsNormGrad),
   SoftmaxGrad: adapt(SoftmaxGrad),
+  SoftmaxNll: adapt(SoftmaxNll),
+  SoftmaxNllGrad: adapt(SoftmaxNllGrad),
   AdamStep: adapt(AdamStep),
 };

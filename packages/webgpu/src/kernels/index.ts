@@ -22,6 +22,7 @@ import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
 import { SwiGLU, SwiGLUGrad } from './SwiGLU.js';
 import { LogSoftmax, Softmax } from './Softmax.js';
+import { SoftmaxNll, SoftmaxNllGrad } from './SoftmaxNll.js';
 import { SoftmaxGrad } from './SoftmaxGrad.js';
 import { TopK } from './TopK.js';
 import { Transpose } from './Transpose.js';
@@ -57,6 +58,8 @@ export const GPU_KERNELS: { readonly [K in KernelName]: GpuKernel<K> } = {
   SwiGLUGrad,
   RmsNormGrad,
   SoftmaxGrad,
+  SoftmaxNll,
+  SoftmaxNllGrad,
   AdamStep,
 };
 
