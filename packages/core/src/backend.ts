@@ -4,7 +4,7 @@
  * synchronous to issue (a GPU backend may only enqueue them); `read` is the one asynchronous call and
  * waits for the work that produces the data.
  */
-import type { DType, HostArray } from './dtype.js';
+import type { DType, HostArray, UploadData } from './dtype.js';
 import type { KernelAttrs, KernelInputs, KernelName } from './kernels/defs.js';
 import type { TensorInfo } from './kernels/spec.js';
 import type { Shape } from './shape.js';
@@ -40,9 +40,21 @@ export interface BackendMemory {
 export interface Backend<S = unknown> {
   /** `'cpu'`, `'webgpu'`, ... */
   readonly name: string;
-  /** Copies host data into a new storage. `data.length` equals the size of `shape`. */
-  upload(data: HostArray, shape: Shape, dtype: DType): S;
-  /** Reads a storage back. `f32` data may come as Float32Array or (CPU reference) Float64Array. */
+  /**
+   * How `f16` tensors are held: `'native'` as half precision on the device, `'widened'` as f32/f64
+   * values rounded to half precision (CPU backends). Absent: the backend cannot hold `f16` tensors.
+   * Optional (added for half-precision weights; backends without it keep working in f32).
+   */
+  readonly f16?: 'native' | 'widened';
+  /**
+   * Copies host data into a new storage. `data.length` equals the size of `shape`. For an `f16`
+   * tensor, float values are rounded to half precision and a `Uint16Array` is taken as the bits.
+   */
+  upload(data: UploadData, shape: Shape, dtype: DType): S;
+  /**
+   * Reads a storage back. `f32` and `f16` data may come as Float32Array or (CPU reference)
+   * Float64Array (an `f16` tensor reads as its values, each exactly a half-precision number).
+   */
   read(storage: S, info: TensorInfo): Promise<HostArray>;
   /** Releases a storage; it is never used again. */
   free(storage: S): void;

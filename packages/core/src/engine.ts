@@ -4,7 +4,7 @@
  * rules (those are in `kernels/` and `grad/`).
  */
 import type { Backend, BackendTensor } from './backend.js';
-import type { DType, HostArray } from './dtype.js';
+import { bytesPerElement, F16_KERNELS, type DType, type UploadData } from './dtype.js';
 import { ShapeError } from './errors.js';
 import { KERNEL_SPECS } from './kernels/index.js';
 import type { KernelAttrs, KernelInputs, KernelName } from './kernels/defs.js';
@@ -60,13 +60,17 @@ function track(t: Tensor): Tensor {
 }
 
 function newRecord(backend: Backend, storage: unknown, info: TensorInfo): DataRecord {
-  const bytes = sizeOf(info.shape) * 4;
+  const bytes = sizeOf(info.shape) * bytesPerElement(info.dtype);
   liveBytes.value += bytes;
   return { backend, storage, bytes, refs: 1 };
 }
 
 /** Wraps host data as a tensor on `backend`. @internal (use `tensor()`) */
-export function upload(backend: Backend, data: HostArray, shape: Shape, dtype: DType): Tensor {
+export function upload(backend: Backend, data: UploadData, shape: Shape, dtype: DType): Tensor {
+  if (dtype === 'f16' && !backend.f16) {
+    throw new ShapeError(`tensor: backend '${backend.name}' cannot hold f16 tensors (a WebGPU adapter without 'shader-f16'?); use f32`);
+  }
+  if (data instanceof Uint16Array && dtype !== 'f16') throw new ShapeError(`tensor: a Uint16Array holds f16 bits, but the dtype is ${dtype}`);
   if (data.length !== sizeOf(shape)) {
     throw new ShapeError(`tensor: ${data.length} values do not fill shape [${shape.join(',')}] (${sizeOf(shape)} elements)`);
   }
@@ -104,6 +108,9 @@ export function runKernel<K extends KernelName>(
   const flat = collect(ins);
   const be = flat.length ? flat[0].backend : (backend ?? getBackend());
   for (const t of flat) {
+    if (t.dtype === 'f16' && !F16_KERNELS.has(kernel)) {
+      throw new ShapeError(`${kernel}: input ${t.describe()} is f16; f16 tensors are stored weights, read only by ${[...F16_KERNELS].join(', ')} (cast to f32 first)`);
+    }
     if (t.backend !== be) {
       throw new ShapeError(`${kernel}: inputs live on different backends (${be.name} and ${t.backend.name}); move them first`);
     }

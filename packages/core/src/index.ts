@@ -42,3 +42,4 @@ export * from './hooks.js';
 export * from './text.js';
 export * from './encoder.js';
 export * from './depth.js';
+export * from './weight-dtype.js';

@@ -9,6 +9,7 @@ import type { LanguageModel, ModelConfig, WeightRef } from './model.js';
 import type { Rng } from './random.js';
 import type { Tensor } from './tensor.js';
 import type { Tokenizer } from './tokenizer.js';
+import { editableWeight } from './weight-dtype.js';
 
 /** One fact to insert. */
 export interface EditRequest {
@@ -261,13 +262,16 @@ export function defineMethod<H>(m: EditMethod<H>): EditMethod<H> {
 
 /**
  * Applies deltas to the model (W ← W + ΔW) and returns a restore function that puts the original
- * tensors back (bit-identical). The originals stay alive until restore or release.
+ * tensors back (bit-identical). The originals stay alive until restore or release. A weight stored in
+ * f16 is edited in f32 (`f32(W) + ΔW`, see {@link editableWeight}); restore returns the f16 original.
  */
 export function applyDeltas(model: LanguageModel, deltas: readonly WeightDelta[], add: (a: Tensor, b: Tensor) => Tensor): () => Promise<void> {
   const originals: [WeightRef, Tensor][] = [];
   for (const d of deltas) {
     const w = model.weight(d.ref);
-    const next = add(w, d.delta);
+    const base = editableWeight(w);
+    const next = add(base, d.delta);
+    if (base !== w) base.dispose();
     originals.push([d.ref, model.setWeight(d.ref, next)]);
   }
   let done = false;

@@ -1,5 +1,5 @@
 /** The CPU reference backend: plain TypeScript, float64 storage and arithmetic for `f32` tensors. */
-import type { Backend, BackendMemory, BackendTensor, DType, HostArray, KernelAttrs, KernelInputs, KernelName, Shape, TensorInfo } from '@crossedit/core';
+import type { Backend, BackendMemory, BackendTensor, DType, HostArray, UploadData, KernelAttrs, KernelInputs, KernelName, Shape, TensorInfo } from '@crossedit/core';
 import { sizeOf } from '@crossedit/core';
 import { CPU_KERNELS } from './kernels/index.js';
 import { CpuStorage, toCpuArray } from './storage.js';
@@ -23,9 +23,11 @@ export class CpuBackend implements Backend<CpuStorage> {
   readonly #live = new Set<CpuStorage>();
   #bytes = 0;
   #disposed = false;
+  /** `f16` tensors are held widened: their values rounded to half precision, computed on like `f32`. */
+  readonly f16 = 'widened' as const;
 
   /** Copies host data into a new storage (`f32` data is widened to float64). */
-  upload(data: HostArray, shape: Shape, dtype: DType): CpuStorage {
+  upload(data: UploadData, shape: Shape, dtype: DType): CpuStorage {
     this.#check();
     if (data.length !== sizeOf(shape)) {
       throw new RangeError(`cpu upload: ${data.length} values do not fill shape [${shape.join(',')}]`);

@@ -1,8 +1,8 @@
 /** The CPU backend's storage handle and the host-tensor view its kernels compute on. */
 import type { DType, Shape, TensorInfo } from '@crossedit/core';
-import { DisposedError, sizeOf } from '@crossedit/core';
+import { DisposedError, fromF16Bits, roundToF16, sizeOf } from '@crossedit/core';
 
-/** Host data of a CPU tensor: `Float64Array` for `f32` (the reference stores float64), `Int32Array` for `i32`. */
+/** Host data of a CPU tensor: `Float64Array` for `f32` and (widened) `f16` (the reference stores float64), `Int32Array` for `i32`. */
 export type CpuArray = Float64Array | Int32Array;
 
 /**
@@ -62,9 +62,14 @@ export function allocLike(info: TensorInfo, like: ArrayLike<number>): CpuArray {
   return alloc(info);
 }
 
-/** Copies host values into a new array of the CPU layout of `dtype` (`f32` → Float64Array). */
+/**
+ * Copies host values into a new array of the CPU layout of `dtype` (`f32` → Float64Array; `f16` →
+ * Float64Array of the values rounded to half precision, or decoded when `data` is a `Uint16Array` of bits).
+ */
 export function toCpuArray(data: ArrayLike<number>, dtype: DType): CpuArray {
-  return dtype === 'i32' ? Int32Array.from(data) : Float64Array.from(data);
+  if (dtype === 'i32') return Int32Array.from(data);
+  if (dtype === 'f16') return data instanceof Uint16Array ? Float64Array.from(fromF16Bits(data)) : Float64Array.from(data, roundToF16);
+  return Float64Array.from(data);
 }
 
 /**

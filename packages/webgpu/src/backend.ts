@@ -13,7 +13,10 @@
  * rebuilt and keyed by their source, a dispatch per `Fill`.
  */
 import {
+  bytesPerElement,
+  fromF16Bits,
   sizeOf,
+  toF16Bits,
   ShapeError,
   DisposedError,
   type Backend,
@@ -28,6 +31,7 @@ import {
   type KernelName,
   type Shape,
   type TensorInfo,
+  type UploadData,
 } from '@crossedit/core';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import type { GpuCaps, GpuContext } from './context.js';
@@ -74,6 +78,8 @@ const roundUp = (x: number, a: number) => Math.ceil(x / a) * a;
 export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
   readonly name = 'webgpu';
   readonly caps: GpuCaps;
+  /** `'native'` when the device has `shader-f16` (f16 weights stored as half precision); else absent. */
+  readonly f16?: 'native';
   /** The adapter this backend runs on. */
   readonly adapter: AdapterSummary;
   readonly #d: AcquiredDevice;
@@ -121,9 +127,11 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
       maxWorkgroupStorage: lim.maxComputeWorkgroupStorageSize,
       maxInvocations: lim.maxComputeInvocationsPerWorkgroup,
       subgroups: opts.matmul !== 'generic' && d.device.features.has('subgroups'),
+      f16: d.device.features.has('shader-f16'),
       subgroupMinSize: d.info.subgroupMinSize ?? 0,
       software: d.info.isSoftware,
     };
+    if (this.caps.f16) this.f16 = 'native';
     this.#batchLimit = opts.batchLimit ?? 256;
     this.#uniformAlign = Math.max(16, lim.minUniformBufferOffsetAlignment);
     this.#pool = new BufferPool(this.#device, { usage: STORAGE_USAGE(), maxPooledBytes: opts.maxPooledBytes, label: 'tensor' });
@@ -158,7 +166,10 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
   }
 
   #newStorage(info: TensorInfo, forUpload: boolean): GpuStorage {
-    const bytes = sizeOf(info.shape) * 4;
+    if (info.dtype === 'f16' && !this.caps.f16) {
+      throw new ShapeError(`webgpu: tensor f16[${info.shape.join(',')}]: this adapter has no 'shader-f16' feature; load the weights in f32 (--dtype f32)`);
+    }
+    const bytes = roundUp(sizeOf(info.shape) * bytesPerElement(info.dtype), 4);
     if (bytes > this.caps.maxBindingBytes) {
       throw new ShapeError(
         `webgpu: tensor ${info.dtype}[${info.shape.join(',')}] needs ${bytes} bytes, more than this adapter's ` +
@@ -203,12 +214,22 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
     this.free(storage);
   }
 
-  upload(data: HostArray, shape: Shape, dtype: DType): GpuStorage {
+  upload(data: UploadData, shape: Shape, dtype: DType): GpuStorage {
     this.#check();
     const n = sizeOf(shape);
     if (data.length !== n) throw new ShapeError(`webgpu upload: ${data.length} values for shape [${shape.join(',')}]`);
     const s = this.#newStorage({ shape, dtype }, true);
-    if (n > 0) {
+    if (n > 0 && dtype === 'f16') {
+      let bits = toF16Bits(data);
+      if (n % 2 === 1) {
+        // writeBuffer takes whole 4-byte words: pad odd counts with one zero half
+        const padded = new Uint16Array(n + 1);
+        padded.set(bits.subarray(0, n));
+        bits = padded;
+      }
+      this.#device.queue.writeBuffer(s.buffer, 0, bits.buffer, bits.byteOffset, s.bytes);
+    } else if (n > 0) {
+      if (data instanceof Uint16Array) throw new ShapeError(`webgpu upload: a Uint16Array holds f16 bits, but the dtype is ${dtype}`);
       let arr: Float32Array | Int32Array;
       if (dtype === 'i32') arr = data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>, (v) => Math.trunc(v));
       else arr = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
@@ -357,7 +378,7 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
     this.#check();
     if (storage.freed) throw new DisposedError(`webgpu read: storage #${storage.id} was freed`);
     const n = sizeOf(info.shape);
-    const bytes = n * 4;
+    const bytes = storage.bytes;
     if (n === 0) {
       this.#throwErrors();
       return info.dtype === 'i32' ? new Int32Array(0) : new Float32Array(0);
@@ -381,6 +402,7 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
     staging.unmap();
     this.#staging.release(staging, false);
     this.#throwErrors();
+    if (info.dtype === 'f16') return fromF16Bits(new Uint16Array(copy, 0, n));
     return info.dtype === 'i32' ? new Int32Array(copy) : new Float32Array(copy);
   }
 

@@ -7,9 +7,14 @@
 import type { DType } from '@crossedit/core';
 import { uniform, type UniformField } from './uniforms.js';
 
-/** The WGSL scalar type of a dtype. */
-export function wgslScalar(dtype: DType): 'f32' | 'i32' {
-  return dtype === 'i32' ? 'i32' : 'f32';
+/** The WGSL scalar type of a dtype (`f16` needs the `shader-f16` feature; programs enable it themselves). */
+export function wgslScalar(dtype: DType): 'f32' | 'i32' | 'f16' {
+  return dtype;
+}
+
+/** WGSL that widens a loaded element of `dtype` to f32 (identity for f32). */
+export function widenF32(dtype: DType, expr: string, vec4 = false): string {
+  return dtype === 'f16' ? (vec4 ? `vec4<f32>(${expr})` : `f32(${expr})`) : expr;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface GpuCaps {
   maxInvocations: number;
   /** The `subgroups` feature is enabled on the device. */
   subgroups: boolean;
+  /** The `shader-f16` feature is enabled on the device: `f16` tensors (stored weights) are available. */
+  f16: boolean;
   /** Smallest subgroup size the adapter reports (0 when unknown). */
   subgroupMinSize: number;
   /** A software (CPU) adapter such as lavapipe: kernels favour large register tiles, few barriers. */

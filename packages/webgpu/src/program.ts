@@ -13,7 +13,7 @@
 import { layoutUniforms, type UniformField, type UniformLayout } from './uniforms.js';
 
 /** Element types a storage binding may be declared with. */
-export type BindingElem = 'f32' | 'i32' | 'u32' | 'vec4<f32>' | 'atomic<u32>' | 'atomic<i32>';
+export type BindingElem = 'f32' | 'f16' | 'i32' | 'u32' | 'vec4<f32>' | 'vec4<f16>' | 'atomic<u32>' | 'atomic<i32>';
 
 /** One storage binding, in binding order. */
 export interface BindingDecl {
@@ -30,7 +30,7 @@ export interface ProgramDesc {
   readonly uniforms: readonly UniformField[];
   /** WGSL after the declarations: helper functions and the `main` entry point (or a function giving it). */
   readonly body: string | (() => string);
-  /** WGSL `enable` directives (e.g. `subgroups`). */
+  /** WGSL `enable` directives (e.g. `subgroups`); `f16` is added by {@link buildProgram} when a binding holds f16. */
   readonly enables?: readonly string[];
   /**
    * Optional cache key: descriptions with equal keys have the same source (bindings, uniform names and
@@ -52,7 +52,9 @@ export interface BuiltProgram {
 export function buildProgram(desc: ProgramDesc): BuiltProgram {
   const layout = layoutUniforms(desc.uniforms);
   const lines: string[] = [];
-  for (const e of desc.enables ?? []) lines.push(`enable ${e};`);
+  const enables = [...(desc.enables ?? [])];
+  if (!enables.includes('f16') && desc.bindings.some((b) => b.elem.includes('f16'))) enables.unshift('f16');
+  for (const e of enables) lines.push(`enable ${e};`);
   desc.bindings.forEach((b, i) => {
     lines.push(`@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.elem}>;`);
   });

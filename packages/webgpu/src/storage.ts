@@ -3,7 +3,7 @@ import type { DType } from '@crossedit/core';
 
 /**
  * A tensor's data on the device: a pooled `GPUBuffer` whose first `bytes` bytes hold the row-major
- * elements (4 bytes each for both `f32` and `i32`). The buffer may be larger (size classes, a 16-byte
+ * elements (4 bytes each for `f32` and `i32`, 2 for `f16`, rounded up to a multiple of 4 bytes). The buffer may be larger (size classes, a 16-byte
  * minimum so that empty tensors can still be bound).
  *
  * A `Fill` output is a *pending constant*: `constant` holds the 32-bit pattern of every element and
@@ -14,7 +14,7 @@ import type { DType } from '@crossedit/core';
  */
 export interface GpuStorage {
   readonly buffer: GPUBuffer;
-  /** Logical size in bytes (elements × 4). */
+  /** Logical size in bytes (elements × bytes per element, a multiple of 4). */
   readonly bytes: number;
   /** Allocated size of `buffer` (its size class). */
   readonly capacity: number;

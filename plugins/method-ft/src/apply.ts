@@ -2,6 +2,7 @@
 import {
   Adam,
   clamp,
+  editableWeight,
   sub,
   add,
   teacherForcedBatch,
@@ -30,11 +31,16 @@ export async function applyFt(ctx: EditContext, requests: readonly EditRequest[]
   const originals = refs.map((r) => model.weight(r));
   const rows = teacherForcedRows(tokenizer, requests.map((r) => ({ prompt: r.prompt, target: r.target })));
   const batch = teacherForcedBatch(rows, model.backend, tokenizer.special.pad ?? tokenizer.special.eos ?? 0);
-  const lo = h.normConstraint > 0 ? originals.map((w) => untrack(tidy(() => sub(w, h.normConstraint)))) : [];
-  const hi = h.normConstraint > 0 ? originals.map((w) => untrack(tidy(() => add(w, h.normConstraint)))) : [];
+  // the f32 matrices FT trains: the originals, or f32 copies of f16-stored weights (set into the model
+  // for the optimisation; restore puts the f16 originals back)
+  const starts = originals.map((w) => untrack(editableWeight(w)));
+  refs.forEach((r, i) => starts[i] !== originals[i] && model.setWeight(r, starts[i]));
+  const dropStarts = () => starts.forEach((w, i) => w !== originals[i] && w.dispose());
+  const lo = h.normConstraint > 0 ? starts.map((w) => untrack(tidy(() => sub(w, h.normConstraint)))) : [];
+  const hi = h.normConstraint > 0 ? starts.map((w) => untrack(tidy(() => add(w, h.normConstraint)))) : [];
   const lossFn = h.objective === 'prompt_last' ? promptLastLoss : targetNewLoss;
   const opt = new Adam({ lr: h.lr, weightDecay: h.weightDecay });
-  let current: Tensor[] = originals;
+  let current: Tensor[] = starts;
   const losses: number[] = [];
   try {
     for (let step = 0; step < h.numSteps; step++) {
@@ -58,19 +64,21 @@ export async function applyFt(ctx: EditContext, requests: readonly EditRequest[]
         next = clamped;
       }
       refs.forEach((r, i) => model.setWeight(r, next[i]));
-      if (current !== originals) for (const w of current) w.dispose();
+      if (current !== starts) for (const w of current) w.dispose();
       current = next;
     }
   } catch (e) {
     refs.forEach((r, i) => model.setWeight(r, originals[i]));
-    if (current !== originals) for (const w of current) w.dispose();
+    if (current !== starts) for (const w of current) w.dispose();
+    dropStarts();
     throw e;
   } finally {
     opt.dispose();
     for (const t of [...lo, ...hi]) t.dispose();
     for (const t of [batch.ids, batch.attentionMask, batch.labels, batch.labelMask]) t.dispose();
   }
-  const deltas = refs.map((ref, i) => ({ ref, delta: untrack(tidy(() => sub(current[i], originals[i]))) }));
+  const deltas = refs.map((ref, i) => ({ ref, delta: untrack(tidy(() => sub(current[i], starts[i]))) }));
+  if (current !== starts) dropStarts();
   let restored = false;
   return {
     deltas,

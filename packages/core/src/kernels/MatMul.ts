@@ -2,12 +2,12 @@ import { broadcastShapes } from '../shape.js';
 import type { KernelSpec } from './spec.js';
 import { expectDType, fail } from './spec.js';
 
-/** Batched matmul with optional transposes and broadcast batch dimensions. */
+/** Batched matmul with optional transposes and broadcast batch dimensions; `f16` operands (weights) widen, the result is `f32`. */
 export const MatMulSpec: KernelSpec<'MatMul'> = {
   name: 'MatMul',
   infer({ a, b }, { transA, transB }) {
-    expectDType('MatMul', 'a', a, 'f32');
-    expectDType('MatMul', 'b', b, 'f32');
+    expectDType('MatMul', 'a', a, 'f32', 'f16');
+    expectDType('MatMul', 'b', b, 'f32', 'f16');
     if (a.shape.length < 2 || b.shape.length < 2) fail('MatMul', 'inputs must have rank >= 2', a, b);
     const ra = a.shape.length;
     const rb = b.shape.length;

@@ -83,7 +83,7 @@ export interface KernelDefs<T> {
   Concat: { inputs: { xs: T[] }; attrs: { axis: number } };
   /** Same data, new shape (no copy). */
   Reshape: { inputs: { x: T }; attrs: { shape: readonly number[] } };
-  /** Conversion between `f32` and `i32` (truncation toward zero). */
+  /** Conversion between `f32` and `i32` (truncation toward zero) or `f16` (rounding to nearest even). */
   Cast: { inputs: { x: T }; attrs: { dtype: DType } };
   /** A tensor of one value. */
   Fill: { inputs: Record<string, never>; attrs: { shape: readonly number[]; dtype: DType; value: number } };

@@ -1,6 +1,6 @@
 /** Ops that create tensors from host values. */
 import type { Backend } from '../backend.js';
-import type { DType, HostArray } from '../dtype.js';
+import type { DType, HostArray, UploadData } from '../dtype.js';
 import { getBackend, runKernel, upload } from '../engine.js';
 import { sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -14,18 +14,20 @@ export interface CreateOptions {
 }
 
 /**
- * A tensor from host values (row-major). The shape defaults to `[values.length]`.
+ * A tensor from host values (row-major). The shape defaults to `[values.length]`. With `dtype: 'f16'`
+ * float values are rounded to half precision and a `Uint16Array` is taken as the half-precision bits.
  *
  * @example
  * ```ts
  * const ids = tensor([1, 5, 9], [1, 3], { dtype: 'i32' });
  * ```
  */
-export function tensor(values: ArrayLike<number> | HostArray, shape?: Shape, opts: CreateOptions = {}): Tensor {
+export function tensor(values: ArrayLike<number> | UploadData, shape?: Shape, opts: CreateOptions = {}): Tensor {
   const dtype = opts.dtype ?? (values instanceof Int32Array ? 'i32' : 'f32');
   const sh = shape ?? [values.length];
-  let data: HostArray;
-  if (dtype === 'i32') data = values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
+  let data: UploadData;
+  if (dtype === 'f16' && values instanceof Uint16Array) data = values;
+  else if (dtype === 'i32') data = values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
   else data = values instanceof Float32Array || values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>);
   return upload(opts.backend ?? getBackend(), data, sh, dtype);
 }

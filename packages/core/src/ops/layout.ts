@@ -81,7 +81,7 @@ export function squeeze(x: Tensor, axes?: readonly number[]): Tensor {
   return reshape(x, x.shape.filter((d, i) => !(d === 1 && (!list || list.includes(i)))));
 }
 
-/** Converts between f32 and i32. */
+/** Converts between f32 and i32, or f32 and f16 (f32 → f16 rounds to nearest even). */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return reshape(x, x.shape);
   return runKernel('Cast', { x }, { dtype })[0];

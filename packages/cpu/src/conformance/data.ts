@@ -25,8 +25,8 @@ export const gens = {
   ints: (lo: number, hi: number): Gen => (r) => lo + r.int(hi - lo),
 };
 
-/** Host data for a shape. */
-export function hostData(rng: Rng, shape: readonly number[], gen: Gen, dtype: 'f32' | 'i32' = 'f32'): Float32Array | Int32Array {
+/** Host data for a shape (`f16` data is generated as f32; the tensor's upload rounds it). */
+export function hostData(rng: Rng, shape: readonly number[], gen: Gen, dtype: 'f32' | 'f16' | 'i32' = 'f32'): Float32Array | Int32Array {
   const n = shape.reduce((a, b) => a * b, 1);
   const out = dtype === 'i32' ? new Int32Array(n) : new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = gen(rng, i);

@@ -7,6 +7,11 @@
  * Tolerances (|got - ref| <= atol + rtol·|ref|): elementwise f32 rtol 2e-5 / atol 1e-6 (exp, log, pow
  * are a few ULP); reductions and matmul atol grows with sqrt(n) of the summed terms; integer outputs
  * (i32 ops, argmax, top-k indices, casts) must match exactly.
+ *
+ * `f16` cases (stored weights): an `f16` input is generated in f32 and rounded to half precision on the
+ * host the same way for every backend (the CPU reference holds it widened), so the reference sees the same
+ * inputs and the f32 tolerances apply unchanged to MatMul and Gather (f32 accumulation); Cast to and from
+ * f16 must match exactly (round to nearest even, subnormals included).
  */
 import { runKernel, tidy, tensor, type Backend, type KernelName, type Tensor } from '@crossedit/core';
 import { gens, type Gen, type Tol } from './data.js';
@@ -16,7 +21,7 @@ export interface CaseInput {
   name: string;
   shape: number[];
   gen?: Gen;
-  dtype?: 'f32' | 'i32';
+  dtype?: 'f32' | 'f16' | 'i32';
 }
 
 /** One conformance case: a kernel call on generated inputs, and the tolerance of its f32 outputs. */
@@ -202,9 +207,34 @@ mm('batched dot4 broadcast [2,1,33,260]x[3,130,260] tB', [2, 1, 33, 260], [3, 13
 mm('batched dot4 broadcast, packed [2,33,258]x[258,130]', [2, 33, 258], [258, 130], false, false);
 mm('dot4 few rows [16,1024]x[96,1024] tB', [16, 1024], [96, 1024], false, true);
 
+// ---- MatMul with f16 operands (stored weights; f32 accumulation): in place (x @ Wᵀ, K % 4 == 0), packed
+// (K odd, or W not transposed), A in f16, broadcast batches, odd element counts (half-word padding)
+const mm16 = (name: string, a: number[], b: number[], transA: boolean, transB: boolean, aT: 'f32' | 'f16', bT: 'f32' | 'f16', generic = false) => {
+  const K = transA ? a[a.length - 2] : a[a.length - 1];
+  add({
+    name: `MatMul ${aT}x${bT} ${name}${generic ? ' (tiled)' : ''}`,
+    kernel: 'MatMul',
+    inputs: [{ name: 'a', shape: a, dtype: aT }, { name: 'b', shape: b, dtype: bT }],
+    attrs: { transA, transB },
+    tol: sumTol(K, 2),
+    generic,
+  });
+};
+for (const generic of [false, true]) {
+  mm16('[70,128]x[131,128] tB (in place)', [70, 128], [131, 128], false, true, 'f32', 'f16', generic);
+  mm16('[70,129]x[131,129] tB (packed, K odd)', [70, 129], [131, 129], false, true, 'f32', 'f16', generic);
+  mm16('[70,128]x[128,131] (packed, not transposed)', [70, 128], [128, 131], false, false, 'f32', 'f16', generic);
+  mm16('[128,70]x[131,128] tA tB (A packed)', [128, 70], [131, 128], true, true, 'f16', 'f16', generic);
+  mm16('odd [37,29]x[43,29] tB', [37, 29], [43, 29], false, true, 'f32', 'f16', generic);
+  mm16('batch broadcast [2,3,40,48]x[36,48] tB', [2, 3, 40, 48], [36, 48], false, true, 'f32', 'f16', generic);
+}
+mm16('dot4 few rows [16,1024]x[96,1024] tB', [16, 1024], [96, 1024], false, true, 'f32', 'f16');
+mm16('f16 A [33,260]x[130,260] tB', [33, 260], [130, 260], false, true, 'f16', 'f32');
+
 // ---- Gather / ScatterAdd / PickLast / PutLast
 add({ name: 'Gather [10,7] ids [3,4]', kernel: 'Gather', inputs: [{ name: 'table', shape: [10, 7] }, { name: 'ids', shape: [3, 4], gen: i32(0, 10), dtype: 'i32' }], attrs: {} });
 add({ name: 'Gather i32 table', kernel: 'Gather', inputs: [{ name: 'table', shape: [5, 3], gen: i32(-9, 9), dtype: 'i32' }, { name: 'ids', shape: [6], gen: i32(0, 5), dtype: 'i32' }], attrs: {} });
+add({ name: 'Gather f16 table [11,7] ids [3,4] (f32 rows)', kernel: 'Gather', inputs: [{ name: 'table', shape: [11, 7], dtype: 'f16' }, { name: 'ids', shape: [3, 4], gen: i32(0, 11), dtype: 'i32' }], attrs: {} });
 add({ name: 'Gather empty ids', kernel: 'Gather', inputs: [{ name: 'table', shape: [4, 3] }, { name: 'ids', shape: [0], dtype: 'i32', gen: i32(0, 1) }], attrs: {} });
 add({ name: 'ScatterAdd [6,5] repeated ids', kernel: 'ScatterAdd', inputs: [{ name: 'updates', shape: [6, 5] }, { name: 'ids', shape: [6], gen: i32(0, 3), dtype: 'i32' }], attrs: { numRows: 4 }, tol: sumTol(6) });
 add({ name: 'ScatterAdd [2,300,3] ids [2,300] into 7 rows', kernel: 'ScatterAdd', inputs: [{ name: 'updates', shape: [2, 300, 3] }, { name: 'ids', shape: [2, 300], gen: i32(0, 7), dtype: 'i32' }], attrs: { numRows: 7 }, tol: sumTol(600) });
@@ -229,6 +259,11 @@ add({ name: 'Concat axis -1 i32 rank 3', kernel: 'Concat', list: true, inputs: [
 add({ name: 'Reshape [3,4] -> [2,6]', kernel: 'Reshape', inputs: [{ name: 'x', shape: [3, 4] }], attrs: { shape: [2, 6] } });
 add({ name: 'Cast f32 -> i32 (truncation toward zero)', kernel: 'Cast', inputs: [{ name: 'x', shape: [50], gen: gens.scaled(20) }], attrs: { dtype: 'i32' } });
 add({ name: 'Cast i32 -> f32', kernel: 'Cast', inputs: [{ name: 'x', shape: [50], gen: i32(-100000, 100000), dtype: 'i32' }], attrs: { dtype: 'f32' } });
+const exact: Tol = { rtol: 0, atol: 0 };
+add({ name: 'Cast f32 -> f16 [51] (round to nearest even)', kernel: 'Cast', inputs: [{ name: 'x', shape: [51], gen: gens.scaled(300) }], attrs: { dtype: 'f16' }, tol: exact });
+add({ name: 'Cast f32 -> f16 subnormals and ties', kernel: 'Cast', inputs: [{ name: 'x', shape: [9], gen: (_r, i) => [3e-6, -4e-7, 6e-8, 2 ** -25, 1 + 2 ** -11, 1 + 3 * 2 ** -11, -2049, 65504, 0][i] }], attrs: { dtype: 'f16' }, tol: exact });
+add({ name: 'Cast f16 -> f32 [3,17]', kernel: 'Cast', inputs: [{ name: 'x', shape: [3, 17], dtype: 'f16' }], attrs: { dtype: 'f32' }, tol: exact });
+add({ name: 'Reshape f16 [3,5] -> [5,3]', kernel: 'Reshape', inputs: [{ name: 'x', shape: [3, 5], dtype: 'f16' }], attrs: { shape: [5, 3] }, tol: exact });
 add({ name: 'Fill f32 -inf [3,5]', kernel: 'Fill', inputs: [], attrs: { shape: [3, 5], dtype: 'f32', value: -Infinity } });
 add({ name: 'Fill f32 0.1 []', kernel: 'Fill', inputs: [], attrs: { shape: [], dtype: 'f32', value: 0.1 } });
 add({ name: 'Fill i32 [300]', kernel: 'Fill', inputs: [], attrs: { shape: [300], dtype: 'i32', value: -7 } });

@@ -1,9 +1,14 @@
 /** The f32 CPU backend: Float32Array storage, WebAssembly SIMD GEMM, the reference kernels elsewhere. */
 import type { Backend, BackendMemory, BackendTensor, DType, HostArray, KernelAttrs, KernelImpls, KernelInputs, KernelName, Shape, TensorInfo } from '@crossedit/core';
-import { sizeOf } from '@crossedit/core';
+import { fromF16Bits, roundToF16, sizeOf, type UploadData } from '@crossedit/core';
 import { CpuStorage } from '../storage.js';
 import { f32Kernels, type F32Array, type F32Storage } from './kernels.js';
 import { WasmGemm } from './matmul.js';
+
+/** Float32 values of `f16` upload data: decoded bits, or values rounded to half precision. */
+function toF16Values(data: UploadData): Float32Array {
+  return data instanceof Uint16Array ? fromF16Bits(data) : Float32Array.from(data, roundToF16);
+}
 
 /**
  * A fast CPU backend for machines without a GPU: `f32` tensors are stored as `Float32Array`s and
@@ -24,16 +29,18 @@ export class CpuF32Backend implements Backend<F32Storage> {
   readonly #live = new Set<F32Storage>();
   #bytes = 0;
   #disposed = false;
+  /** `f16` tensors are held widened: their values rounded to half precision, computed on like `f32`. */
+  readonly f16 = 'widened' as const;
 
   constructor() {
     this.#kernels = f32Kernels(new WasmGemm());
   }
 
   /** Copies host data into a new storage (`f32` data is rounded to f32). */
-  upload(data: HostArray, shape: Shape, dtype: DType): F32Storage {
+  upload(data: UploadData, shape: Shape, dtype: DType): F32Storage {
     this.#check();
     if (data.length !== sizeOf(shape)) throw new RangeError(`cpu-f32 upload: ${data.length} values do not fill shape [${shape.join(',')}]`);
-    const arr: F32Array = dtype === 'i32' ? Int32Array.from(data) : Float32Array.from(data);
+    const arr: F32Array = dtype === 'i32' ? Int32Array.from(data) : dtype === 'f16' ? toF16Values(data) : Float32Array.from(data);
     return this.#adopt(new CpuStorage<F32Array>(arr));
   }
 

@@ -2,7 +2,7 @@
  * Test fixtures shared by the statistics package and the ROME/MEMIT plugins: a word-level tokenizer,
  * a tiny random LLaMA on the CPU backend, and an edit context. Not part of the published build.
  */
-import { Rng, setBackend, type Backend, type EditContext, type ModelConfig, type StatsProvider } from '@crossedit/core';
+import { Rng, setBackend, type Backend, type EditContext, type ModelConfig, type StatsProvider, type WeightDType } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { LlamaModel, randomWeights } from '@crossedit/transformer';
 import { WordTokenizer } from './word-tokenizer.js';
@@ -36,10 +36,10 @@ export function tinyConfig(vocabSize: number, over: Partial<ModelConfig> = {}): 
 
 /**
  * A tiny random model, its tokenizer and an edit context on `backend` (default: CPU). `scale` multiplies
- * the linear layers' initial standard deviation (see `randomWeights`).
+ * the linear layers' initial standard deviation (see `randomWeights`); `dtype` stores the matrices in f16.
  */
 export function tinySetup(
-  opts: { seed?: number; config?: Partial<ModelConfig>; backend?: Backend; stats?: StatsProvider; cacheDir?: string; scale?: number } = {},
+  opts: { seed?: number; config?: Partial<ModelConfig>; backend?: Backend; stats?: StatsProvider; cacheDir?: string; scale?: number; dtype?: WeightDType } = {},
 ): {
   model: LlamaModel;
   tokenizer: WordTokenizer;
@@ -48,7 +48,7 @@ export function tinySetup(
   const backend = opts.backend ?? cpuBackend();
   const tokenizer = new WordTokenizer();
   const config = tinyConfig(tokenizer.vocabSize, opts.config);
-  const model = new LlamaModel(config, randomWeights(config, { seed: opts.seed ?? 1, backend, scale: opts.scale ?? 1 }));
+  const model = new LlamaModel(config, randomWeights(config, { seed: opts.seed ?? 1, backend, scale: opts.scale ?? 1, dtype: opts.dtype }));
   const ctx: EditContext = {
     model,
     tokenizer,

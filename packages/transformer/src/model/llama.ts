@@ -2,6 +2,7 @@
 import {
   ShapeError,
   add,
+  cast,
   div,
   fmtShape,
   gather,
@@ -90,12 +91,16 @@ export class LlamaModel implements LanguageModel {
     return this.#w(this.#name(ref));
   }
 
-  /** {@inheritDoc LanguageModel.setWeight} With tied embeddings, `lmHead` and `embed` are one tensor. */
+  /**
+   * {@inheritDoc LanguageModel.setWeight} With tied embeddings, `lmHead` and `embed` are one tensor. A
+   * matrix may be f32 or f16 (an edited f16 weight is set in f32; restore sets the f16 original back).
+   */
   setWeight(ref: WeightRef, value: Tensor): Tensor {
     const name = this.#name(ref);
     const prev = this.#w(name);
-    if (!shapesEqual(prev.shape, value.shape) || value.dtype !== 'f32') {
-      throw new ShapeError(`setWeight '${name}': got ${value.dtype}${fmtShape(value.shape)}, expected f32${fmtShape(prev.shape)}`);
+    const dtypeOk = value.dtype === 'f32' || (value.dtype === 'f16' && value.rank === 2);
+    if (!shapesEqual(prev.shape, value.shape) || !dtypeOk) {
+      throw new ShapeError(`setWeight '${name}': got ${value.dtype}${fmtShape(value.shape)}, expected f32${fmtShape(prev.shape)}${prev.rank === 2 ? ' (or f16)' : ''}`);
     }
     if (value.backend !== this.backend) {
       throw new ShapeError(`setWeight '${name}': value lives on '${value.backend.name}', the model on '${this.backend.name}'`);
@@ -124,7 +129,9 @@ export class LlamaModel implements LanguageModel {
   /** The LM head matrix `[V, D]` as used at run time (row-normalised under NormHead). */
   headMatrix(): Tensor {
     const w = this.weight({ kind: 'lmHead' });
-    return this.config.normHead ? div(w, maximum(norm(w, -1, true), 1e-12)) : w;
+    if (!this.config.normHead) return w;
+    const w32 = w.dtype === 'f16' ? cast(w, 'f32') : w; // NormHead normalises in f32
+    return div(w32, maximum(norm(w32, -1, true), 1e-12));
   }
 
   /**

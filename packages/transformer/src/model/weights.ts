@@ -1,10 +1,10 @@
 /** Checking a weight map against a config, and random weights for tests and benchmarks. */
-import { Rng, ShapeError, fmtShape, shapesEqual, tensor, type Backend, type ModelConfig, type Tensor } from '@crossedit/core';
+import { Rng, ShapeError, fmtShape, shapesEqual, tensor, weightDTypeFor, type Backend, type ModelConfig, type Tensor, type WeightDType } from '@crossedit/core';
 import { expectedWeightShapes } from './config.js';
 
 /**
  * Checks that `weights` holds exactly the tensors the network needs (see {@link expectedWeightShapes}),
- * each `f32` with the expected shape and all on one backend. Throws a `ShapeError` naming the tensor,
+ * each `f32` (matrices may be `f16`: stored weights) with the expected shape and all on one backend. Throws a `ShapeError` naming the tensor,
  * the expected and the actual shape. Names ending in `rotary_emb.inv_freq` are tolerated (HF buffers).
  *
  * @returns the backend the weights live on
@@ -23,7 +23,9 @@ export function validateWeights(config: ModelConfig, weights: ReadonlyMap<string
     if (!shapesEqual(t.shape, shape)) {
       throw new ShapeError(`${source}: tensor '${name}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`);
     }
-    if (t.dtype !== 'f32') throw new ShapeError(`${source}: tensor '${name}' has dtype ${t.dtype}, expected f32`);
+    if (t.dtype !== 'f32' && !(t.dtype === 'f16' && shape.length === 2)) {
+      throw new ShapeError(`${source}: tensor '${name}' has dtype ${t.dtype}, expected f32${shape.length === 2 ? ' or f16' : ' (norm vectors stay f32)'}`);
+    }
     if (backend && t.backend !== backend) {
       throw new ShapeError(`${source}: tensor '${name}' lives on backend '${t.backend.name}', the others on '${backend.name}'`);
     }
@@ -55,6 +57,8 @@ export interface RandomWeightsOptions {
   backend?: Backend;
   /** Scale of the linear layers' entries relative to `1/sqrt(fan_in)` (default 1). */
   scale?: number;
+  /** Storage dtype of the matrices (default `f32`; norm vectors always f32). */
+  dtype?: WeightDType;
 }
 
 /**
@@ -78,7 +82,7 @@ export function randomWeights(config: ModelConfig, opts: RandomWeightsOptions = 
       const std = name === 'model.embed_tokens.weight' ? 1 : scale / Math.sqrt(shape[1]);
       for (let i = 0; i < n; i++) v[i] = std * rng.gaussian();
     }
-    const t = tensor(v, shape, { backend: opts.backend });
+    const t = tensor(v, shape, { backend: opts.backend, dtype: weightDTypeFor(opts.dtype ?? 'f32', shape) });
     t.name = name;
     out.set(name, t);
   }

@@ -8,6 +8,8 @@
  *   (`matmul-pack.ts`, ~2 loads/stores per element, small next to the product's M·N·K).
  * - Otherwise a portable 4×4-register-tile kernel reads both operands through strides
  *   (`matmul-tiled.ts`).
+ * Either operand may be `f16` (a stored weight): every path widens its elements to f32 as it loads
+ * them (a packed copy is f32) and accumulates in f32; the output is f32.
  */
 import { sizeOf } from '@crossedit/core';
 import type { GpuContext } from '../context.js';
@@ -55,7 +57,7 @@ export const MatMul: GpuKernel<'MatMul'> = (ctx, { a, b }, { transA, transB }, [
   if (plan.kernel === 'tiled') {
     // with an empty inner dimension the loop does not run and the kernel writes zeros
     for (let z0 = 0; z0 < nb; z0 += maxZ) {
-      ctx.dispatch(matmulTiledProgram(g, z0), [a.storage, b.storage, c], [Math.ceil(g.N / TILED_TILE), Math.ceil(g.M / TILED_TILE), Math.min(maxZ, nb - z0)]);
+      ctx.dispatch(matmulTiledProgram(g, z0, a.dtype, b.dtype), [a.storage, b.storage, c], [Math.ceil(g.N / TILED_TILE), Math.ceil(g.M / TILED_TILE), Math.min(maxZ, nb - z0)]);
     }
     return [c];
   }
@@ -65,12 +67,12 @@ export const MatMul: GpuKernel<'MatMul'> = (ctx, { a, b }, { transA, transB }, [
   const K4 = Math.ceil(g.K / 4) * 4;
   if (plan.packA) {
     const blk = operandBlocks(a);
-    aStore = packKMajor(ctx, a.storage, blk.count, blk.stride, g.M, g.K, g.sAm, g.sAk);
+    aStore = packKMajor(ctx, a.storage, blk.count, blk.stride, g.M, g.K, g.sAm, g.sAk, a.dtype);
     temps.push(aStore);
   }
   if (plan.packB) {
     const blk = operandBlocks(b);
-    bStore = packKMajor(ctx, b.storage, blk.count, blk.stride, g.N, g.K, g.sBn, g.sBk);
+    bStore = packKMajor(ctx, b.storage, blk.count, blk.stride, g.N, g.K, g.sBn, g.sBk, b.dtype);
     temps.push(bStore);
   }
   // the kernel sees K4 and k-major operands; batch strides scale with the padded block size
@@ -87,7 +89,7 @@ export const MatMul: GpuKernel<'MatMul'> = (ctx, { a, b }, { transA, transB }, [
   const gn = dot4GroupsAlongN(g.N);
   const rows = dot4Rows(g.M);
   for (let z0 = 0; z0 < nb; z0 += maxZ) {
-    ctx.dispatch(matmulDot4Program(g, z0, gn, rows), [aStore, bStore, c], [Math.ceil(g.N / (gn * DOT4_COLS)), Math.ceil(g.M / ((8 / gn) * rows)), Math.min(maxZ, nb - z0)]);
+    ctx.dispatch(matmulDot4Program(g, z0, gn, rows, plan.packA ? 'f32' : a.dtype, plan.packB ? 'f32' : b.dtype), [aStore, bStore, c], [Math.ceil(g.N / (gn * DOT4_COLS)), Math.ceil(g.M / ((8 / gn) * rows)), Math.min(maxZ, nb - z0)]);
   }
   for (const t of temps) ctx.release(t);
   return [c];

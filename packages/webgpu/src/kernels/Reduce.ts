@@ -1,6 +1,6 @@
 /** Sum/max/min over one axis. */
 import { normAxis, sizeOf, type ReduceOp } from '@crossedit/core';
-import { ELEMENTWISE_WG, linearIndex, LINEAR_PARAMS, wgslScalar } from '../codegen.js';
+import { ELEMENTWISE_WG, linearIndex, LINEAR_PARAMS } from '../codegen.js';
 import { uniform } from '../uniforms.js';
 import { fillStorage, grid1d, SPECIAL_VALUES } from './common.js';
 import { planRows, rowKernel } from './rows.js';
@@ -34,7 +34,7 @@ export const Reduce: GpuKernel<'Reduce'> = (ctx, { x }, { op, axis }, [out]) => 
   const ax = normAxis(axis, x.shape.length, 'Reduce');
   const R = x.shape[ax];
   const inner = sizeOf(x.shape.slice(ax + 1));
-  const T = wgslScalar(x.dtype);
+  const T: 'f32' | 'i32' = x.dtype === 'i32' ? 'i32' : 'f32'; // f16 inputs are refused by the engine
   if (R === 0) {
     fillStorage(ctx, y, nOut, emptyValue(op, T), x.dtype);
     return [y];

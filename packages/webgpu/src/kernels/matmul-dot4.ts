@@ -9,6 +9,8 @@
  * is what sets the speed: 28 loaded floats per 384 multiply-adds per lane (each loaded float costs
  * ~9 instructions per lane there: a bounds check and an insert).
  */
+import type { DType } from '@crossedit/core';
+import { widenF32 } from '../codegen.js';
 import type { ProgramDesc } from '../program.js';
 import { batchOffsets, matmulUniforms, type MatMulGeometry } from './matmul-geometry.js';
 
@@ -34,9 +36,10 @@ export const DOT4_COLS = 8 * DOT4_COLS_PER_LANE;
  * The program: workgroup 64 = 8 groups, `gn` of them side by side along N and `8/gn` along M; each
  * group computes `rows` (a multiple of 8, default {@link dot4Rows}) × {@link DOT4_COLS} outputs.
  * Requires `g.K % 4 == 0`, `g.sAk == 1`, `g.sBk == 1` (rows contiguous along k) and 16-byte aligned
- * batch blocks (true when K % 4 == 0).
+ * batch blocks (true when K % 4 == 0). An `f16` operand (a stored weight read in place) is loaded as
+ * `vec4<f16>` and widened to `vec4<f32>`; accumulation is f32.
  */
-export function matmulDot4Program(g: MatMulGeometry, zBase: number, gn: number, rows: number = dot4Rows(g.M)): ProgramDesc {
+export function matmulDot4Program(g: MatMulGeometry, zBase: number, gn: number, rows: number = dot4Rows(g.M), aType: DType = 'f32', bType: DType = 'f32'): ProgramDesc {
   if (rows % 8 !== 0) throw new RangeError(`matmulDot4Program: rows per group must be a multiple of 8 (got ${rows})`);
   const RG = rows;
   const TN = DOT4_COLS_PER_LANE;
@@ -47,8 +50,8 @@ export function matmulDot4Program(g: MatMulGeometry, zBase: number, gn: number, 
     for (let j = 0; j < TN; j++) L.push(`let bn${j} = ob4 + min(cb + ${j * 8}u, u.N - 1u) * K4;`);
     for (let i = 0; i < RG; i++) for (let j = 0; j < TN; j++) L.push(`var c${i}_${j} = 0.0;`);
     const inner: string[] = [];
-    for (let q = 0; q < RG / 8; q++) inner.push(`let av${q} = A4[ar${q} + k];`);
-    for (let j = 0; j < TN; j++) inner.push(`let b${j} = B4[bn${j} + k];`);
+    for (let q = 0; q < RG / 8; q++) inner.push(`let av${q} = ${widenF32(aType, `A4[ar${q} + k]`, true)};`);
+    for (let j = 0; j < TN; j++) inner.push(`let b${j} = ${widenF32(bType, `B4[bn${j} + k]`, true)};`);
     for (let i = 0; i < RG; i++) {
       inner.push(`let a${i} = subgroupShuffle(av${i >> 3}, lb + ${i & 7}u);`);
       for (let j = 0; j < TN; j++) {
@@ -88,11 +91,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   };
   return {
     name: 'MatMul(dot4)',
-    key: `matmul-dot4|${bc.uniforms.length}|${gn}|${RG}`,
+    key: `matmul-dot4|${bc.uniforms.length}|${gn}|${RG}|${aType}|${bType}`,
     enables: ['subgroups'],
     bindings: [
-      { name: 'A4', elem: 'vec4<f32>', access: 'read' },
-      { name: 'B4', elem: 'vec4<f32>', access: 'read' },
+      { name: 'A4', elem: aType === 'f16' ? 'vec4<f16>' : 'vec4<f32>', access: 'read' },
+      { name: 'B4', elem: bType === 'f16' ? 'vec4<f16>' : 'vec4<f32>', access: 'read' },
       { name: 'C', elem: 'f32', access: 'read_write' },
     ],
     uniforms: [...matmulUniforms(g, zBase), ...bc.uniforms],

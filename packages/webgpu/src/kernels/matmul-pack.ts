@@ -2,10 +2,10 @@
  * Copies a matmul operand into the k-major layout the dot4 kernel reads: `[batch, rows, K4]` with
  * `K4 = K` rounded up to a multiple of 4 and zeros in the padding. Element (r, k) of batch block b is
  * read at `b·batchStride + r·sR + k·sK` — so the same program transposes (A of `transA`, B without
- * `transB`) and pads.
+ * `transB`) and pads. An `f16` source (a stored weight) is widened: the packed copy is always f32.
  */
-import { sizeOf, type TensorInfo } from '@crossedit/core';
-import { ELEMENTWISE_WG, linearIndex, LINEAR_PARAMS } from '../codegen.js';
+import { sizeOf, type DType, type TensorInfo } from '@crossedit/core';
+import { ELEMENTWISE_WG, linearIndex, LINEAR_PARAMS, wgslScalar, widenF32 } from '../codegen.js';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { uniform } from '../uniforms.js';
@@ -21,6 +21,7 @@ export function packKMajor(
   K: number,
   sR: number,
   sK: number,
+  srcType: DType = 'f32',
 ): GpuStorage {
   const K4 = Math.ceil(K / 4) * 4;
   const out: TensorInfo = { shape: [batches, rows, K4], dtype: 'f32' };
@@ -40,7 +41,7 @@ export function packKMajor(
     const rowsCode: string[] = [];
     for (let q = 0; q < 4; q++) {
       // past K the load is out of the block (WebGPU bounds it) and the select writes the zero padding
-      const ld = (j: number) => `select(0.0, X[base + ${j}u * u.sK], k0 + ${j}u < u.K)`;
+      const ld = (j: number) => `select(0.0, ${widenF32(srcType, `X[base + ${j}u * u.sK]`)}, k0 + ${j}u < u.K)`;
       rowsCode.push(
         `if (r0 + ${q}u < u.rows) { let base = b * u.bs + (r0 + ${q}u) * u.sR + k0 * u.sK; ` +
           `Y4[((b * u.rows + r0 + ${q}u) * u.K4 + k0) / 4u] = vec4<f32>(${[0, 1, 2, 3].map(ld).join(', ')}); }`,
@@ -58,9 +59,9 @@ fn main(${LINEAR_PARAMS}) {
   ctx.dispatch(
     {
       name: 'MatMul(pack)',
-      key: `matmul-pack|${rowsFast}`,
+      key: `matmul-pack|${rowsFast}|${srcType}`,
       bindings: [
-        { name: 'X', elem: 'f32', access: 'read' },
+        { name: 'X', elem: wgslScalar(srcType), access: 'read' },
         { name: 'Y4', elem: 'vec4<f32>', access: 'read_write' },
       ],
       uniforms: [
