@@ -17,6 +17,8 @@ export class ProgressBar {
     readonly label: string,
     public total: number,
     private readonly out: NodeJS.WriteStream = process.stderr,
+    /** `'bytes'`: counts are bytes, shown as `1.2/13.9 GB` with a MB/s rate (a weight load). */
+    private readonly units: 'count' | 'bytes' = 'count',
   ) {}
 
   /** Sets the number of finished units and redraws (at most ~10 times a second). */
@@ -31,7 +33,8 @@ export class ProgressBar {
     const frac = this.total ? done / this.total : 1;
     const width = 24;
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
-    const line = `${this.label}${backendName ? ` (${backendName})` : ''} [${bar}] ${done}/${this.total} ${fmtTime(el)} elapsed, ETA ${fmtTime(eta)}${note ? ` ${note}` : ''}`;
+    const count = this.units === 'bytes' ? `${fmtGB(done)}/${fmtGB(this.total)} GB, ${(rate / 1e6).toFixed(0)} MB/s,` : `${done}/${this.total}`;
+    const line = `${this.label}${backendName ? ` (${backendName})` : ''} [${bar}] ${count} ${fmtTime(el)} elapsed, ETA ${fmtTime(eta)}${note ? ` ${note}` : ''}`;
     if (this.out.isTTY) this.out.write(`\r${line.slice(0, (this.out.columns ?? 120) - 1)}\x1b[K`);
     else this.out.write(`${line}\n`);
   }
@@ -42,6 +45,12 @@ export class ProgressBar {
     this.update(this.#done, note);
     if (this.out.isTTY) this.out.write('\n');
   }
+}
+
+/** Bytes as decimal gigabytes with enough digits for small loads (`0.013`, `1.25`, `13.9`). */
+function fmtGB(b: number): string {
+  const g = b / 1e9;
+  return g >= 10 ? g.toFixed(1) : g >= 0.1 ? g.toFixed(2) : g.toFixed(3);
 }
 
 /** `1h02m`, `3m05s`, `12.3s`. */

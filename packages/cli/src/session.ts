@@ -49,8 +49,9 @@ export async function openModel(values: Record<string, unknown>): Promise<ModelS
   const backend = await createBackend(parseBackendKind(values.backend as string | undefined), undefined, hint);
   setBackend(backend);
   const src = { modelDir: values['model-dir'] as string | undefined, tokenizerPath: values.tokenizer as string | undefined };
-  const bar = new ProgressBar(`loading ${backbone.id}`, 1);
-  const model = await backbone.loadModel(src, { backend, onProgress: (d, t) => ((bar.total = t), bar.update(d)) });
+  // LLaMA-family loaders report checkpoint bytes read (the line shows GB and MB/s)
+  const bar = new ProgressBar(`loading ${backbone.id}`, 1, process.stderr, 'bytes');
+  const model = await backbone.loadModel(src, { backend, onProgress: (d, t, name) => ((bar.total = t), bar.update(d, name ?? '')) });
   bar.finish();
   const tokenizer = await backbone.createTokenizer(src);
   return { backend, backbone, model, tokenizer, seed };

@@ -2,7 +2,7 @@
 import { defineBackbone, type Backbone, type BackboneSource, type Backend, type ModelConfig, type Progress, type Tokenizer } from '@crossedit/core';
 import type { LlamaModel } from '@crossedit/transformer';
 import type { WeightLayout } from './layout.js';
-import { loadLlamaFamily } from './load.js';
+import { loadLlamaFamily, type LoadLlamaFamilyOptions } from './load.js';
 import { createFamilyTokenizer } from './tokenizer.js';
 
 /** What a LLaMA-family backbone declares. */
@@ -29,6 +29,12 @@ export interface LlamaFamilyLoadOptions {
   onProgress?: Progress;
   /** Config fields overriding the files' (e.g. a shorter `maxPositions`). */
   config?: Partial<ModelConfig>;
+  /** The dtype weights are uploaded in (see {@link LoadLlamaFamilyOptions.dtype}). */
+  dtype?: LoadLlamaFamilyOptions['dtype'];
+  /** The device-memory budget the weights must fit (see {@link LoadLlamaFamilyOptions.deviceMemoryBytes}). */
+  deviceMemoryBytes?: number;
+  /** Called with the fit estimate before the first tensor is read. */
+  onFit?: LoadLlamaFamilyOptions['onFit'];
 }
 
 /** A LLaMA-family backbone plugin: the core `Backbone`, its layout, and a loader returning `LlamaModel`. */
@@ -70,6 +76,9 @@ export function defineLlamaFamily(def: LlamaFamilyDefinition): LlamaFamilyBackbo
         config: opts.config,
         checkConfig: def.checkConfig,
         onProgress: opts.onProgress,
+        dtype: opts.dtype,
+        deviceMemoryBytes: opts.deviceMemoryBytes,
+        onFit: opts.onFit,
       }),
     createTokenizer: (src) => createFamilyTokenizer(src, { id: def.id, shared: def.sharedTokenizer, hint: def.tokenizerHint }),
   });

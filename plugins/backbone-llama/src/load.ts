@@ -5,17 +5,28 @@ import {
   fmtShape,
   shapesEqual,
   sizeOf,
-  tensor,
   type Backend,
   type BackboneSource,
   type ModelConfig,
   type Progress,
   type Tensor,
 } from '@crossedit/core';
-import { GGUF_LLAMA_KEYS, GgufLlamaReader, checkFinite, LlamaModel, validateConfig, type CheckpointReader } from '@crossedit/transformer';
+import {
+  GGUF_LLAMA_KEYS,
+  GgufLlamaReader,
+  LlamaModel,
+  checkFit,
+  deviceLimitsOf,
+  streamTensors,
+  validateConfig,
+  type CheckpointReader,
+  type FitEstimate,
+  type LoadDType,
+} from '@crossedit/transformer';
 import { checkConfigAgainstIndex, type ConfigOrigin } from './config-check.js';
 import { hfConfigKey, modelConfigFromHf, readHfConfig } from './hf-config.js';
 import { LLAMA_LAYOUT, type FileTensor, type WeightLayout } from './layout.js';
+import { uploadWeight } from './upload.js';
 import { locateModel, openLocation, type ModelLocation } from './locate.js';
 
 /** Stored dtypes the readers convert to float32. */
@@ -33,8 +44,17 @@ export interface LoadLlamaFamilyOptions {
   defaults?: Partial<ModelConfig>;
   /** A backbone's own check of the final config (throw to refuse, e.g. an unsupported variant). */
   checkConfig?: (config: ModelConfig, file: string) => void;
-  /** Called after each tensor with bytes (float32) uploaded so far, the total, and the tensor's name. */
+  /** Called after each tensor with the checkpoint bytes read so far, the checkpoint's total, and the tensor's name. */
   onProgress?: Progress;
+  /** The dtype the weights are read as and uploaded in (default `'f32'`). */
+  dtype?: LoadDType;
+  /**
+   * The device-memory budget in bytes the weights (plus a reserve) must fit, checked before anything is
+   * allocated; default: the host's available memory on the CPU backends and software adapters, none otherwise.
+   */
+  deviceMemoryBytes?: number;
+  /** Called once the fit estimate passed, before the first tensor is read (the numbers the check used). */
+  onFit?: (estimate: FitEstimate) => void;
 }
 
 /**
@@ -119,8 +139,10 @@ export function checkCheckpoint(reader: CheckpointReader, plan: readonly FileTen
 
 /**
  * Loads a LLaMA-family model from local files, streaming: the checkpoint's header is checked against the
- * layout first, then each tensor is read, split into its canonical weights and uploaded before the next is
- * read, so at most one tensor's host copy exists next to the uploaded weights.
+ * layout first, then the weights' device bytes against the backend's limits and memory budget (`checkFit`:
+ * a model that cannot fit fails before anything is allocated), then each tensor is read into one reusable
+ * host buffer in the load dtype, split into its canonical weights and uploaded before the next is read, so the
+ * host holds the largest tensor plus a constant next to the uploaded weights.
  *
  * `src.modelDir` is an HF directory (`config.json` + safetensors or PyTorch `.bin`, single or sharded) or a
  * LLaMA `.gguf` file (or a directory holding one), whose `llama.*` metadata gives the config and whose q/k rows
@@ -143,25 +165,25 @@ export async function loadLlamaFamily(src: BackboneSource, opts: LoadLlamaFamily
     checkConfigAgainstIndex(reader, config, originOf);
     const plan = layout.tensors(config);
     checkCheckpoint(reader, plan, layout, config);
+    const dtype = opts.dtype ?? 'f32';
+    const parts = plan.flatMap((t) => t.parts.map((p) => ({ name: p.name, shape: [p.rows, ...t.shape.slice(1)] })));
+    const fit = checkFit(reader.path, parts, deviceLimitsOf(opts.backend, dtype, { memoryBytes: opts.deviceMemoryBytes }), `the '${layout.id}' model in ${dtype}`);
+    opts.onFit?.(fit);
     const byName = new Map(plan.map((t) => [t.name, t]));
-    const total = plan.reduce((a, t) => a + sizeOf(t.shape) * 4, 0);
-    let done = 0;
-    for (const e of reader.list()) {
-      const t = byName.get(e.name);
-      if (!t) continue;
-      const data = await reader.read(t.name, { shape: t.shape });
-      checkFinite(data, e.file, t.name, t.shape);
+    await streamTensors(reader, plan, { dtype, onProgress: opts.onProgress }, async (e, data) => {
+      const t = byName.get(e.name)!;
       const cols = sizeOf(t.shape.slice(1));
       let row = 0;
       for (const part of t.parts) {
-        const w = tensor(data.subarray(row * cols, (row + part.rows) * cols), [part.rows, ...t.shape.slice(1)], { backend: opts.backend });
+        // the upload copies the rows out of the streaming buffer, which the next tensor overwrites
+        const w = uploadWeight(opts.backend, data.subarray(row * cols, (row + part.rows) * cols), [part.rows, ...t.shape.slice(1)], dtype);
         w.name = part.name;
         weights.set(part.name, w);
         row += part.rows;
       }
-      done += data.byteLength;
-      opts.onProgress?.(done, total, t.name);
-    }
+      // let the device consume the upload (its staging copy) before the next tensor is read
+      await opts.backend.sync();
+    });
     return new LlamaModel(config, weights, { source: reader.path });
   } catch (e) {
     for (const w of weights.values()) w.dispose();

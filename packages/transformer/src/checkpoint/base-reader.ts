@@ -1,6 +1,14 @@
 /** Shared bookkeeping of the checkpoint readers: lookup, listing, shape checks. */
-import { FormatError, fmtShape, shapesEqual } from '@crossedit/core';
-import type { CheckpointFormat, CheckpointReader, ReadOptions, TensorEntry } from './types.js';
+import { FormatError, fmtShape, shapesEqual, sizeOf, type StorageDType } from '@crossedit/core';
+import { STORAGE_BYTES, isFloatStorage } from './convert.js';
+import type { RangeFile } from './range-file.js';
+import { convertF32, readSpanAs, type LoadDType, type ReadAsOptions, type ReadAsResult } from './read-as.js';
+import type { CheckpointDType, CheckpointFormat, CheckpointReader, ReadOptions, TensorEntry } from './types.js';
+
+/** The storage dtype of a checkpoint dtype, or `undefined` for GGML quantisations. */
+function storageDType(d: CheckpointDType): StorageDType | undefined {
+  return d in STORAGE_BYTES ? (d as StorageDType) : undefined;
+}
 
 /** Throws a `FormatError` naming the file and tensor when `actual` differs from `expected`. */
 export function checkShape(file: string, tensor: string, actual: readonly number[], expected?: readonly number[]): void {
@@ -47,6 +55,17 @@ export abstract class BaseReader<E extends TensorEntry> implements CheckpointRea
     return this.readEntry(e);
   }
 
+  async readAs(name: string, dtype: LoadDType, opts: ReadAsOptions = {}): Promise<ReadAsResult> {
+    const e = this.get(name);
+    checkShape(e.file, name, e.shape, opts.shape);
+    const numel = sizeOf(e.shape);
+    const stored = storageDType(e.dtype);
+    const span = stored && isFloatStorage(stored) ? await this.span(e) : undefined;
+    if (span) return readSpanAs(span.file, span.offset, stored!, numel, dtype, name, opts);
+    const values = await this.readEntry(e);
+    return { ...convertF32(values, dtype, opts.into), storedBytes: stored ? numel * STORAGE_BYTES[stored] : values.byteLength };
+  }
+
   async readRaw(name: string): Promise<Uint8Array> {
     return this.readRawEntry(this.get(name));
   }
@@ -58,6 +77,14 @@ export abstract class BaseReader<E extends TensorEntry> implements CheckpointRea
     const e = this.entries.get(name);
     if (!e) throw missingTensorError(this.path, name, this.entries.keys());
     return e;
+  }
+
+  /**
+   * Where a tensor's elements lie as one contiguous, uncompressed byte range of a float storage dtype (so
+   * {@link readAs} can read them in place); `undefined` to read through {@link readEntry}.
+   */
+  protected async span(_e: E): Promise<{ file: RangeFile; offset: number } | undefined> {
+    return undefined;
   }
 
   protected abstract readEntry(e: E): Promise<Float32Array>;

@@ -284,6 +284,10 @@ export class GgufReader extends BaseReader<GgufEntry> {
     return out;
   }
 
+  protected override async span(e: GgufEntry): Promise<{ file: RangeFile; offset: number } | undefined> {
+    return e.dtype === 'f32' || e.dtype === 'f16' || e.dtype === 'bf16' || e.dtype === 'f64' ? { file: this.file, offset: e.offset } : undefined;
+  }
+
   protected readRawEntry(e: GgufEntry): Promise<Uint8Array> {
     return this.file.read(e.offset, e.byteLength, `tensor '${e.name}'`);
   }

@@ -325,6 +325,12 @@ export class PyTorchReader extends BaseReader<PyTorchEntry> {
     return out;
   }
 
+  protected override async span(e: PyTorchEntry): Promise<{ file: RangeFile; offset: number } | undefined> {
+    const { storage, offset, shape, stride } = e.ref;
+    if (storage.member.method !== 0 || !isContiguous(shape, stride)) return undefined;
+    return { file: this.file, offset: (await this.zip.dataOffset(storage.member)) + offset * STORAGE_BYTES[storage.dtype] };
+  }
+
   protected async readRawEntry(e: PyTorchEntry): Promise<Uint8Array> {
     const { storage, offset, shape, stride } = e.ref;
     const n = sizeOf(shape);

@@ -15,7 +15,19 @@ export interface SafetensorsTensor {
    * The values (`shape`'s product of them), or a function producing them when the writer reaches this tensor,
    * so a caller can stream tensors (e.g. download one from the GPU at a time).
    */
-  data: ArrayLike<number> | (() => ArrayLike<number> | Promise<ArrayLike<number>>);
+  data: ArrayLike<number> | (() => ArrayLike<number> | Promise<ArrayLike<number>>) | RawTensorSource;
+}
+
+/**
+ * A tensor's stored bytes produced chunk by chunk (little-endian elements of the tensor's dtype, row-major),
+ * so a writer's memory is one chunk whatever the tensor's size. The chunks must add up to the tensor's size.
+ */
+export interface RawTensorSource {
+  raw: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+}
+
+function isRaw(d: SafetensorsTensor['data']): d is RawTensorSource {
+  return typeof d === 'object' && d !== null && 'raw' in d && typeof (d as RawTensorSource).raw === 'function';
 }
 
 const NAMES: Record<WritableDType, string> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
@@ -62,8 +74,19 @@ export async function writeSafetensors(
     await fh.write(prefix);
     await fh.write(jsonBytes);
     for (const t of tensors) {
-      const data = typeof t.data === 'function' ? await t.data() : t.data;
       const n = sizeOf(t.shape);
+      if (isRaw(t.data)) {
+        const want = n * STORAGE_BYTES[t.dtype];
+        let got = 0;
+        for await (const chunk of t.data.raw()) {
+          got += chunk.byteLength;
+          if (got > want) break;
+          await fh.write(chunk);
+        }
+        if (got !== want) throw new ShapeError(`writeSafetensors(${path}): tensor '${t.name}' ${fmtShape(t.shape)} of ${t.dtype} needs ${want} bytes, its raw source gave ${got > want ? 'more' : got}`);
+        continue;
+      }
+      const data = typeof t.data === 'function' ? await t.data() : t.data;
       if (data.length !== n) {
         throw new ShapeError(`writeSafetensors(${path}): tensor '${t.name}' has ${data.length} values, shape ${fmtShape(t.shape)} needs ${n}`);
       }

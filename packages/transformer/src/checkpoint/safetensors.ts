@@ -120,6 +120,10 @@ export class SafetensorsReader extends BaseReader<SafetensorsEntry> {
     return readFloats(this.file, e.offset, e.dtype, sizeOf(e.shape), e.name);
   }
 
+  protected override async span(e: SafetensorsEntry): Promise<{ file: RangeFile; offset: number }> {
+    return { file: this.file, offset: e.offset };
+  }
+
   protected readRawEntry(e: SafetensorsEntry): Promise<Uint8Array> {
     return this.file.read(e.offset, e.byteLength, `tensor '${e.name}'`);
   }

@@ -3,6 +3,8 @@ import { promises as fsp } from 'node:fs';
 import * as nodePath from 'node:path';
 import { FormatError } from '@crossedit/core';
 import { checkShape, missingTensorError } from './base-reader.js';
+import { readTensorAs } from './read-tensor.js';
+import type { LoadDType, ReadAsOptions, ReadAsResult } from './read-as.js';
 import type { CheckpointFormat, CheckpointReader, ReadOptions, TensorEntry } from './types.js';
 
 /** The largest shard index read (a 70B model's index is about 100 KB). */
@@ -97,6 +99,12 @@ export class ShardedReader implements CheckpointReader {
     const e = r.entry(name);
     checkShape(e.file, name, e.shape, opts.shape);
     return r.read(name);
+  }
+
+  async readAs(name: string, dtype: LoadDType, opts: ReadAsOptions = {}): Promise<ReadAsResult> {
+    const r = this.shard(name);
+    checkShape(r.entry(name).file, name, r.entry(name).shape, opts.shape);
+    return readTensorAs(r, name, dtype, opts);
   }
 
   async readRaw(name: string): Promise<Uint8Array> {

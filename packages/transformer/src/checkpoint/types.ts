@@ -1,5 +1,6 @@
 /** The common checkpoint-reader contract shared by the safetensors, PyTorch `.bin` and GGUF readers. */
 import type { StorageDType } from '@crossedit/core';
+import type { LoadDType, ReadAsOptions, ReadAsResult } from './read-as.js';
 
 /** A block-quantised GGML tensor type (GGUF only). */
 export type GgmlQuantDType =
@@ -73,6 +74,12 @@ export interface CheckpointReader {
    * Integer dtypes and unsupported quantisations are a `FormatError` (use {@link readRaw}).
    */
   read(name: string, opts?: ReadOptions): Promise<Float32Array>;
+  /**
+   * Reads a tensor as the dtype its device storage will have (float32, or f16 bits), into `opts.into` when that
+   * buffer is large enough, through a bounded scratch; f16 results count values past ±65504. Readers without it
+   * are read through {@link read} and converted (see `readTensorAs`).
+   */
+  readAs?(name: string, dtype: LoadDType, opts?: ReadAsOptions): Promise<ReadAsResult>;
   /** The tensor's stored bytes, little-endian, row-major (non-contiguous PyTorch views are gathered). */
   readRaw?(name: string): Promise<Uint8Array>;
   /** Closes the file handles. */

@@ -12,3 +12,4 @@ export { tryWebGpu, logitsOf, worstRatio, atReal } from './run.js';
 export { crc32 } from './crc32.js';
 export { tinyHfConfig, TINY_LLAMA, tempModelDir, SHARED_DIR } from './tiny.js';
 export { describeCheckpointSuite, type CheckpointSuiteOptions } from './suite.js';
+export { randomWeightChunks, writeRandomLlamaCheckpoint, RANDOM_CHUNK_ELEMENTS, type RandomCheckpointOptions } from './random-checkpoint.js';
