@@ -47,6 +47,13 @@ export interface Backend<S = unknown> {
    */
   readonly f16?: 'native' | 'widened';
   /**
+   * The largest storage, in logical bytes (elements × `bytesPerElement`), that one kernel can bind
+   * (WebGPU's `maxStorageBufferBindingSize`, or an artificial limit set for tests). Optional: absent
+   * means no limit. A tensor past it is row-sharded by the engine: the backend only ever sees blocks
+   * below it (see `shard/` and the core README).
+   */
+  readonly maxBindingBytes?: number;
+  /**
    * Copies host data into a new storage. `data.length` equals the size of `shape`. For an `f16`
    * tensor, float values are rounded to half precision and a `Uint16Array` is taken as the bits.
    */

@@ -11,6 +11,8 @@ import type { KernelAttrs, KernelInputs, KernelName } from './kernels/defs.js';
 import type { TensorInfo } from './kernels/spec.js';
 import { sizeOf, type Shape } from './shape.js';
 import { liveBytes, liveTensors, Tensor, type DataRecord } from './tensor.js';
+import { describeOperand, needsSharding, runSharded } from './shard/run.js';
+import { fmtBytes, isShardedStorage, logicalBytes, shardBytes, uploadSharded } from './shard/storage.js';
 
 /** One recorded kernel call. @internal */
 export interface TapeNode {
@@ -74,7 +76,9 @@ export function upload(backend: Backend, data: UploadData, shape: Shape, dtype: 
   if (data.length !== sizeOf(shape)) {
     throw new ShapeError(`tensor: ${data.length} values do not fill shape [${shape.join(',')}] (${sizeOf(shape)} elements)`);
   }
-  const storage = backend.upload(data, shape, dtype);
+  const limit = backend.maxBindingBytes;
+  const storage =
+    limit !== undefined && shardBytes(shape, dtype) > limit ? uploadSharded(backend, data, shape, dtype, limit, 'tensor') : backend.upload(data, shape, dtype);
   return track(new Tensor(newRecord(backend, storage, { shape, dtype }), [...shape], dtype));
 }
 
@@ -85,8 +89,28 @@ export function alias(t: Tensor, shape: Shape = t.shape): Tensor {
   return track(new Tensor(r, [...shape], t.dtype));
 }
 
-function collect(inputs: Record<string, Tensor | Tensor[]>): Tensor[] {
-  const out: Tensor[] = [];
+/** `MatMul(a: f32[5,16] (320 bytes), b: f32[50,16] 'lm_head' (3200 bytes, 4 shards)) -> f32[5,50] (1000 bytes)`, for errors. */
+function describeCall(kernel: string, ins: Record<string, Tensor | Tensor[]>, outs: readonly TensorInfo[]): string {
+  const one = (t: Tensor) => describeOperand({ shape: t.shape, dtype: t.dtype, storage: t.record.storage }, t.name);
+  const args = Object.entries(ins).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.map(one).join(', ')}]` : one(v)}`);
+  return `${kernel}(${args.join(', ')}) -> ${outs.map((o) => describeOperand(o)).join(', ')}`;
+}
+
+/** A sharded tensor keeps its rows under a reshape only when the last axis stays (rows are blocks of it). */
+function checkShardedReshape(t: Tensor, shape: Shape): void {
+  const s = t.record.storage;
+  if (!isShardedStorage(s)) return;
+  const last = shape.length ? shape[shape.length - 1] : 1;
+  if (last !== s.width) {
+    throw new ShapeError(
+      `reshape of ${t.describe()} to [${shape.join(',')}]: the tensor is row-sharded (${s.shards.length} shards of ${fmtBytes(logicalBytes(t.shape, t.dtype))} total, ` +
+        `past the backend's binding limit ${fmtBytes(t.backend.maxBindingBytes ?? 0)}), so a reshape must keep its last axis (${s.width})`,
+    );
+  }
+}
+
+function collect<T>(inputs: Record<string, T | T[]>): T[] {
+  const out: T[] = [];
   for (const v of Object.values(inputs)) {
     if (Array.isArray(v)) out.push(...v);
     else out.push(v);
@@ -120,10 +144,15 @@ export function runKernel<K extends KernelName>(
   const outInfos = (spec.infer as (i: unknown, a: unknown) => TensorInfo[])(infoInputs, attrs);
   let outputs: Tensor[];
   if (kernel === 'Reshape') {
+    checkShardedReshape(flat[0], outInfos[0].shape);
     outputs = [alias(flat[0], outInfos[0].shape)];
   } else {
     const bInputs = mapInputs(ins, (t): BackendTensor => ({ storage: t.record.storage, shape: t.shape, dtype: t.dtype }));
-    const storages = (be.run as (k: K, i: unknown, a: unknown, o: readonly TensorInfo[]) => unknown[])(kernel, bInputs, attrs, outInfos);
+    const limit = be.maxBindingBytes;
+    const storages =
+      limit !== undefined && needsSharding(collect(bInputs as Record<string, BackendTensor | BackendTensor[]>), outInfos, limit)
+        ? runSharded(be, kernel, bInputs as Record<string, BackendTensor | BackendTensor[]>, attrs as Record<string, unknown>, outInfos, limit, describeCall(kernel, ins, outInfos))
+        : (be.run as (k: K, i: unknown, a: unknown, o: readonly TensorInfo[]) => unknown[])(kernel, bInputs, attrs, outInfos);
     outputs = storages.map((s, i) => track(new Tensor(newRecord(be, s, outInfos[i]), outInfos[i].shape, outInfos[i].dtype)));
   }
   for (const tape of state.tapes) {

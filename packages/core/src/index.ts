@@ -11,6 +11,7 @@ export * from './errors.js';
 export * from './backend.js';
 export * from './kernels/index.js';
 export { Tensor } from './tensor.js';
+export { ShardedStorage, isShardedStorage, effectiveBindingLimit, logicalBytes, BINDING_LIMIT_ENV, type Shard } from './shard/storage.js';
 export {
   setBackend,
   getBackend,

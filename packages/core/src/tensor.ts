@@ -3,6 +3,7 @@ import type { Backend } from './backend.js';
 import type { DType, HostArray } from './dtype.js';
 import { DisposedError } from './errors.js';
 import { fmtShape, sizeOf, type Shape } from './shape.js';
+import { freeStorage, isShardedStorage, readStorage } from './shard/storage.js';
 
 /** Shared storage of one or more tensors (reshape and detach alias it). @internal */
 export interface DataRecord {
@@ -76,7 +77,7 @@ export class Tensor {
     this.#record = null;
     r.refs--;
     if (r.refs === 0) {
-      r.backend.free(r.storage);
+      freeStorage(r.backend, r.storage);
       liveBytes.value -= r.bytes;
     }
     liveTensors.value--;
@@ -85,7 +86,7 @@ export class Tensor {
   /** Reads the values back (waits for pending work). */
   async data(): Promise<HostArray> {
     const r = this.record;
-    return r.backend.read(r.storage, { shape: this.shape, dtype: this.dtype });
+    return readStorage(r.backend, r.storage, this.shape, this.dtype);
   }
 
   /** Reads the values back as a plain number array. */
@@ -97,6 +98,12 @@ export class Tensor {
   async item(): Promise<number> {
     if (this.size !== 1) throw new RangeError(`item(): tensor ${this.describe()} has ${this.size} elements, expected 1`);
     return (await this.data())[0];
+  }
+
+  /** Number of row shards the data is stored in (1 unless it passes the backend's binding limit). */
+  get shards(): number {
+    const s = this.record.storage;
+    return isShardedStorage(s) ? s.shards.length : 1;
   }
 
   /** A short description, e.g. `f32[2,3] #12 (name)`. */

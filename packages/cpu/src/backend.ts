@@ -1,6 +1,6 @@
 /** The CPU reference backend: plain TypeScript, float64 storage and arithmetic for `f32` tensors. */
 import type { Backend, BackendMemory, BackendTensor, DType, HostArray, UploadData, KernelAttrs, KernelInputs, KernelName, Shape, TensorInfo } from '@crossedit/core';
-import { sizeOf } from '@crossedit/core';
+import { effectiveBindingLimit, sizeOf } from '@crossedit/core';
 import { CPU_KERNELS } from './kernels/index.js';
 import { CpuStorage, toCpuArray } from './storage.js';
 
@@ -20,11 +20,17 @@ import { CpuStorage, toCpuArray } from './storage.js';
  */
 export class CpuBackend implements Backend<CpuStorage> {
   readonly name = 'cpu';
+  /** An artificial binding limit (tests of row sharding); none by default. See {@link CpuBackendOptions}. */
+  readonly maxBindingBytes: number | undefined;
   readonly #live = new Set<CpuStorage>();
   #bytes = 0;
   #disposed = false;
   /** `f16` tensors are held widened: their values rounded to half precision, computed on like `f32`. */
   readonly f16 = 'widened' as const;
+
+  constructor(opts: CpuBackendOptions = {}) {
+    this.maxBindingBytes = effectiveBindingLimit(undefined, opts.maxBindingBytes);
+  }
 
   /** Copies host data into a new storage (`f32` data is widened to float64). */
   upload(data: UploadData, shape: Shape, dtype: DType): CpuStorage {
@@ -89,7 +95,17 @@ export class CpuBackend implements Backend<CpuStorage> {
   }
 }
 
+/** Options of the CPU backends. */
+export interface CpuBackendOptions {
+  /**
+   * An artificial binding limit in logical bytes (4 per `f32`/`i32` element), so that tensors past it
+   * are row-sharded by the engine as on a GPU; `CROSSEDIT_MAX_BINDING_BYTES` sets it too (the smaller
+   * wins). Default: no limit. For tests of sharded execution on small shapes.
+   */
+  maxBindingBytes?: number;
+}
+
 /** Creates a CPU reference backend. */
-export function createCpuBackend(): CpuBackend {
-  return new CpuBackend();
+export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
+  return new CpuBackend(opts);
 }

@@ -15,6 +15,7 @@
 import {
   bytesPerElement,
   fromF16Bits,
+  effectiveBindingLimit,
   sizeOf,
   toF16Bits,
   ShapeError,
@@ -59,6 +60,12 @@ export interface WebGpuBackendOptions extends DeviceOptions {
    * misses something its code depends on). For tests; costs the source assembly the keys save.
    */
   checkProgramKeys?: boolean;
+  /**
+   * Lowers the binding limit the engine shards tensors at below the device's
+   * `maxStorageBufferBindingSize` (tests of row sharding on small shapes); `CROSSEDIT_MAX_BINDING_BYTES`
+   * does the same. Never raises it.
+   */
+  maxBindingBytes?: number;
 }
 
 /** A program as the fast path keeps it: its pipeline and uniform layout, and its source (key checks). */
@@ -80,6 +87,8 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
   readonly caps: GpuCaps;
   /** `'native'` when the device has `shader-f16` (f16 weights stored as half precision); else absent. */
   readonly f16?: 'native';
+  /** The binding limit the engine row-shards tensors at: the device's, or lower when set (see options). */
+  readonly maxBindingBytes: number;
   /** The adapter this backend runs on. */
   readonly adapter: AdapterSummary;
   readonly #d: AcquiredDevice;
@@ -132,6 +141,7 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
       software: d.info.isSoftware,
     };
     if (this.caps.f16) this.f16 = 'native';
+    this.maxBindingBytes = effectiveBindingLimit(lim.maxStorageBufferBindingSize, opts.maxBindingBytes)!;
     this.#batchLimit = opts.batchLimit ?? 256;
     this.#uniformAlign = Math.max(16, lim.minUniformBufferOffsetAlignment);
     this.#pool = new BufferPool(this.#device, { usage: STORAGE_USAGE(), maxPooledBytes: opts.maxPooledBytes, label: 'tensor' });

@@ -8,3 +8,4 @@
 export { closeReport, freshSeed, gens, hostData, type Gen, type Tol } from './data.js';
 export { ALL_KERNELS, EW, KERNEL_CASES, executeCase, hashName, type CaseInput, type KernelCase } from './kernel-cases.js';
 export { GRAD_CASES, gradsOn, type GradCase, type GradInput } from './grad-cases.js';
+export { SHARD_CASES, SHARD_LIMIT, runShardCase, type ShardCase, type ShardRun } from './shard-cases.js';

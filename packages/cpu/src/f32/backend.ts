@@ -1,6 +1,7 @@
 /** The f32 CPU backend: Float32Array storage, WebAssembly SIMD GEMM, the reference kernels elsewhere. */
 import type { Backend, BackendMemory, BackendTensor, DType, HostArray, KernelAttrs, KernelImpls, KernelInputs, KernelName, Shape, TensorInfo } from '@crossedit/core';
-import { fromF16Bits, roundToF16, sizeOf, type UploadData } from '@crossedit/core';
+import { effectiveBindingLimit, fromF16Bits, roundToF16, sizeOf, type UploadData } from '@crossedit/core';
+import type { CpuBackendOptions } from '../backend.js';
 import { CpuStorage } from '../storage.js';
 import { f32Kernels, type F32Array, type F32Storage } from './kernels.js';
 import { WasmGemm } from './matmul.js';
@@ -25,6 +26,8 @@ function toF16Values(data: UploadData): Float32Array {
  */
 export class CpuF32Backend implements Backend<F32Storage> {
   readonly name = 'cpu-f32';
+  /** An artificial binding limit (tests of row sharding); none by default. */
+  readonly maxBindingBytes: number | undefined;
   readonly #kernels: KernelImpls<F32Storage>;
   readonly #live = new Set<F32Storage>();
   #bytes = 0;
@@ -32,7 +35,8 @@ export class CpuF32Backend implements Backend<F32Storage> {
   /** `f16` tensors are held widened: their values rounded to half precision, computed on like `f32`. */
   readonly f16 = 'widened' as const;
 
-  constructor() {
+  constructor(opts: CpuBackendOptions = {}) {
+    this.maxBindingBytes = effectiveBindingLimit(undefined, opts.maxBindingBytes);
     this.#kernels = f32Kernels(new WasmGemm());
   }
 
@@ -96,6 +100,6 @@ export class CpuF32Backend implements Backend<F32Storage> {
 }
 
 /** Creates the f32 CPU backend (assembles its WebAssembly kernels; needs WebAssembly SIMD, Node >= 16.4). */
-export function createCpuF32Backend(): CpuF32Backend {
-  return new CpuF32Backend();
+export function createCpuF32Backend(opts: CpuBackendOptions = {}): CpuF32Backend {
+  return new CpuF32Backend(opts);
 }
