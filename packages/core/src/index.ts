@@ -12,6 +12,7 @@ export * from './backend.js';
 export * from './kernels/index.js';
 export { Tensor } from './tensor.js';
 export { ShardedStorage, isShardedStorage, effectiveBindingLimit, logicalBytes, BINDING_LIMIT_ENV, type Shard } from './shard/storage.js';
+export { SHARD_FORMS, type ShardForm } from './shard/run.js';
 export {
   setBackend,
   getBackend,

@@ -64,6 +64,10 @@ export function rowPlan(kernel: KernelName, inputs: Record<string, BackendTensor
       if (!lastAxis(x, attrs.axis as number, kernel)) return null;
       return { rows: rowsOfShape(x.shape), modes: { x: 'rows' }, attrs: () => ({ ...attrs, axis: 1 }) };
     }
+    case 'SoftmaxNll':
+      return { rows: rowsOfShape((inputs.logits as BackendTensor).shape), modes: { logits: 'rows', targets: 'vec' }, attrs: () => attrs };
+    case 'SoftmaxNllGrad':
+      return { rows: rowsOfShape((inputs.logits as BackendTensor).shape), modes: { dy: 'vec', logits: 'rows', targets: 'vec' }, attrs: () => attrs };
     case 'PickLast':
       return { rows: rowsOfShape((inputs.x as BackendTensor).shape), modes: { x: 'rows', idx: 'vec' }, attrs: () => attrs };
     case 'PutLast':

@@ -14,6 +14,45 @@ import { runMatMul } from './matmul.js';
 import { rowPlan, runRows } from './rows.js';
 import { fmtBytes, isShardedStorage, logicalBytes, shardBytes } from './storage.js';
 
+/** How a kernel runs over sharded tensors (see the core README); `none`: it fails clearly. */
+export type ShardForm = 'rows' | 'matmul' | 'gather' | 'scatter' | 'layout' | 'alias' | 'none';
+
+/**
+ * Every kernel's sharded form. A mapped type: a new kernel without an entry is a compile error, so
+ * whoever adds one decides (and `rows` needs a plan in `rows.ts`, checked by the shard test).
+ */
+export const SHARD_FORMS: { readonly [K in KernelName]: ShardForm } = {
+  Unary: 'rows',
+  Binary: 'rows',
+  Where: 'rows',
+  Reduce: 'rows',
+  ArgReduce: 'rows',
+  Softmax: 'rows',
+  LogSoftmax: 'rows',
+  RmsNorm: 'rows',
+  Rope: 'none',
+  MatMul: 'matmul',
+  Gather: 'gather',
+  ScatterAdd: 'scatter',
+  PickLast: 'rows',
+  PutLast: 'rows',
+  Transpose: 'layout',
+  Slice: 'layout',
+  Pad: 'layout',
+  Concat: 'layout',
+  Reshape: 'alias',
+  Cast: 'rows',
+  Fill: 'rows',
+  TopK: 'rows',
+  SwiGLU: 'rows',
+  SwiGLUGrad: 'rows',
+  RmsNormGrad: 'rows',
+  SoftmaxGrad: 'rows',
+  SoftmaxNll: 'rows',
+  SoftmaxNllGrad: 'rows',
+  AdamStep: 'rows',
+};
+
 /** Whether a kernel call must take the sharded path. */
 export function needsSharding(inputs: readonly BackendTensor[], outs: readonly TensorInfo[], limit: number): boolean {
   for (const t of inputs) if (isShardedStorage(t.storage)) return true;
@@ -55,7 +94,7 @@ export function runSharded(be: Backend, kernel: KernelName, inputs: Record<strin
       if (!rowPlan(kernel, inputs, attrs, outs)) return [runReduceRows(be, x, attrs.op as 'sum', attrs.axis as number, outs[0], limit, what)];
       break;
   }
-  const plan = rowPlan(kernel, inputs, attrs, outs);
+  const plan = SHARD_FORMS[kernel] === 'none' ? null : rowPlan(kernel, inputs, attrs, outs);
   if (plan) return runRows(be, kernel, inputs, plan, outs, limit, what);
   throw new ShapeError(
     `${what}: passes the backend's binding limit (maxStorageBufferBindingSize ${fmtBytes(limit)}) and ${kernel} has no row-sharded form ` +

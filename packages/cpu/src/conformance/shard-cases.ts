@@ -6,7 +6,7 @@
  * finite differences in this package. Every case names the inputs that must really be sharded.
  */
 import {
-  add, argmax, concat, crossEntropy, gather, logSoftmax, matmul, max, mean, mul, outer, reshape, rmsNorm, scatterAdd, slice,
+  add, argmax, cast, concat, crossEntropy, gather, logSoftmax, matmul, max, mean, mul, outer, reshape, rmsNorm, scatterAdd, slice,
   softmax, sum, swiglu, tensor, tidy, topk, transpose, valueAndGrads, zeros, type Backend, type Tensor,
 } from '@crossedit/core';
 import { gens } from './data.js';
@@ -19,12 +19,16 @@ export const SHARD_LIMIT = 512;
 export interface ShardCase {
   name: string;
   /** Inputs; `sharded: true` ones must be stored in more than one shard under {@link SHARD_LIMIT}. */
-  inputs: (GradInput & { sharded?: boolean })[];
+  inputs: (Omit<GradInput, 'dtype'> & { dtype?: 'f32' | 'f16' | 'i32'; sharded?: boolean })[];
   f: (xs: Tensor[]) => Tensor;
   /** Differentiable: compare gradients too. */
   grad: boolean;
   /** The output itself passes the limit (and must come back sharded). */
   shardedOutput?: boolean;
+  /** Outputs must match the reference exactly (indices, gathered stored values). */
+  exact?: boolean;
+  /** Relative tolerance override of a non-float64 backend (values rounded to f16 on the way). */
+  rtol?: number;
 }
 
 const i32 = (lo: number, hi: number) => gens.ints(lo, hi);
@@ -81,6 +85,7 @@ export const SHARD_CASES: readonly ShardCase[] = [
     inputs: [{ shape: [12, 30], sharded: true }],
     f: ([x]) => add(reshape(argmax(x, -1), [12, 1]), topk(x, 3).indices),
     grad: false,
+    exact: true,
   },
   {
     name: 'ROME-style rank-one update W + u vᵀ of a sharded weight, and the row sums of it',
@@ -100,6 +105,27 @@ export const SHARD_CASES: readonly ShardCase[] = [
     f: ([u, ids]) => add(scatterAdd(u, ids, 40), zeros([40, 8], { backend: u.backend })),
     grad: true,
     shardedOutput: true,
+  },
+  {
+    name: 'Gather from a sharded f16 embedding table (stored values come back exactly)',
+    inputs: [{ shape: [40, 8], dtype: 'f16', sharded: true, constant: true }, { shape: [3, 5], gen: i32(0, 40), dtype: 'i32', constant: true }],
+    f: ([t, ids]) => gather(t, ids),
+    grad: false,
+    exact: true,
+  },
+  {
+    name: 'LM head over f16 vocabulary shards (f32 accumulation), gradient to the hidden state',
+    inputs: [{ shape: [2, 3, 8] }, { shape: [70, 8], dtype: 'f16', sharded: true, constant: true }, { shape: [2, 3], gen: i32(0, 70), dtype: 'i32', constant: true }],
+    f: ([x, w, t]) => add(crossEntropy(matmul(x, w, { transB: true }), t), mul(sum(matmul(x, w, { transB: true }), -1), 0.01)),
+    grad: true,
+  },
+  {
+    name: 'f16 weight widened to f32, edited by W + u vᵀ, rounded back to f16',
+    inputs: [{ shape: [30, 10], dtype: 'f16', sharded: true, constant: true }, { shape: [30] }, { shape: [10] }],
+    f: ([w, u, v]) => cast(cast(add(cast(w, 'f32'), outer(u, v)), 'f16'), 'f32'),
+    grad: false,
+    shardedOutput: true,
+    rtol: 1e-3,
   },
 ];
 
