@@ -29,8 +29,10 @@ export interface LlamaFamilyLoadOptions {
   onProgress?: Progress;
   /** Config fields overriding the files' (e.g. a shorter `maxPositions`). */
   config?: Partial<ModelConfig>;
-  /** The dtype weights are uploaded in (see {@link LoadLlamaFamilyOptions.dtype}). */
+  /** Storage dtype of the weight matrices (see {@link LoadLlamaFamilyOptions.dtype}; default `auto`). */
   dtype?: LoadLlamaFamilyOptions['dtype'];
+  /** Called once with the resolved weight dtype and why. */
+  onDType?: LoadLlamaFamilyOptions['onDType'];
   /** The device-memory budget the weights must fit (see {@link LoadLlamaFamilyOptions.deviceMemoryBytes}). */
   deviceMemoryBytes?: number;
   /** Called with the fit estimate before the first tensor is read. */
@@ -77,6 +79,7 @@ export function defineLlamaFamily(def: LlamaFamilyDefinition): LlamaFamilyBackbo
         checkConfig: def.checkConfig,
         onProgress: opts.onProgress,
         dtype: opts.dtype,
+        onDType: opts.onDType,
         deviceMemoryBytes: opts.deviceMemoryBytes,
         onFit: opts.onFit,
       }),

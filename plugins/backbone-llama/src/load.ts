@@ -10,6 +10,10 @@ import {
   type ModelConfig,
   type Progress,
   type Tensor,
+  type WeightDTypeChoice,
+  type WeightDTypeRequest,
+  resolveWeightDType,
+  weightDTypeFor,
 } from '@crossedit/core';
 import {
   GGUF_LLAMA_KEYS,
@@ -21,7 +25,6 @@ import {
   validateConfig,
   type CheckpointReader,
   type FitEstimate,
-  type LoadDType,
 } from '@crossedit/transformer';
 import { checkConfigAgainstIndex, type ConfigOrigin } from './config-check.js';
 import { hfConfigKey, modelConfigFromHf, readHfConfig } from './hf-config.js';
@@ -46,8 +49,14 @@ export interface LoadLlamaFamilyOptions {
   checkConfig?: (config: ModelConfig, file: string) => void;
   /** Called after each tensor with the checkpoint bytes read so far, the checkpoint's total, and the tensor's name. */
   onProgress?: Progress;
-  /** The dtype the weights are read as and uploaded in (default `'f32'`). */
-  dtype?: LoadDType;
+  /**
+   * Storage dtype of the weight matrices (default `auto`: f16 when the checkpoint's matrices are f16/bf16 and the
+   * backend stores f16 natively; see core `resolveWeightDType`). Norm vectors stay f32. Values are read straight
+   * into that dtype; finite values past f16's range (a bf16 or f32 checkpoint) are a `FormatError`.
+   */
+  dtype?: WeightDTypeRequest;
+  /** Called once with the resolved weight dtype and why, before the weights are read. */
+  onDType?: (choice: WeightDTypeChoice) => void;
   /**
    * The device-memory budget in bytes the weights (plus a reserve) must fit, checked before anything is
    * allocated; default: the host's available memory on the CPU backends and software adapters, none otherwise.
@@ -165,13 +174,17 @@ export async function loadLlamaFamily(src: BackboneSource, opts: LoadLlamaFamily
     checkConfigAgainstIndex(reader, config, originOf);
     const plan = layout.tensors(config);
     checkCheckpoint(reader, plan, layout, config);
-    const dtype = opts.dtype ?? 'f32';
-    const parts = plan.flatMap((t) => t.parts.map((p) => ({ name: p.name, shape: [p.rows, ...t.shape.slice(1)] })));
-    const fit = checkFit(reader.path, parts, deviceLimitsOf(opts.backend, dtype, { memoryBytes: opts.deviceMemoryBytes }), `the '${layout.id}' model in ${dtype}`);
+    const stored = plan.filter((t) => t.shape.length === 2).map((t) => reader.entry(t.name).dtype);
+    const choice = resolveWeightDType(opts.dtype, stored, opts.backend);
+    opts.onDType?.(choice);
+    const requests = plan.map((t) => ({ name: t.name, shape: t.shape, dtype: weightDTypeFor(choice.dtype, t.shape) }));
+    const parts = plan.flatMap((t, i) => t.parts.map((p) => ({ name: p.name, shape: [p.rows, ...t.shape.slice(1)], dtype: requests[i].dtype })));
+    const fit = checkFit(reader.path, parts, deviceLimitsOf(opts.backend, { memoryBytes: opts.deviceMemoryBytes }), `the '${layout.id}' model in ${choice.dtype}`);
     opts.onFit?.(fit);
     const byName = new Map(plan.map((t) => [t.name, t]));
-    await streamTensors(reader, plan, { dtype, onProgress: opts.onProgress }, async (e, data) => {
+    await streamTensors(reader, requests, { dtype: 'f32', onProgress: opts.onProgress }, async (e, data) => {
       const t = byName.get(e.name)!;
+      const dtype = data instanceof Uint16Array ? 'f16' : 'f32';
       const cols = sizeOf(t.shape.slice(1));
       let row = 0;
       for (const part of t.parts) {

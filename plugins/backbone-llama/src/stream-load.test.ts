@@ -12,7 +12,7 @@ import { f16ToF32, type ModelConfig } from '@crossedit/core';
 import { createCpuF32Backend } from '@crossedit/cpu';
 import { FitError, expectedWeightShapes, openCheckpoint, streamTensors } from '@crossedit/transformer';
 import { loadLlamaFamily } from './load.js';
-import { randomWeightChunks, tempModelDir, tryWebGpu, writeRandomLlamaCheckpoint } from './testing/index.js';
+import { logitsOf, randomWeightChunks, tempModelDir, tryWebGpu, writeRandomLlamaCheckpoint } from './testing/index.js';
 
 const MiB = 2 ** 20;
 // embedding and head [40000, 1024] (78 MiB in f16, 156 MiB in f32: past lavapipe's 128 MiB binding), 4 layers
@@ -108,23 +108,36 @@ describe('bounded-memory streaming of a 284 MiB sharded f16 checkpoint', () => {
     expect(e).toBeInstanceOf(FitError);
     expect((e as FitError).file).toBe(nodePath.join(dir, 'model.safetensors.index.json'));
     expect((e as Error).message).toMatch(
-      /model\.safetensors\.index\.json: the 'llama' model in f32 does not fit: the 39 weights need 596,152,320 bytes \(568\.5 MiB\) on cpu-f32 at 4 bytes per element \(largest 'model\.embed_tokens\.weight' \[40000,1024\], 163,840,000 bytes \(156\.3 MiB\)\) plus a 536,870,912 bytes \(512\.0 MiB\) reserve, more than the device-memory budget of 536,870,912 bytes \(512\.0 MiB\) \(the device-memory budget given\)/,
+      /model\.safetensors\.index\.json: the 'llama' model in f32 does not fit: the 39 weights need 596,152,320 bytes \(568\.5 MiB\) on cpu-f32 \(largest 'model\.embed_tokens\.weight' \[40000,1024\], 163,840,000 bytes \(156\.3 MiB\)\) plus a 536,870,912 bytes \(512\.0 MiB\) reserve, more than the device-memory budget of 536,870,912 bytes \(512\.0 MiB\) \(the device-memory budget given\)/,
     );
     expect(backend.memory().storages).toBe(0);
     backend.dispose();
   });
 
-  it('on WebGPU in f32 the [40000,1024] embedding (156 MiB) is refused before allocation, naming the adapter limit', async () => {
+  it('on WebGPU in f32 the [40000,1024] embedding (156 MiB) is refused before allocation, naming the adapter limit; in f16 it loads', async () => {
     const { backend, why } = await tryWebGpu();
     if (!backend) throw new Error(`this test needs the WebGPU backend (lavapipe in CI): ${why}`);
     const binding = (backend as unknown as { caps: { maxBindingBytes: number } }).caps.maxBindingBytes;
     expect(binding).toBeLessThan(LARGEST * 4); // lavapipe: 128 MiB
-    const e = await loadLlamaFamily({ modelDir: dir }, { backend }).catch((x: unknown) => x);
+    const e = await loadLlamaFamily({ modelDir: dir }, { backend, dtype: 'f32' }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(FitError);
     expect((e as FitError).tensor).toBe('model.embed_tokens.weight');
-    expect((e as Error).message).toMatch(/tensor 'model\.embed_tokens\.weight' \[40000,1024\] needs 163,840,000 bytes \(156\.3 MiB\) at 4 bytes per element, more than the webgpu adapter's maxStorageBufferBindingSize/);
+    expect((e as Error).message).toMatch(/tensor 'model\.embed_tokens\.weight' \[40000,1024\] needs 163,840,000 bytes \(156\.3 MiB\) in f32 \(4 bytes per element\), more than the webgpu adapter's maxStorageBufferBindingSize/);
     expect((e as Error).message).toMatch(/tensor 'lm_head\.weight'/);
     expect(backend.memory().storages).toBe(0);
+
+    // in f16 (auto: an f16 checkpoint on shader-f16) the 78 MiB matrices bind: it loads, norms in f32
+    const choices: string[] = [];
+    const model = await loadLlamaFamily({ modelDir: dir }, { backend, onDType: (c) => choices.push(c.reason) });
+    expect(choices).toEqual([expect.stringMatching(/^f16 \(auto: checkpoint stored in f16, webgpu has shader-f16\)/)]);
+    const norms = (2 * 4 + 1) * 1024;
+    expect(backend.memory().bytesInUse).toBeGreaterThanOrEqual(bytes + norms * 2);
+    expect(model.weights().get('model.embed_tokens.weight')!.dtype).toBe('f16');
+    expect(model.weights().get('model.norm.weight')!.dtype).toBe('f32');
+    const logits = await logitsOf(model, [[1, 7, 99, 39999]]);
+    expect(logits.length).toBe(4 * 40000);
+    expect(logits.every(Number.isFinite)).toBe(true);
+    model.dispose();
     backend.dispose();
-  });
+  }, 60_000);
 });

@@ -12,8 +12,11 @@ import { LOAD_BYTES, type LoadDType } from './read-as.js';
 export interface DeviceLimits {
   /** The backend's name (for messages). */
   backend: string;
-  /** Bytes one stored weight element takes on the device (2 for f16 on WebGPU, 8 on the float64 CPU backend). */
-  bytesPerElement: number;
+  /**
+   * Bytes one weight element of each dtype takes on the device: WebGPU 4 (f32) and 2 (f16); `cpu-f32` 4 and 4
+   * (f16 held widened); the float64 `cpu` 8 and 8.
+   */
+  bytesPerElement: Readonly<Record<LoadDType, number>>;
   /** The largest tensor one kernel can bind (WebGPU `maxStorageBufferBindingSize`); none when absent. */
   maxBindingBytes?: number;
   /** The largest single buffer (WebGPU `maxBufferSize`); none when absent. */
@@ -28,10 +31,11 @@ export interface DeviceLimits {
   reserveBytes?: number;
 }
 
-/** A weight to place: its name and shape (canonical, as uploaded). */
+/** A weight to place: its name, shape (canonical, as uploaded) and storage dtype (default f32). */
 export interface FitTensor {
   readonly name: string;
   readonly shape: readonly number[];
+  readonly dtype?: LoadDType;
 }
 
 /** The outcome of {@link estimateFit}. */
@@ -76,20 +80,21 @@ export function fmtBytes(b: number): string {
  *
  * @example
  * ```ts
- * const est = estimateFit([{ name: 'model.embed_tokens.weight', shape: [55296, 4096] }], { backend: 'webgpu', bytesPerElement: 2, maxBindingBytes: 2 ** 27 });
- * est.problems; // ["tensor 'model.embed_tokens.weight' [55296,4096] needs 452,984,832 bytes (432.0 MiB), more than ..."]
+ * const est = estimateFit([{ name: 'model.embed_tokens.weight', shape: [55296, 4096], dtype: 'f16' }], { backend: 'webgpu', bytesPerElement: { f32: 4, f16: 2 }, maxBindingBytes: 2 ** 27 });
+ * est.problems; // ["tensor 'model.embed_tokens.weight' [55296,4096] needs 452,984,832 bytes (432.0 MiB) in f16 ..., more than ..."]
  * ```
  */
 export function estimateFit(tensors: readonly FitTensor[], limits: DeviceLimits): FitEstimate {
   const problems: string[] = [];
   let weightBytes = 0;
   let largest = { name: '', shape: [] as readonly number[], bytes: 0 };
-  const per = limits.bytesPerElement;
   for (const t of tensors) {
+    const dtype = t.dtype ?? 'f32';
+    const per = limits.bytesPerElement[dtype];
     const bytes = sizeOf(t.shape) * per;
     weightBytes += bytes;
     if (bytes > largest.bytes) largest = { name: t.name, shape: t.shape, bytes };
-    const what = `tensor '${t.name}' [${t.shape.join(',')}] needs ${fmtBytes(bytes)} at ${per} bytes per element`;
+    const what = `tensor '${t.name}' [${t.shape.join(',')}] needs ${fmtBytes(bytes)} in ${dtype} (${per} bytes per element)`;
     if (limits.maxBindingBytes !== undefined && bytes > limits.maxBindingBytes) {
       const row = sizeOf(t.shape.slice(1)) * per;
       if (!limits.rowSharding) {
@@ -109,7 +114,7 @@ export function estimateFit(tensors: readonly FitTensor[], limits: DeviceLimits)
   const neededBytes = weightBytes + reserve;
   if (limits.memoryBytes !== undefined && neededBytes > limits.memoryBytes) {
     problems.push(
-      `the ${tensors.length} weights need ${fmtBytes(weightBytes)} on ${limits.backend} at ${per} bytes per element ` +
+      `the ${tensors.length} weights need ${fmtBytes(weightBytes)} on ${limits.backend} ` +
         `(largest '${largest.name}' [${largest.shape.join(',')}], ${fmtBytes(largest.bytes)}) plus a ${fmtBytes(reserve)} reserve, ` +
         `more than the device-memory budget of ${fmtBytes(limits.memoryBytes)}${limits.memorySource ? ` (${limits.memorySource})` : ''}`,
     );
@@ -127,7 +132,7 @@ export function checkFit(file: string, tensors: readonly FitTensor[], limits: De
   if (!est.problems.length) return est;
   const first = /^tensor '([^']+)'/.exec(est.problems[0])?.[1];
   const more = est.problems.length > 3 ? `; and ${est.problems.length - 3} more` : '';
-  throw new FitError(file, first, `${file}: ${what} does not fit: ${est.problems.slice(0, 3).join('; ')}${more}. Nothing was allocated. Try --dtype f16, a backend that shards tensors, --backend cpu-f32, or a larger device-memory budget (${DEVICE_MEMORY_ENV}, in GB)`);
+  throw new FitError(file, first, `${file}: ${what} does not fit: ${est.problems.slice(0, 3).join('; ')}${more}. Nothing was allocated. Try --dtype f16 (half-precision weights), a backend that shards tensors, --backend cpu-f32, or a larger device-memory budget (${DEVICE_MEMORY_ENV}, in GB)`);
 }
 
 /** The host's available memory (`MemAvailable` of /proc/meminfo; `os.freemem()` elsewhere). */
@@ -164,15 +169,15 @@ export interface DeviceLimitsOptions {
 }
 
 /**
- * The limits of a backend for weights of `dtype`: WebGPU's adapter limits (read from the backend's `adapter`
- * summary), its storage size per element, and a memory budget: the given one, else `CROSSEDIT_DEVICE_MEMORY`
+ * The limits of a backend: WebGPU's adapter limits (read from the backend's `adapter` summary), its storage
+ * size per element of each dtype, and a memory budget: the given one, else `CROSSEDIT_DEVICE_MEMORY`
  * (GB), else the host's available memory for the CPU backends and software adapters (lavapipe's device memory
  * is host memory), else none (WebGPU does not say how much memory a discrete GPU has).
  */
-export function deviceLimitsOf(backend: Backend, dtype: LoadDType, opts: DeviceLimitsOptions = {}): DeviceLimits {
+export function deviceLimitsOf(backend: Backend, opts: DeviceLimitsOptions = {}): DeviceLimits {
   const b = backend as Backend & { adapter?: { isSoftware?: boolean; limits?: Record<string, number> }; caps?: { maxBindingBytes?: number } };
   const cpu = backend.name === 'cpu' || backend.name === 'cpu-f32';
-  const bytesPerElement = backend.name === 'cpu' ? 8 : cpu ? 4 : LOAD_BYTES[dtype];
+  const bytesPerElement = backend.name === 'cpu' ? { f32: 8, f16: 8 } : cpu ? { f32: 4, f16: 4 } : LOAD_BYTES;
   const hostBacked = cpu || b.adapter?.isSoftware === true;
   const env = envBudget();
   const given = opts.memoryBytes ?? env;

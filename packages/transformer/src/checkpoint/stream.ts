@@ -9,15 +9,16 @@ import { LOAD_BYTES, overflowError, type LoadArray, type LoadDType } from './rea
 import { readTensorAs, storedBytesOf } from './read-tensor.js';
 import type { CheckpointReader, TensorEntry } from './types.js';
 
-/** A tensor to stream: its checkpoint name and the shape it must have. */
+/** A tensor to stream: its checkpoint name, the shape it must have, and its dtype when not the stream's. */
 export interface StreamRequest {
   readonly name: string;
   readonly shape: readonly number[];
+  readonly dtype?: LoadDType;
 }
 
 /** Options of {@link streamTensors}. */
 export interface StreamTensorsOptions {
-  /** The dtype the values are read as (the device storage dtype). */
+  /** The dtype the values are read as (the device storage dtype), unless a request says otherwise. */
   dtype: LoadDType;
   /** Reject NaN and ±Infinity (default true; the error names file, tensor, element and count). */
   checkFinite?: boolean;
@@ -64,7 +65,7 @@ export async function streamTensors(
   let total = 0;
   for (const n of order) {
     const e = reader.entry(n);
-    largest = Math.max(largest, sizeOf(e.shape) * LOAD_BYTES[opts.dtype]);
+    largest = Math.max(largest, sizeOf(e.shape) * LOAD_BYTES[wanted.get(n)!.dtype ?? opts.dtype]);
     total += storedBytesOf(e);
   }
   const into = new ArrayBuffer(largest);
@@ -73,7 +74,7 @@ export async function streamTensors(
   for (const n of order) {
     const r = wanted.get(n)!;
     const e = reader.entry(n);
-    const got = await readTensorAs(reader, n, opts.dtype, { shape: r.shape, into, scratch });
+    const got = await readTensorAs(reader, n, r.dtype ?? opts.dtype, { shape: r.shape, into, scratch });
     if (got.overflow.count) throw overflowError(e.file, n, e.shape, got.overflow);
     if (opts.checkFinite ?? true) {
       if (got.data instanceof Float32Array) checkFinite(got.data, e.file, n, e.shape);
