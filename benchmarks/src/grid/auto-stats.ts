@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { LanguageModel, Tokenizer } from '@crossedit/core';
 import { ProgressBar } from '@crossedit/cli';
 import { buildSecondMoments } from '@crossedit/stats';
+import { acquireResultsLock, ResultsLockedError, type DirLock } from '@crossedit/eval';
 import { repoRoot, sharedDir } from './grid.config.js';
 
 /** What the automatic statistics are built from. */
@@ -65,6 +66,8 @@ export async function ensureStats(o: {
   progress: boolean;
   spec?: AutoStatsSpec;
 }): Promise<void> {
+  // one builder at a time (`grid --jobs N` workers share the cache): the others wait, then find it built
+  const lock = await waitForLock(path.join(o.dir, '.build'), o.log);
   const samples = o.spec?.samples ?? 2000;
   const corpus = statsCorpus(o.dir, o.spec?.sources ?? defaultStatsSources(), samples);
   const bar = o.progress ? new ProgressBar(`statistics ${o.backboneId} layers ${o.layers.join(',')}`, samples) : undefined;
@@ -86,5 +89,20 @@ export async function ensureStats(o: {
     if (!r.complete) throw new Error(`statistics build interrupted; run again to resume (${r.checkpoint})`);
   } finally {
     bar?.finish();
+    lock.release();
+  }
+}
+
+/** Takes the lock of `dir`, waiting (and saying so once) while another live process holds it. */
+async function waitForLock(dir: string, log: (m: string) => void): Promise<DirLock> {
+  for (let said = false; ; ) {
+    try {
+      return acquireResultsLock(dir, 'grid statistics build');
+    } catch (e) {
+      if (!(e instanceof ResultsLockedError) || !e.holder) throw e;
+      if (!said) log(`waiting for process ${e.holder.pid}, which is building these statistics`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }

@@ -23,6 +23,15 @@ export interface CellTimings {
   meanEvaluateMs?: number;
   meanRestoreMs?: number;
   meanTotalMs?: number;
+  /**
+   * Steady-state means per edit: over the records less the first (warm-up: JIT, caches) when the cell
+   * has three or more, else over all (see `timing.ts`).
+   */
+  steady?: { editMs: number; evaluateMs: number; restoreMs: number; totalMs: number };
+  /** One-off work of the cell per process (statistics, banks, templates): wall time less the records' time. */
+  setupMs?: number;
+  /** Process CPU time spent on the cell (all threads), summed over runs. */
+  cpuMs?: number;
 }
 
 /** The content of `cell.json`. */

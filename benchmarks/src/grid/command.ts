@@ -2,11 +2,13 @@
  * `pnpm bench grid`: runs (or resumes) the cross-lingual grid and writes the report (md, json, html, SVG
  * figures); `pnpm bench grid merge DIR…` joins shard folders into one report.
  *
- *   pnpm bench grid [--config FILE] [--out DIR] [--records N|all] [--ids 0-9,15] [--methods ft,rome]
+ *   pnpm bench grid [--config FILE] [--dataset FILE] [--out DIR] [--records N|all] [--ids 0-9,15] [--methods ft,rome]
  *     [--backbone ID [--model-dir DIR]] [--langs en,zh|all|en,de,fr] [--source-langs en] [--shard i/n]
  *     [--backend auto|cpu|webgpu] [--scorer correct|bizsre-2023] [--schedule single|batch:N|sequential:N]
  *     [--stats-dir DIR] [--f1-tokenizer FILE|backbone] [--training-scale FILE] [--verify-restore] [--quiet]
+ *     [--jobs N|auto]   (N worker processes on this machine: shards i/N merged into --out, see jobs.ts)
  */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,13 +18,15 @@ import { defaultGridConfig, randomFallback, type GridBackboneSpec, type GridConf
 import { mergeGrid } from './merge.js';
 import { MZSRE_LANGS } from './mzsre.js';
 import { reportText } from './report.js';
+import { JOB_ENV, runJobs, tellParent } from './jobs.js';
 import { runGrid } from './run.js';
 import { parseShard } from './shard.js';
 
-const USAGE = `usage: pnpm bench grid [--config FILE] [--out DIR] [--records N|all] [--ids LIST] [--methods a,b]
+const USAGE = `usage: pnpm bench grid [--config FILE] [--dataset FILE] [--out DIR] [--records N|all] [--ids LIST] [--methods a,b]
   [--backbone ID [--model-dir DIR]] [--backbones tiny,random] [--langs en,zh|all|en,de,…] [--source-langs en,…]
   [--shard i/n] [--backend auto|cpu|webgpu] [--scorer correct|bizsre-2023] [--schedule single|batch:N|sequential:N]
   [--stats-dir DIR] [--f1-tokenizer FILE|backbone] [--training-scale FILE] [--verify-restore] [--quiet]
+  [--jobs N|auto]
        pnpm bench grid merge DIR... [--out DIR]`;
 
 /** Loads a config module: its default export is a `GridConfig` or a function returning one. */
@@ -42,6 +46,7 @@ const list = (v: unknown) => String(v).split(',').map((s) => s.trim()).filter(Bo
 export function applyGridArgs(base: GridConfig, v: Record<string, string | boolean | undefined>): GridConfig {
   const c: GridConfig = { ...base };
   if (v.out) c.outDir = String(v.out);
+  if (v.dataset) c.dataset = path.resolve(String(v.dataset));
   const records = v.records ?? v.limit;
   if (records !== undefined) {
     if (records === 'all') delete c.limit;
@@ -97,6 +102,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     args: argv,
     options: {
       config: { type: 'string' },
+      dataset: { type: 'string' },
       out: { type: 'string' },
       limit: { type: 'string' },
       records: { type: 'string' },
@@ -116,6 +122,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       'f1-tokenizer': { type: 'string' },
       'verify-restore': { type: 'boolean' },
       quiet: { type: 'boolean' },
+      jobs: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -126,10 +133,21 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const base = values.config ? await loadGridConfig(values.config) : defaultGridConfig();
   const config = applyGridArgs(base, values);
   const t0 = performance.now();
-  const report = await runGrid(config, { progress: !values.quiet });
+  const jobs = values.jobs === undefined ? 1 : values.jobs === 'auto' ? availableParallelism() : Number(values.jobs);
+  if (!(Number.isInteger(jobs) && jobs >= 1)) throw new Error(`--jobs must be a positive integer or 'auto' (got '${values.jobs}')`);
+  if (jobs > 1 && config.shard) throw new Error('--jobs splits the grid into shards itself: give --jobs or --shard, not both');
+  const report =
+    jobs > 1
+      ? await runJobs(argv, config.outDir, jobs, { progress: !values.quiet })
+      : await runGrid(config, {
+          progress: !values.quiet && !process.env[JOB_ENV],
+          onPlan: (pending) => tellParent({ type: 'plan', pending }),
+          onEdit: (cell, done, total) => tellParent({ type: 'edit', cell: `${cell.method}-${cell.sourceLang}`, done, total }),
+        });
   process.stdout.write(`\n${reportText(report)}`);
   const out = path.resolve(config.outDir);
-  process.stdout.write(`\nreport: ${path.join(out, 'report.html')} (and report.md, report.json, figures/); cells: ${out}/<backbone>/<method>-<src>/ (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  const cells = jobs > 1 ? `${out}/jobs/<i>-of-${jobs}/<backbone>/<method>-<src>/` : `${out}/<backbone>/<method>-<src>/`;
+  process.stdout.write(`\nreport: ${path.join(out, 'report.html')} (and report.md, report.json, figures/); cells: ${cells} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
 }
 
 /** `grid merge DIR… [--out DIR]`: joins shard folders into one report. */

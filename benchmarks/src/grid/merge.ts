@@ -14,6 +14,7 @@ import { fingerprintDiff, readGridManifest, type GridManifest } from './manifest
 import { readReportJson } from './report-json.js';
 import type { GridReport, GridRow, GridRunInfo } from './report.js';
 import { writeReportFiles } from './report-files.js';
+import { gridTiming, recordTimings } from './timing.js';
 import { paperAggregate, transferRow } from './transfer.js';
 
 /** Options of {@link mergeGrid}. */
@@ -23,8 +24,6 @@ export interface MergeOptions {
   /** Write the report files (default true). */
   writeReport?: boolean;
 }
-
-const mean = (rs: readonly EditRecord[], k: 'editMs' | 'evaluateMs' | 'restoreMs' | 'totalMs') => (rs.length ? rs.reduce((a, r) => a + r.timings[k], 0) / rs.length : undefined);
 
 /**
  * Merges shard folders into one report (written into `opts.outDir`).
@@ -62,6 +61,12 @@ export async function mergeGrid(dirs: readonly string[], opts: MergeOptions): Pr
     notes: [...notes, `merged from ${shards.length} shard folder(s): ${shards.map((s) => `${s.manifest.shard ?? 'unsharded'} ${s.dir}`).join(', ')}`],
     runs,
     trainingScale: first.report.trainingScale,
+    timing: gridTiming(rows, {
+      datasetRecords: first.report.timing?.datasetRecords ?? first.report.records,
+      sourceLangs: first.report.sourceLangs.length,
+      jobs: Math.max(1, shards.length),
+      loadMs: first.report.timing?.loadMs,
+    }),
   };
   delete report.shard;
   delete report.figures;
@@ -104,10 +109,9 @@ function mergeRow(meta: CellMeta, dirs: readonly string[], langs: readonly strin
     timings: {
       wallMs: metas.reduce((a, m) => a + m.timings.wallMs, 0),
       runs: metas.reduce((a, m) => a + m.timings.runs, 0),
-      meanEditMs: mean(records, 'editMs'),
-      meanEvaluateMs: mean(records, 'evaluateMs'),
-      meanRestoreMs: mean(records, 'restoreMs'),
-      meanTotalMs: mean(records, 'totalMs'),
+      ...(metas.some((m) => m.timings.cpuMs !== undefined) ? { cpuMs: metas.reduce((a, m) => a + (m.timings.cpuMs ?? 0), 0) } : {}),
+      // the one-off work is paid once per shard process: its mean over the shards
+      ...recordTimings(records, metas.reduce((a, m) => a + m.timings.wallMs, 0), metas.length),
     },
   };
   delete merged.shard;

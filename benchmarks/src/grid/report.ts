@@ -7,6 +7,7 @@
 import { langLabel, metricColumns, type AggregateTable } from '@crossedit/eval';
 import type { CellMeta } from './cell.js';
 import { provenance, publishedRow } from './paper/published.js';
+import { duration, projectionLine, type GridTiming } from './timing.js';
 import { FAMILIES, type TransferRow } from './transfer.js';
 
 /** One row of the report: a cell, with its aggregate over the cell's requests when it has results. */
@@ -60,6 +61,8 @@ export interface GridReport {
   figures?: { file: string; caption: string }[];
   /** The training-scale data file looked for (Figure 3) and whether it was there. */
   trainingScale?: { file: string; present: boolean };
+  /** Per-method time per edit and the projected time of the whole dataset (see `timing.ts`). */
+  timing?: GridTiming;
 }
 
 /** A table: header and body cells; `align[i]` right-aligns numeric columns. */
@@ -168,6 +171,15 @@ export function transferTable(r: GridReport, backbone: string, method: string, f
   };
 }
 
+/** Per-method seconds per edit (steady state) and each method's share of the projected full grid. */
+export function timingTable(t: GridTiming): Table {
+  return {
+    head: ['Method', 'Edits', 'Edit', 'Eval', 'Restore', 'Per edit', 'CPU per edit', 'One-off', 'Projected (1 process)'],
+    body: t.methods.map((m) => [m.label, String(m.edits), ms(m.editMs), ms(m.evaluateMs), ms(m.restoreMs), ms(m.totalMs), ms(m.cpuMs), ms(m.setupMs), duration(m.projectedMs)]),
+    right: [false, true, true, true, true, true, true, true, true],
+  };
+}
+
 /** Notes of one backbone's cells (skipped, failed, fallbacks). */
 function cellNotes(r: GridReport, backbone: string): string[] {
   return r.rows.filter((x) => x.meta.backbone === backbone && x.meta.note).map((x) => `${x.meta.label} ${sourceLabel(x.meta.sourceLang)} (${x.meta.status}): ${x.meta.note}`);
@@ -221,6 +233,10 @@ export function reportMarkdown(r: GridReport): string {
     const notes = cellNotes(r, bb);
     if (notes.length) out.push(...notes.map((n) => `- ${n}`), '');
   }
+  if (r.timing?.methods.length) {
+    out.push('## Time per edit', '', 'Steady-state means per edit (a cell\'s first record left out as warm-up when it has three or more); one-off: statistics, banks, templates.', '');
+    out.push(markdownTable(timingTable(r.timing)), '', projectionLine(r.timing), '');
+  }
   if (r.notes.length) out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   if (r.runs?.length) {
     out.push('## Runs', '', 'The cells table names the run each cell\'s records come from.', '');
@@ -237,6 +253,7 @@ export function reportText(r: GridReport): string {
     out.push(`== ${bb} — F1`, textTable(scoreTable(r, bb, 'f1')), '', `== ${bb} — EM`, textTable(scoreTable(r, bb, 'em')), '', `== ${bb} — cells`, textTable(cellTable(r, bb)), '');
     out.push(...cellNotes(r, bb).map((n) => `note: ${n}`));
   }
+  if (r.timing?.methods.length) out.push('== time per edit', textTable(timingTable(r.timing)), projectionLine(r.timing), '');
   out.push(...r.notes.map((n) => `note: ${n}`));
   return out.join('\n').replace(/\n+$/, '') + '\n';
 }

@@ -6,7 +6,7 @@
  * end one report is made from every cell of the config and written as `report.md` and `report.json`.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import path from 'node:path';
 import { parseHparams, Rng, setBackend, type Backbone, type Backend, type EditMethod, type EditSurface, type LanguageModel, type Tokenizer } from '@crossedit/core';
 import { createBackend, loadCases, ProgressBar, resolveBackbone, resolveMethod } from '@crossedit/cli';
@@ -33,6 +33,7 @@ import { writeReportFiles } from './report-files.js';
 import { loadTokenizer } from '@crossedit/tokenizers';
 import { weightsHash } from '@crossedit/transformer';
 import { readCellMeta, writeCellMeta, type CellMeta } from './cell.js';
+import { gridTiming, recordTimings } from './timing.js';
 import { sharedDir, type GridBackboneSpec, type GridConfig, type GridMethodSpec } from './grid.config.js';
 import { cellVersions, hashJson } from './meta.js';
 import type { GridReport, GridRow, GridRunInfo } from './report.js';
@@ -56,6 +57,10 @@ export interface RunGridOptions {
   fsync?: boolean;
   /** Write `report.md`, `report.json`, `report.html` and the figures into the output folder (default true). */
   writeReport?: boolean;
+  /** Called once per backbone after planning, with the edits of the cells that will run (resumed cells: all of theirs). */
+  onPlan?: (edits: number) => void;
+  /** Processes of the report's parallel projection (default: the machine's CPUs, `os.availableParallelism()`). */
+  projectJobs?: number;
 }
 
 /** A method spec with its plugin loaded, or the reason it could not be. */
@@ -153,10 +158,6 @@ function shardCases(cases: EditCase[], schedule: Schedule, cellOrdinal: number, 
   const groups = scheduleGroups(cases, schedule);
   const { index, count } = config.shard;
   return groups.filter((_, g) => shardOfUnit(cellOrdinal * groups.length + g, count) === index).flat();
-}
-
-function meanOf(records: readonly EditRecord[], k: 'editMs' | 'evaluateMs' | 'restoreMs' | 'totalMs'): number | undefined {
-  return records.length ? records.reduce((a, r) => a + r.timings[k], 0) / records.length : undefined;
 }
 
 /** Loads a backbone's model and tokenizer and hashes the weights. */
@@ -266,6 +267,9 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
   const mz = gridMzsre(config);
   const probe = gridCases(config, config.sourceLangs[0], undefined, mz);
   const dataset = { name: probe.name, sha256: probe.sha256, languages: probe.languages, records: probe.cases.length };
+  // the projection's size: every record of the dataset (no --records / --ids)
+  const datasetRecords = config.limit === undefined && !config.ids ? probe.cases.length : gridCases({ ...config, limit: undefined, ids: undefined }, config.sourceLangs[0], undefined, mz).cases.length;
+  let loadMs = 0;
   const methods = await Promise.all(config.methods.map((m) => loadMethod(asMethodSpec(m))));
   const run: GridRunInfo = {
     id: `${hostname()}.${process.pid}.${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`,
@@ -284,12 +288,15 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
       const { error: bbError, name: bbName } = resolved;
       let { backbone, fellBack } = resolved;
       let cells: Cell[];
+      let planned = false;
       for (;;) {
         const bbId = backbone?.id ?? bbName;
         cells = planCells(bbIndex, bbId, bspec, bbError, methods, config, schedule, f1Id, log, mz);
         const pending = cells.filter((c) => c.meta.status === 'running');
         const done = cells.filter((c) => c.meta.status === 'done').length;
         if (done) log(`${bbId}: ${done} cell(s) already done, skipped`);
+        if (!planned) opts.onPlan?.(backbone ? pending.reduce((a, c) => a + c.cases.length, 0) : 0);
+        planned = true;
         if (!pending.length || !backbone) break;
         const loaded = await openBackbone(backbone, bspec, backend, opts).catch((e: unknown) => ({ error: e }));
         if ('error' in loaded) {
@@ -305,6 +312,7 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
           log(`loading backbone '${bbId}' failed: ${message(loaded.error)}`);
           break;
         }
+        loadMs += loaded.loadMs;
         try {
           const f1Tokenize = tokenizeForF1(f1Shared ?? loaded.tokenizer);
           for (const cell of pending) {
@@ -347,6 +355,7 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
     runs: runsOf(rows, run, knownRuns),
     ...(config.shard ? { shard: shardLabel(config.shard) } : {}),
     trainingScale: trainingScaleInfo(config),
+    timing: gridTiming(rows, { datasetRecords, sourceLangs: config.sourceLangs.length, jobs: opts.projectJobs ?? availableParallelism(), loadMs }),
   };
   if (opts.writeReport !== false) await writeReportFiles(outDir, report);
   return report;
@@ -404,9 +413,15 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
   const { config, opts, log, model } = env;
   const method = cell.m.method!;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const prevWall = cell.meta.timings.wallMs;
+  const prevCpu = cell.meta.timings.cpuMs ?? 0;
+  const cpuNow = () => {
+    const d = process.cpuUsage(cpu0);
+    return prevCpu + (d.user + d.system) / 1000;
+  };
   const save = (patch: Partial<CellMeta>) => {
-    cell.meta = { ...cell.meta, ...patch, timings: { ...cell.meta.timings, ...patch.timings, wallMs: prevWall + (performance.now() - t0) } };
+    cell.meta = { ...cell.meta, ...patch, timings: { ...cell.meta.timings, ...patch.timings, wallMs: prevWall + (performance.now() - t0), cpuMs: cpuNow() } };
     writeCellMeta(cell.dir, cell.meta);
   };
   const where = `${cell.id.backbone}/${cell.m.name}-${cell.id.sourceLang}`;
@@ -503,13 +518,7 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
       status: 'done',
       ...(failed.length ? { note: `${failed.length} of ${records.length} edits failed (kept in the results; delete the cell folder to retry), first: ${failed[0].error!.split('\n')[0].slice(0, 200)}` } : {}),
       finished: new Date().toISOString(),
-      timings: {
-        ...cell.meta.timings,
-        meanEditMs: meanOf(records, 'editMs'),
-        meanEvaluateMs: meanOf(records, 'evaluateMs'),
-        meanRestoreMs: meanOf(records, 'restoreMs'),
-        meanTotalMs: meanOf(records, 'totalMs'),
-      },
+      timings: { ...cell.meta.timings, ...recordTimings(records, prevWall + (performance.now() - t0)) },
     });
   } catch (e) {
     if (stop) return stop;
