@@ -10,11 +10,8 @@ import { setBackend, type Backend, type ModelConfig } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import type { LlamaModel } from '@crossedit/transformer';
 import type { LlamaFamilyBackbone } from '../define.js';
-import type { CheckpointTensor } from './checkpoint.js';
-import { writeHfCheckpoint } from './checkpoint.js';
+import { modelFromHost, randomHostWeights, tempModelDir, writeHfCheckpoint, type CheckpointTensor, type HostWeights } from '@crossedit/testing/checkpoints';
 import { atReal, logitsOf, tryWebGpu, worstRatio } from './run.js';
-import { tempModelDir } from './tiny.js';
-import { modelFromHost, randomHostWeights, type HostWeights } from './weights.js';
 
 /** What {@link describeCheckpointSuite} needs to know about a backbone. */
 export interface CheckpointSuiteOptions {
