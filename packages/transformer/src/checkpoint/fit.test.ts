@@ -24,18 +24,18 @@ describe('estimateFit / checkFit', () => {
     expect(est.largest).toMatchObject({ name: 'model.embed_tokens.weight', bytes: 55296 * 4096 * 2 });
     expect(est.problems).toHaveLength(2);
     expect(est.problems[0]).toBe(
-      "tensor 'model.embed_tokens.weight' [55296,4096] needs 452,984,832 bytes (432.0 MiB) in f16 (2 bytes per element), more than the webgpu adapter's maxStorageBufferBindingSize of 134,217,728 bytes (128.0 MiB) (and this backend does not shard tensors)",
+      "tensor 'model.embed_tokens.weight' [55296,4096] needs 452,984,832 bytes (432.0 MiB) in f16 (2 bytes per element), more than the webgpu binding limit (maxStorageBufferBindingSize) of 134,217,728 bytes (128.0 MiB) (and this backend does not shard tensors)",
     );
     expect(est.problems[1]).toMatch(/^tensor 'lm_head\.weight'/);
     expect(estimateFit(weights, lavapipe({ rowSharding: true })).problems).toEqual([]);
   });
 
-  it('in f32 the MLP matrices (172 MiB) exceed the binding too; sharded rows of a too-wide tensor cannot bind', () => {
+  it('in f32 the MLP matrices (172 MiB) exceed the binding too; an f16 row planned at 4 bytes per element past the binding cannot shard', () => {
     const est = estimateFit(asF32, lavapipe());
     expect(est.problems).toHaveLength(2 + 3 * 32);
     expect(est.problems.some((p) => p.startsWith("tensor 'model.layers.31.mlp.down_proj.weight' [4096,11008] needs 180,355,072 bytes"))).toBe(true);
-    const wide = estimateFit([{ name: 'w', shape: [2, 2 ** 26 + 8], dtype: 'f16' }], lavapipe({ rowSharding: true }));
-    expect(wide.problems[0]).toMatch(/one row of it is 134,217,744 bytes.*so even row shards cannot bind/);
+    const wide = estimateFit([{ name: 'w', shape: [2, 2 ** 25 + 8], dtype: 'f16' }], lavapipe({ rowSharding: true }));
+    expect(wide.problems[0]).toMatch(/one row of it is 134,217,760 bytes.*so even row shards cannot bind/);
   });
 
   it('a budget below weights + reserve fails before allocation with the numbers; checkFit throws a FitError naming file and tensor', () => {

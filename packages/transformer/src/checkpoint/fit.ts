@@ -21,7 +21,10 @@ export interface DeviceLimits {
   maxBindingBytes?: number;
   /** The largest single buffer (WebGPU `maxBufferSize`); none when absent. */
   maxBufferBytes?: number;
-  /** Whether the backend row-shards a tensor past `maxBindingBytes` (then each row must fit, not the tensor). */
+  /**
+   * Whether tensors past `maxBindingBytes` are row-sharded (core's engine does so on every backend that declares
+   * `maxBindingBytes`): then each row must fit, at ≥ 4 bytes per element, not the tensor.
+   */
   rowSharding?: boolean;
   /** The device-memory budget in bytes; no total check when absent (a discrete GPU's memory is not queryable). */
   memoryBytes?: number;
@@ -96,13 +99,14 @@ export function estimateFit(tensors: readonly FitTensor[], limits: DeviceLimits)
     if (bytes > largest.bytes) largest = { name: t.name, shape: t.shape, bytes };
     const what = `tensor '${t.name}' [${t.shape.join(',')}] needs ${fmtBytes(bytes)} in ${dtype} (${per} bytes per element)`;
     if (limits.maxBindingBytes !== undefined && bytes > limits.maxBindingBytes) {
-      const row = sizeOf(t.shape.slice(1)) * per;
+      // the engine plans shards at ≥ 4 bytes per element (an f16 block must still bind once widened to f32)
+      const row = sizeOf(t.shape.slice(1)) * Math.max(4, per);
       if (!limits.rowSharding) {
-        problems.push(`${what}, more than the ${limits.backend} adapter's maxStorageBufferBindingSize of ${fmtBytes(limits.maxBindingBytes)} (and this backend does not shard tensors)`);
+        problems.push(`${what}, more than the ${limits.backend} binding limit (maxStorageBufferBindingSize) of ${fmtBytes(limits.maxBindingBytes)} (and this backend does not shard tensors)`);
         continue;
       }
       if (row > limits.maxBindingBytes) {
-        problems.push(`${what}; one row of it is ${fmtBytes(row)}, more than the ${limits.backend} adapter's maxStorageBufferBindingSize of ${fmtBytes(limits.maxBindingBytes)}, so even row shards cannot bind`);
+        problems.push(`${what}; one row of it is ${fmtBytes(row)}, more than the ${limits.backend} binding limit (maxStorageBufferBindingSize) of ${fmtBytes(limits.maxBindingBytes)}, so even row shards cannot bind`);
         continue;
       }
     }
@@ -164,18 +168,18 @@ export interface DeviceLimitsOptions {
   memoryBytes?: number;
   /** Bytes reserved beside the weights. */
   reserveBytes?: number;
-  /** Whether the backend row-shards tensors past its binding limit. */
+  /** Whether the backend row-shards tensors past its binding limit (default: whether it declares `maxBindingBytes`). */
   rowSharding?: boolean;
 }
 
 /**
- * The limits of a backend: WebGPU's adapter limits (read from the backend's `adapter` summary), its storage
- * size per element of each dtype, and a memory budget: the given one, else `CROSSEDIT_DEVICE_MEMORY`
+ * The limits of a backend: its `maxBindingBytes` (row sharding then applies) or WebGPU's adapter limits, its
+ * storage size per element of each dtype, and a memory budget: the given one, else `CROSSEDIT_DEVICE_MEMORY`
  * (GB), else the host's available memory for the CPU backends and software adapters (lavapipe's device memory
  * is host memory), else none (WebGPU does not say how much memory a discrete GPU has).
  */
 export function deviceLimitsOf(backend: Backend, opts: DeviceLimitsOptions = {}): DeviceLimits {
-  const b = backend as Backend & { adapter?: { isSoftware?: boolean; limits?: Record<string, number> }; caps?: { maxBindingBytes?: number } };
+  const b = backend as Backend & { adapter?: { isSoftware?: boolean; limits?: Record<string, number> } };
   const cpu = backend.name === 'cpu' || backend.name === 'cpu-f32';
   const bytesPerElement = backend.name === 'cpu' ? { f32: 8, f16: 8 } : cpu ? { f32: 4, f16: 4 } : LOAD_BYTES;
   const hostBacked = cpu || b.adapter?.isSoftware === true;
@@ -193,9 +197,9 @@ export function deviceLimitsOf(backend: Backend, opts: DeviceLimitsOptions = {})
   return {
     backend: backend.name,
     bytesPerElement,
-    maxBindingBytes: b.caps?.maxBindingBytes ?? b.adapter?.limits?.maxStorageBufferBindingSize,
+    maxBindingBytes: backend.maxBindingBytes ?? b.adapter?.limits?.maxStorageBufferBindingSize,
     maxBufferBytes: b.adapter?.limits?.maxBufferSize,
-    rowSharding: opts.rowSharding,
+    rowSharding: opts.rowSharding ?? backend.maxBindingBytes !== undefined,
     memoryBytes,
     memorySource,
     reserveBytes: opts.reserveBytes,
