@@ -4,7 +4,8 @@
  * computed in f32); `restore()` gives back the loaded f16 tensors, checked by hashing every weight's
  * half-precision bits.
  */
-import { parseHparams, type EditRequest, type EditResult } from '@crossedit/core';
+import { createHash } from 'node:crypto';
+import { parseHparams, toF16Bits, type EditRequest, type EditResult, type LanguageModel } from '@crossedit/core';
 import ft, { type FtHparams } from '@crossedit/method-ft';
 import rome, { romeApply, type RomeHparams } from '@crossedit/method-rome';
 import { tinySetup } from '@crossedit/stats/testing';
@@ -20,6 +21,17 @@ beforeAll(async () => {
 });
 afterAll(() => gpu?.dispose());
 
+/** SHA-256 over the half-precision bit patterns of every f16 weight (name order). */
+async function f16BitsHash(model: LanguageModel): Promise<string> {
+  const h = createHash('sha256');
+  for (const [name, t] of [...model.weights()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (t.dtype !== 'f16') continue;
+    const bits = toF16Bits(await t.data());
+    h.update(name).update(new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength));
+  }
+  return h.digest('hex');
+}
+
 /** Runs one edit on a fresh f16 tiny model; checks dtypes, that the edit changed the matrix, and the restore hash. */
 async function editAndRestore(edit: (setup: ReturnType<typeof tinySetup>) => Promise<EditResult>) {
   const setup = tinySetup({ seed: 5, backend: gpu, dtype: 'f16' });
@@ -28,6 +40,7 @@ async function editAndRestore(edit: (setup: ReturnType<typeof tinySetup>) => Pro
     const dtypes = new Set([...model.weights()].map(([n, t]) => `${t.rank}:${t.dtype}`));
     expect([...dtypes].sort()).toEqual(['1:f32', '2:f16']);
     const before = await weightsHash(model);
+    const bitsBefore = await f16BitsHash(model);
     const res = await edit(setup);
     expect(res.deltas.length).toBeGreaterThan(0);
     for (const d of res.deltas) {
@@ -40,7 +53,8 @@ async function editAndRestore(edit: (setup: ReturnType<typeof tinySetup>) => Pro
     expect(await weightsHash(model)).not.toBe(before);
     await res.restore();
     for (const d of res.deltas) expect(model.weight(d.ref).dtype).toBe('f16');
-    expect(await weightsHash(model), 'restore() brings back the loaded f16 bits').toBe(before);
+    expect(await weightsHash(model), 'restore() brings back the loaded weights').toBe(before);
+    expect(await f16BitsHash(model), 'restore() brings back the loaded f16 bits').toBe(bitsBefore);
   } finally {
     model.dispose();
   }

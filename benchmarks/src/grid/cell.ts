@@ -57,7 +57,10 @@ export interface CellMeta {
   versions?: Record<string, string>;
   /** Backend name (`cpu`, `webgpu`). */
   backend?: string;
-  /** Storage dtype(s) of the backbone's weights as loaded (`f32`, `f16`, or `f16+f32`). */
+  /**
+   * Storage dtype of the backbone's weight matrices as loaded: `f32`, `f16` (half precision on the device)
+   * or `f16-widened` (f16 values on a CPU backend); cells of earlier runs may say `f32` or `f16+f32`.
+   */
   dtype?: string;
   /** Scorer mode (`correct`, `bizsre-2023`). */
   scorer?: string;

@@ -4,7 +4,7 @@
  *
  *   pnpm bench grid [--config FILE] [--dataset FILE] [--out DIR] [--records N|all] [--ids 0-9,15] [--methods ft,rome]
  *     [--backbone ID [--model-dir DIR]] [--langs en,zh|all|en,de,fr] [--source-langs en] [--shard i/n]
- *     [--backend auto|cpu|webgpu] [--scorer correct|bizsre-2023] [--schedule single|batch:N|sequential:N]
+ *     [--backend auto|cpu|webgpu] [--dtype auto|f32|f16] [--scorer correct|bizsre-2023] [--schedule single|batch:N|sequential:N]
  *     [--stats-dir DIR] [--f1-tokenizer FILE|backbone] [--training-scale FILE] [--verify-restore] [--quiet]
  *     [--jobs N|auto]   (N worker processes on this machine: shards i/N merged into --out, see jobs.ts)
  */
@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseBackendKind } from '@crossedit/cli';
+import { WEIGHT_DTYPE_REQUESTS, type WeightDTypeRequest } from '@crossedit/core';
 import { parseIdList, type ScorerMode } from '@crossedit/eval';
 import { defaultGridConfig, randomFallback, type GridBackboneSpec, type GridConfig, type GridMethodSpec } from './grid.config.js';
 import { mergeGrid } from './merge.js';
@@ -24,9 +25,9 @@ import { parseShard } from './shard.js';
 
 const USAGE = `usage: pnpm bench grid [--config FILE] [--dataset FILE] [--out DIR] [--records N|all] [--ids LIST] [--methods a,b]
   [--backbone ID [--model-dir DIR]] [--backbones tiny,random] [--langs en,zh|all|en,de,…] [--source-langs en,…]
-  [--shard i/n] [--backend auto|cpu|webgpu] [--scorer correct|bizsre-2023] [--schedule single|batch:N|sequential:N]
-  [--stats-dir DIR] [--f1-tokenizer FILE|backbone] [--training-scale FILE] [--verify-restore] [--quiet]
-  [--jobs N|auto]
+  [--shard i/n] [--backend auto|cpu|webgpu] [--dtype auto|f32|f16] [--scorer correct|bizsre-2023]
+  [--schedule single|batch:N|sequential:N] [--stats-dir DIR] [--f1-tokenizer FILE|backbone] [--training-scale FILE]
+  [--verify-restore] [--quiet] [--jobs N|auto]
        pnpm bench grid merge DIR... [--out DIR]`;
 
 /** Loads a config module: its default export is a `GridConfig` or a function returning one. */
@@ -68,6 +69,10 @@ export function applyGridArgs(base: GridConfig, v: Record<string, string | boole
   if (v.shard) c.shard = parseShard(String(v.shard));
   if (v['training-scale']) c.trainingScaleFile = String(v['training-scale']);
   if (v.backend) c.backend = parseBackendKind(String(v.backend));
+  if (v.dtype) {
+    if (!(WEIGHT_DTYPE_REQUESTS as readonly string[]).includes(String(v.dtype))) throw new Error(`--dtype must be one of ${WEIGHT_DTYPE_REQUESTS.join(', ')} (got '${v.dtype}')`);
+    c.dtype = String(v.dtype) as WeightDTypeRequest;
+  }
   if (v.scorer) c.scorer = String(v.scorer) as ScorerMode;
   if (v.schedule) c.schedule = String(v.schedule);
   if (v['stats-dir']) c.statsDir = String(v['stats-dir']);
@@ -116,6 +121,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       backbones: { type: 'string' },
       langs: { type: 'string' },
       backend: { type: 'string' },
+      dtype: { type: 'string' },
       scorer: { type: 'string' },
       schedule: { type: 'string' },
       'stats-dir': { type: 'string' },

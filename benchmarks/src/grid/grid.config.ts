@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Backbone, EditMethod } from '@crossedit/core';
+import type { Backbone, EditMethod, WeightDTypeRequest } from '@crossedit/core';
 import type { BackendKind } from '@crossedit/cli';
 import type { ScorerMode } from '@crossedit/eval';
 import type { AutoStatsSpec } from './auto-stats.js';
@@ -65,6 +65,11 @@ export interface GridConfig {
   /** `single`, `batch:N` or `sequential:N`. */
   schedule: string;
   backend: BackendKind;
+  /**
+   * Storage dtype of the weight matrices (`--dtype`; default `auto`: f16 for half-precision checkpoints on
+   * a GPU with `shader-f16`, f32 otherwise). Recorded per cell (`cell.json` dtype, results header).
+   */
+  dtype?: WeightDTypeRequest;
   /** Results root: cells go to `<outDir>/<backbone>/<method>-<src>/`, the report to `<outDir>/report.md`. */
   outDir: string;
   /** MEMIT's second-moment statistics; methods that need statistics are skipped when unset. */

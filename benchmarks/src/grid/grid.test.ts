@@ -204,4 +204,16 @@ describe.skipIf(!existsSync(dataset))('cross-lingual grid', () => {
     expect(r.rows.map((x) => `${x.meta.backbone} ${x.meta.status}`)).toEqual(['rand done']);
     expect(r.notes.join('\n')).toMatch(/backbone 'broken' could not be loaded \(no checkpoint in this directory\); ran on 'rand'/);
   });
+
+  it('--dtype f16 stores the matrices in f16 and records it in cell.json and the results header (restore verified)', async () => {
+    const bb = backbone({ n: 0 });
+    const out = tmp();
+    const r = await runGrid({ ...config(out, bb, [{ plugin: nudge }]), sourceLangs: ['en'], limit: 1, dtype: 'f16' }, quiet);
+    expect(r.rows.map((x) => `${x.meta.status} ${x.meta.dtype}`)).toEqual(['done f16-widened']);
+    const dir = path.join(out, 'rand', 'nudge-en');
+    expect(readCellMeta(dir)?.dtype).toBe('f16-widened');
+    const res = readResults(dir);
+    expect(res.header.weightDtype).toBe('f16-widened');
+    expect(res.records.every((x) => !x.error)).toBe(true);
+  });
 });

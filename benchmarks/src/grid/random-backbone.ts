@@ -5,7 +5,7 @@
  * mean nothing, but every method, scorer and results path runs end to end.
  */
 import { readFileSync } from 'node:fs';
-import { defineBackbone, type Backbone, type ModelConfig } from '@crossedit/core';
+import { defineBackbone, resolveWeightDType, type Backbone, type ModelConfig } from '@crossedit/core';
 import { LlamaModel, randomWeights } from '@crossedit/transformer';
 import { VocabTokenizer, vocabularyOf } from './vocab-tokenizer.js';
 
@@ -71,8 +71,11 @@ export function randomLlamaBackbone(opts: RandomBackboneOptions): Backbone {
     id: opts.id ?? 'random-llama',
     description: `random LLaMA (d${config.hiddenSize}/m${config.intermediateSize}/L${config.numLayers}, vocab ${config.vocabSize}, seed ${seed})`,
     config,
-    async loadModel(_src, { backend, onProgress }) {
-      const model = new LlamaModel(config, randomWeights(config, { seed, backend, scale: opts.scale ?? 1 }));
+    async loadModel(_src, { backend, onProgress, dtype, onDType }) {
+      // random weights have no stored dtype: auto is f32, an explicit f16 stores the matrices in f16
+      const choice = resolveWeightDType(dtype, [], backend);
+      onDType?.(choice);
+      const model = new LlamaModel(config, randomWeights(config, { seed, backend, scale: opts.scale ?? 1, dtype: choice.dtype }));
       onProgress?.(1, 1);
       return model;
     },

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import path from 'node:path';
-import { parseHparams, Rng, setBackend, type Backbone, type Backend, type EditMethod, type EditSurface, type LanguageModel, type Tokenizer } from '@crossedit/core';
+import { parseHparams, Rng, setBackend, weightDTypeLabel, type Backbone, type Backend, type EditMethod, type EditSurface, type LanguageModel, type Tokenizer, type WeightDTypeRequest } from '@crossedit/core';
 import { createBackend, loadCases, ProgressBar, resolveBackbone, resolveMethod } from '@crossedit/cli';
 import {
   parseSchedule,
@@ -161,16 +161,19 @@ function shardCases(cases: EditCase[], schedule: Schedule, cellOrdinal: number, 
 }
 
 /** Loads a backbone's model and tokenizer and hashes the weights. */
-async function openBackbone(backbone: Backbone, bspec: GridBackboneSpec, backend: Backend, opts: RunGridOptions): Promise<{ model: LanguageModel; tokenizer: Tokenizer; loadMs: number; wHash: string; dtype: string }> {
+async function openBackbone(backbone: Backbone, bspec: GridBackboneSpec, backend: Backend, opts: RunGridOptions & { dtype?: WeightDTypeRequest }): Promise<{ model: LanguageModel; tokenizer: Tokenizer; loadMs: number; wHash: string; dtype: string }> {
   const t0 = performance.now();
   const src = { modelDir: bspec.modelDir, tokenizerPath: bspec.tokenizer };
   const bar = opts.progress === false ? undefined : new ProgressBar(`loading ${backbone.id}`, 1);
-  const model = await backbone.loadModel(src, { backend, onProgress: (d, t) => bar && ((bar.total = t), bar.update(d)) });
+  let reason: string | undefined;
+  const model = await backbone.loadModel(src, { backend, dtype: opts.dtype, onDType: (c) => (reason = c.reason), onProgress: (d, t) => bar && ((bar.total = t), bar.update(d)) });
   try {
     bar?.finish();
     const tokenizer = await backbone.createTokenizer(src);
     const loadMs = performance.now() - t0;
-    const dtype = [...new Set([...model.weights().values()].map((t) => t.dtype))].sort().join('+');
+    const dtype = weightDTypeLabel(model);
+    if (opts.dtype === 'f16' && dtype === 'f32') throw new Error(`--dtype f16: the '${backbone.id}' backbone loaded its weights in f32 (it does not support --dtype)`);
+    opts.log?.(`${backbone.id}: weights ${dtype}${reason ? ` — ${reason}` : ''}`);
     return { model, tokenizer, loadMs, wHash: await weightsHash(model), dtype };
   } catch (e) {
     model.dispose();
@@ -199,6 +202,8 @@ function planCells(bbIndex: number, bbId: string, bspec: GridBackboneSpec, bbErr
         dataset: loaded.sha256,
         requests: loaded.cases.map((c) => c.request.id),
         scorer: config.scorer,
+        // an explicit --dtype keys the cell (auto stays out: keys of earlier runs remain valid)
+        ...(config.dtype && config.dtype !== 'auto' ? { dtype: config.dtype } : {}),
         schedule: scheduleName(schedule),
         f1: f1Id,
         stats: config.statsDir ?? null,
@@ -298,7 +303,7 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
         if (!planned) opts.onPlan?.(backbone ? pending.reduce((a, c) => a + c.cases.length, 0) : 0);
         planned = true;
         if (!pending.length || !backbone) break;
-        const loaded = await openBackbone(backbone, bspec, backend, opts).catch((e: unknown) => ({ error: e }));
+        const loaded = await openBackbone(backbone, bspec, backend, { ...opts, dtype: config.dtype }).catch((e: unknown) => ({ error: e }));
         if ('error' in loaded) {
           const why = message(loaded.error).split('\n')[0];
           if (!fellBack && bspec.fallback) {
@@ -469,6 +474,7 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
         evalLangs: [...cell.languages],
         schedule: scheduleName(env.schedule),
         f1Tokenizer: env.f1Id,
+        weightDtype: env.dtype,
       },
       { fsync: opts.fsync },
     );

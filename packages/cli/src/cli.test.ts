@@ -37,6 +37,9 @@ describe('crossedit', () => {
     const method = await run(['eval', '--method', 'nosuch', '--data', 'x', '--out', 'y', '--backend', 'cpu']);
     expect(method.code).toBe(2);
     expect(method.err).toContain('@crossedit/method-nosuch');
+    const dtype = await run(['edit', '--dtype', 'bf16', '--backend', 'cpu', '--prompt', 'The capital of France', '--subject', 'France', '--target', 'Rome']);
+    expect(dtype.code).toBe(2);
+    expect(dtype.err).toContain("--dtype must be one of auto, f32, f16 (got 'bf16')");
   });
 
   it('demo edits the embedded model and restores it', async () => {
@@ -58,7 +61,10 @@ describe('crossedit', () => {
     const first = await run(argv);
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/Reli\.\s+Gene\. En\s+Gene\. Zh\s+Loca\. En\s+Loca\. Zh\s+Port\. En\s+Port\. Zh/);
-    expect(readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(3);
+    const lines = readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect(lines[0]).toContain('"weightDtype":"f32"');
+    expect(first.err).toContain('weights: f32 — f32 (auto: cpu has no native f16)');
     const second = await run(argv);
     expect(second.code).toBe(0);
     expect(second.err).toContain('resuming: 2 of 2 edits already');

@@ -3,7 +3,24 @@
  * with its hyperparameters (defaults ← backbone presets ← `--hparam key=value`), and the method context.
  */
 import path from 'node:path';
-import { checkHparamsForModel, hparamLayers, HparamError, parseHparams, parseHparamValue, Rng, setBackend, type Backend, type Backbone, type EditContext, type EditMethod, type LanguageModel, type Tokenizer } from '@crossedit/core';
+import {
+  checkHparamsForModel,
+  hparamLayers,
+  HparamError,
+  parseHparams,
+  parseHparamValue,
+  Rng,
+  setBackend,
+  weightDTypeLabel,
+  WEIGHT_DTYPE_REQUESTS,
+  type Backend,
+  type Backbone,
+  type EditContext,
+  type EditMethod,
+  type LanguageModel,
+  type Tokenizer,
+  type WeightDTypeRequest,
+} from '@crossedit/core';
 import { openStats, weightsHash } from '@crossedit/stats';
 import type { OptionSpec } from './args.js';
 import { createBackend, parseBackendKind, UsageError } from './backend.js';
@@ -11,12 +28,28 @@ import { resolveBackbone, resolveMethod } from './plugins.js';
 import { ProgressBar } from './progress.js';
 import { sharedDir } from './shared.js';
 
+/** `--dtype`: the storage dtype of the weight matrices. */
+export const DTYPE_OPTION: OptionSpec = {
+  type: 'string',
+  help: 'weight storage: auto (f16 for f16/bf16 checkpoints on a GPU with shader-f16, else f32), f32 or f16',
+  arg: 'DTYPE',
+  default: 'auto',
+};
+
+/** Parses `--dtype`. @throws UsageError for another value. */
+export function parseDTypeRequest(v: unknown): WeightDTypeRequest {
+  const s = (v as string | undefined) ?? 'auto';
+  if (!(WEIGHT_DTYPE_REQUESTS as readonly string[]).includes(s)) throw new UsageError(`--dtype must be one of ${WEIGHT_DTYPE_REQUESTS.join(', ')} (got '${s}')`);
+  return s as WeightDTypeRequest;
+}
+
 /** Options every model-loading command takes. */
 export const MODEL_OPTIONS: Record<string, OptionSpec> = {
   backbone: { type: 'string', help: 'backbone plugin id or module path', arg: 'ID', default: 'tiny' },
   'model-dir': { type: 'string', help: 'local model directory (HF layout, or a .gguf file)', arg: 'DIR' },
   tokenizer: { type: 'string', help: 'tokenizer file overriding the model directory', arg: 'FILE' },
   backend: { type: 'string', help: 'auto, webgpu, cpu (float64 reference) or cpu-f32', arg: 'KIND', default: 'auto' },
+  dtype: DTYPE_OPTION,
   seed: { type: 'string', help: 'random seed', arg: 'N', default: '0' },
 };
 
@@ -37,6 +70,8 @@ export interface ModelSession {
   model: LanguageModel;
   tokenizer: Tokenizer;
   seed: number;
+  /** The weights' storage dtype as results record it (`f32`, `f16`, `f16-widened`). */
+  weightDtype: string;
 }
 
 /** Loads backend, backbone, model and tokenizer from the command's options. */
@@ -49,12 +84,31 @@ export async function openModel(values: Record<string, unknown>): Promise<ModelS
   const backend = await createBackend(parseBackendKind(values.backend as string | undefined), undefined, hint);
   setBackend(backend);
   const src = { modelDir: values['model-dir'] as string | undefined, tokenizerPath: values.tokenizer as string | undefined };
+  const dtype = parseDTypeRequest(values.dtype);
+  let reason: string | undefined;
+  let bar: ProgressBar | undefined;
+  // the progress line names the weight dtype once the loader has chosen it (before the first tensor)
   // LLaMA-family loaders report checkpoint bytes read (the line shows GB and MB/s)
-  const bar = new ProgressBar(`loading ${backbone.id}`, 1, process.stderr, 'bytes');
-  const model = await backbone.loadModel(src, { backend, onProgress: (d, t, name) => ((bar.total = t), bar.update(d, name ?? '')) });
-  bar.finish();
+  const progress = () => (bar ??= new ProgressBar(`loading ${backbone.id}${reason ? ` in ${reason}` : ''}`, 1, process.stderr, 'bytes'));
+  const model = await backbone.loadModel(src, {
+    backend,
+    dtype,
+    onDType: (c) => (reason = c.reason),
+    onProgress: (d, t, name) => {
+      const b = progress();
+      b.total = t;
+      b.update(d, name ?? '');
+    },
+  });
+  progress().finish();
+  const weightDtype = weightDTypeLabel(model);
+  if (dtype === 'f16' && weightDtype === 'f32') {
+    model.dispose();
+    throw new UsageError(`--dtype f16: the '${backbone.id}' backbone loaded its weights in f32 (it does not support --dtype); use --dtype auto or f32`);
+  }
+  process.stderr.write(`weights: ${weightDtype}${reason ? ` — ${reason}` : ''}\n`);
   const tokenizer = await backbone.createTokenizer(src);
-  return { backend, backbone, model, tokenizer, seed };
+  return { backend, backbone, model, tokenizer, seed, weightDtype };
 }
 
 /** A loaded method with its hyperparameters. */

@@ -1,6 +1,7 @@
 /** The backbone plugin contract: what a `@crossedit/backbone-<id>` package default-exports. */
 import type { Backend } from './backend.js';
 import type { LanguageModel, ModelConfig } from './model.js';
+import type { WeightDTypeChoice, WeightDTypeRequest } from './weight-dtype.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** Where a backbone's files are. */
@@ -16,6 +17,19 @@ export interface Progress {
   (done: number, total: number, label?: string): void;
 }
 
+/** Options of {@link Backbone.loadModel}. */
+export interface LoadModelOptions {
+  backend: Backend;
+  onProgress?: Progress;
+  /**
+   * Storage dtype of the weight matrices (`--dtype`; default `auto`, see `resolveWeightDType`). Optional
+   * for implementers: a backbone that ignores it loads f32 (`modelWeightDType` then says so).
+   */
+  dtype?: WeightDTypeRequest;
+  /** Called once with the resolved weight dtype and why, before the weights are read. */
+  onDType?: (choice: WeightDTypeChoice) => void;
+}
+
 /** A backbone plugin. Everything model-specific lives here; methods see only `config` and the model. */
 export interface Backbone {
   /** Short id, equal to the plugin folder's suffix (`chinese-llama2`). */
@@ -25,7 +39,7 @@ export interface Backbone {
   /** The published model's architecture (what a real checkpoint of this backbone has). */
   readonly config: ModelConfig;
   /** Loads a model from local files; nothing is downloaded. */
-  loadModel(src: BackboneSource, opts: { backend: Backend; onProgress?: Progress }): Promise<LanguageModel>;
+  loadModel(src: BackboneSource, opts: LoadModelOptions): Promise<LanguageModel>;
   /** Creates the tokenizer from local files. */
   createTokenizer(src: BackboneSource): Promise<Tokenizer>;
 }

@@ -1,8 +1,9 @@
 /**
  * Data types. Compute happens in `f32` (and `i32` for ids and positions). `f16` is a *storage* dtype of
  * weights: WebGPU keeps it as IEEE half precision (`shader-f16`) and the kernels that read weights
- * (MatMul, Gather, Cast; Reshape aliases) widen each element to f32 and accumulate in f32; every other
- * kernel refuses an `f16` input (cast first). The CPU backends hold `f16` tensors widened (values rounded
+ * (MatMul, Gather) widen each element to f32 and accumulate in f32; Cast converts; the layout kernels
+ * Reshape, Slice and Transpose move f16 values as they are; every other kernel refuses an `f16` input
+ * (cast first). The CPU backends hold `f16` tensors widened (values rounded
  * to half precision, stored as float64 / float32) so a result still says that f16 weights ran.
  * `bf16` exists only as a checkpoint storage format (converted on load, see `@crossedit/transformer`).
  */
@@ -13,8 +14,12 @@ export type DType = 'f32' | 'f16' | 'i32';
 /** The dtypes weights may be stored in (`--dtype`). */
 export type WeightDType = 'f32' | 'f16';
 
-/** Kernels that accept `f16` inputs (weights); the engine rejects an `f16` input to any other kernel. */
-export const F16_KERNELS: ReadonlySet<string> = new Set(['MatMul', 'Gather', 'Cast', 'Reshape']);
+/**
+ * Kernels that accept `f16` inputs (weights): the readers (MatMul, Gather: f32 out), Cast, and the layout
+ * kernels that only move values (Reshape, Slice, Transpose: f16 out). The engine rejects an `f16` input
+ * to any other kernel.
+ */
+export const F16_KERNELS: ReadonlySet<string> = new Set(['MatMul', 'Gather', 'Cast', 'Reshape', 'Slice', 'Transpose']);
 
 /**
  * Data a backend's `upload` takes: host values of any {@link HostArray} type, or, for an `f16` tensor

@@ -78,3 +78,13 @@ export function modelWeightDType(model: Pick<LanguageModel, 'weights' | 'backend
 export function editableWeight(w: Tensor): Tensor {
   return w.dtype === 'f16' ? cast(w, 'f32') : w;
 }
+
+/**
+ * The label results record for a model's weights (results headers, grid cells): `f32`, `f16` (half
+ * precision on the device) or `f16-widened` (f16 values held in f32/f64 by a CPU backend).
+ */
+export function weightDTypeLabel(model: Pick<LanguageModel, 'weights' | 'backend'>): 'f32' | 'f16' | 'f16-widened' {
+  const d = modelWeightDType(model);
+  if (d.dtype === 'f32') return 'f32';
+  return d.f16Storage === 'native' ? 'f16' : 'f16-widened';
+}

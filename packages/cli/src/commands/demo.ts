@@ -6,7 +6,7 @@ import { weightsHash } from '@crossedit/transformer';
 import type { Command } from '../args.js';
 import { resolveMethod } from '../plugins.js';
 import { UsageError } from '../backend.js';
-import { openMethod, openModel } from '../session.js';
+import { DTYPE_OPTION, openMethod, openModel } from '../session.js';
 import { sharedDir } from '../shared.js';
 import { answer } from './answers.js';
 
@@ -19,7 +19,7 @@ export function demoPresetName(backboneId: string): string {
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'edit one fact of the embedded bilingual model in English with ROME; show answers before/after in both languages',
-  usage: 'demo [--fact N] [--target TEXT] [--source-lang en|zh] [--method ID] [--backend auto|webgpu|cpu|cpu-f32]',
+  usage: 'demo [--fact N] [--target TEXT] [--source-lang en|zh] [--method ID] [--backend auto|webgpu|cpu|cpu-f32] [--dtype auto|f32|f16]',
   options: {
     fact: { type: 'string', help: 'training fact (line of the MzsRE training files) to edit', arg: 'N', default: '0' },
     target: { type: 'string', help: 'the new answer (default: the answer of --target-fact)', arg: 'TEXT' },
@@ -35,6 +35,7 @@ export const demoCommand: Command = {
     hparam: { type: 'string', multiple: true, help: 'hyperparameter override key=value', arg: 'K=V' },
     preset: { type: 'string', help: "the method's named preset (default: its demo-<backbone> preset when it has one; 'none' for none)", arg: 'NAME' },
     backend: { type: 'string', help: 'auto, webgpu, cpu (float64 reference) or cpu-f32', arg: 'KIND', default: 'auto' },
+    dtype: DTYPE_OPTION,
     seed: { type: 'string', help: 'random seed', arg: 'N', default: '0' },
     'cache-dir': { type: 'string', help: 'caches', arg: 'DIR', default: '.cache/crossedit' },
   },

@@ -10,7 +10,7 @@ import { answer } from './answers.js';
 export const editCommand: Command = {
   name: 'edit',
   summary: 'apply one edit and print the answers to chosen questions before and after',
-  usage: 'edit --backbone ID [--model-dir DIR] --method ID --prompt P --subject S --target T [--lang en] [--question Q ...]',
+  usage: 'edit --backbone ID [--model-dir DIR] --method ID --prompt P --subject S --target T [--lang en] [--question Q ...] [--dtype auto|f32|f16]',
   options: {
     ...MODEL_OPTIONS,
     ...METHOD_OPTIONS,

@@ -83,7 +83,7 @@ export function loadCases(
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'evaluate a method on a Bi-ZsRE / ZsRE dataset, writing resumable results',
-  usage: 'eval --backbone ID [--model-dir DIR] --method ID --data FILE --source-lang en|zh --out DIR [--limit N] [--ids 0-9,15]',
+  usage: 'eval --backbone ID [--model-dir DIR] --method ID --data FILE --source-lang en|zh --out DIR [--limit N] [--ids 0-9,15] [--dtype auto|f32|f16]',
   options: {
     ...MODEL_OPTIONS,
     ...METHOD_OPTIONS,
@@ -155,6 +155,7 @@ export const evalCommand: Command = {
           schedule: scheduleName(schedule),
           f1Tokenizer: f1Id,
           backend: s.backend.name,
+          weightDtype: s.weightDtype,
         },
         { lock },
       );
@@ -162,7 +163,7 @@ export const evalCommand: Command = {
       for (const msg of w.recovery.messages) process.stderr.write(`resume: ${msg}\n`);
       const already = cases.filter((c) => w.isDone(c.request.id)).length;
       if (already) process.stderr.write(`resuming: ${already} of ${cases.length} edits already in ${out}\n`);
-      const bar = new ProgressBar(`${m.method.id} ${srcLang}→${languages.join('/')}`, cases.length);
+      const bar = new ProgressBar(`${m.method.id} ${srcLang}→${languages.join('/')} (${s.weightDtype} weights)`, cases.length);
       bar.update(already);
       let table;
       try {

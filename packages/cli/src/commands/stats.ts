@@ -9,7 +9,7 @@ import { MODEL_OPTIONS, openModel } from '../session.js';
 export const statsCommand: Command = {
   name: 'stats',
   summary: 'build second-moment statistics of MLP keys (MEMIT), resumable',
-  usage: 'stats --backbone ID [--model-dir DIR] --layers 4,5,6,7,8 --corpus FILE --samples N [--out DIR]',
+  usage: 'stats --backbone ID [--model-dir DIR] --layers 4,5,6,7,8 --corpus FILE --samples N [--out DIR] [--dtype auto|f32|f16]',
   options: {
     ...MODEL_OPTIONS,
     layers: { type: 'string', help: 'comma-separated layer indices', arg: 'LIST' },

@@ -50,7 +50,9 @@ export const trainEditorCommand: Command = {
     } catch (e) {
       throw new UsageError(`--set must be JSON: ${(e as Error).message}`);
     }
-    const s = await openModel(values);
+    // editors train on f32 weights (their inner steps add f32 deltas to the matrices): auto means f32 here
+    if (values.dtype === 'f16') throw new UsageError('--dtype f16: train-editor trains MEND/SERAC on f32 weights; use --dtype f32');
+    const s = await openModel({ ...values, dtype: 'f32' });
     const tag = `${m.id}-${s.backbone.id}-${langs.join('+')}-${limit ?? 'all'}`;
     const runDir = path.resolve((values.run as string | undefined) ?? path.join('.cache/crossedit/runs', tag));
     const outDir = path.resolve(String(values.out));

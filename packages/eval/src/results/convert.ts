@@ -29,6 +29,7 @@ export function headerToProto(h: RunHeader): pb.RunHeader {
     schedule: h.schedule ?? '',
     f1Tokenizer: h.f1Tokenizer ?? '',
     backend: h.backend ?? '',
+    weightDtype: h.weightDtype ?? '',
   });
 }
 
@@ -58,6 +59,7 @@ export function headerFromProto(m: pb.RunHeader, file: string): RunHeader {
   if (m.schedule) h.schedule = m.schedule;
   if (m.f1Tokenizer) h.f1Tokenizer = m.f1Tokenizer;
   if (m.backend) h.backend = m.backend;
+  if (m.weightDtype) h.weightDtype = m.weightDtype;
   return h;
 }
 

@@ -11,8 +11,8 @@ export interface HeaderDifference {
 
 /**
  * The fields in which `requested` differs from `existing`: method, backbone, sourceLang, dataset,
- * hparams (canonical JSON) and scorerMode always; datasetSha256, weightsHash, schedule and f1Tokenizer
- * when both headers have them. `created` and `versions` are not compared.
+ * hparams (canonical JSON) and scorerMode always; datasetSha256, weightsHash, schedule, f1Tokenizer and
+ * weightDtype when both headers have them. `created` and `versions` are not compared.
  */
 export function compareHeaders(existing: RunHeader, requested: RunHeader): HeaderDifference[] {
   const out: HeaderDifference[] = [];
@@ -30,6 +30,7 @@ export function compareHeaders(existing: RunHeader, requested: RunHeader): Heade
     ['weightsHash', existing.weightsHash, requested.weightsHash],
     ['schedule', existing.schedule, requested.schedule],
     ['f1Tokenizer', existing.f1Tokenizer, requested.f1Tokenizer],
+    ['weightDtype', existing.weightDtype, requested.weightDtype],
   ];
   for (const [field, a, b] of ifBoth) if (a && b && a !== b) out.push({ field, existing: a, requested: b });
   return out;

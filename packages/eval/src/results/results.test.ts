@@ -25,6 +25,7 @@ const header: RunHeader = {
   evalLangs: ['en', 'zh'],
   schedule: 'single',
   f1Tokenizer: 'chinese-llama-plus-7b',
+  weightDtype: 'f16',
 };
 
 function makeRecord(i: number): EditRecord {
@@ -210,7 +211,7 @@ describe('ResultsWriter / readResults', () => {
     const dir = tmp();
     await runTo(dir, all.slice(0, 2));
     const before = files(dir);
-    const other: RunHeader = { ...header, method: 'memit', hparams: { ...header.hparams, v_lr: 0.1 }, sourceLang: 'en' };
+    const other: RunHeader = { ...header, method: 'memit', hparams: { ...header.hparams, v_lr: 0.1 }, sourceLang: 'en', weightDtype: 'f32' };
     let err: unknown;
     try {
       await ResultsWriter.open(dir, other, { fsync: false });
@@ -219,7 +220,7 @@ describe('ResultsWriter / readResults', () => {
     }
     expect(err).toBeInstanceOf(ResultsMismatchError);
     const e = err as ResultsMismatchError;
-    expect(e.differences.map((d) => d.field)).toEqual(['method', 'sourceLang', 'hparams']);
+    expect(e.differences.map((d) => d.field)).toEqual(['method', 'sourceLang', 'hparams', 'weightDtype']);
     expect(e.message).toContain('method: existing "rome", this run "memit"');
     expect(e.message).toContain(resultsPaths(dir).binpb);
     expect(e.message).toMatch(/another output directory/);

@@ -36,6 +36,11 @@ export interface RunHeader {
   f1Tokenizer?: string;
   /** The compute backend of the first start (`cpu`, `webgpu`); not compared, a resume on another one is warned about. */
   backend?: string;
+  /**
+   * Storage dtype of the weight matrices: `f32`, `f16` (half precision on the device) or `f16-widened`
+   * (f16 values on a CPU backend); compared when both runs have it.
+   */
+  weightDtype?: string;
 }
 
 /** One scored item of an edit. */

@@ -35,4 +35,22 @@ describe('weightsHash', () => {
     model.dispose();
     reversed.dispose();
   });
+
+  it('an f16-stored model hashes as the f32 model of the same (half-precision) values; one bit changed differs', async () => {
+    const be = cpuBackend();
+    const w16 = randomWeights(TINY, { seed: 4, backend: be, dtype: 'f16' });
+    const values = new Map<string, Float32Array>();
+    for (const [n, t] of w16) values.set(n, Float32Array.from(await t.data()));
+    const m16 = new LlamaModel(TINY, w16);
+    const m32 = new LlamaModel(TINY, new Map([...values].map(([n, v]) => [n, tensor(v, [...w16.get(n)!.shape], { backend: be })])));
+    expect([...m16.weights().values()].some((t) => t.dtype === 'f16')).toBe(true);
+    expect(await weightsHash(m16)).toBe(await weightsHash(m32));
+    const ref = { kind: 'attn.v', layer: 0 } as const;
+    const v = Float32Array.from(await m16.weight(ref).data());
+    v[3] = -v[3];
+    m16.setWeight(ref, tensor(v, [...m16.weight(ref).shape], { backend: be, dtype: 'f16' })).dispose();
+    expect(await weightsHash(m16)).not.toBe(await weightsHash(m32));
+    m16.dispose();
+    m32.dispose();
+  });
 });
