@@ -84,7 +84,7 @@ describe('backbone-llama: --dtype', () => {
     const dir = await writeDir('bf16', ts);
     const err = await llama.loadModel({ modelDir: dir }, { backend: gpu }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FormatError);
-    expect(String((err as Error).message)).toMatch(/model\.safetensors.*tensor 'model\.layers\.1\.self_attn\.o_proj\.weight' \[\d+,\d+\] \(stored as bf16\) holds 2 values beyond the f16 range.*first at flat index 5.*--dtype f32/s);
+    expect(String((err as Error).message)).toMatch(/model\.safetensors.*tensor 'model\.layers\.1\.self_attn\.o_proj\.weight' \[\d+,\d+\] has 2 values outside the f16 range.*first: 99840 at \[0, 5\].*--dtype f32/s);
     // and with --dtype f32 it loads
     const f32 = await llama.loadModel({ modelDir: dir }, { backend: gpu, dtype: 'f32' });
     expect(dtypes(f32)).toEqual(['1:f32', '2:f32']);
