@@ -15,5 +15,4 @@ export { reportMarkdown, reportText, scoreTable, cellTable, sourceLabel, reportB
 export { readCellMeta, writeCellMeta, cellMetaPath, type CellMeta, type CellStatus, type CellTimings } from './cell.js';
 export { hashJson, workspaceVersions, cellVersions } from './meta.js';
 export { randomLlamaBackbone, jsonStrings, stringsOf, type RandomBackboneOptions } from './random-backbone.js';
-export { VocabTokenizer, vocabularyOf } from './vocab-tokenizer.js';
 export { main, loadGridConfig, applyGridArgs } from './command.js';

@@ -1,13 +1,13 @@
 /**
  * A backbone built in code: a random LLaMA (`@crossedit/transformer`'s `randomWeights` + `LlamaModel`)
- * with a {@link VocabTokenizer} whose vocabulary comes from given texts (e.g. every string of a Bi-ZsRE
+ * with `@crossedit/testing`'s `WordTokenizer` (split `'scripts'`) whose vocabulary comes from given texts (e.g. every string of a Bi-ZsRE
  * file). The stand-in for the embedded tiny backbone in tests and smoke grids: the numbers it gives
  * mean nothing, but every method, scorer and results path runs end to end.
  */
 import { readFileSync } from 'node:fs';
 import { defineBackbone, resolveWeightDType, type Backbone, type ModelConfig } from '@crossedit/core';
 import { LlamaModel, randomWeights } from '@crossedit/transformer';
-import { VocabTokenizer, vocabularyOf } from './vocab-tokenizer.js';
+import { WordTokenizer, vocabOf } from '@crossedit/testing/fixtures';
 
 /** Options of {@link randomLlamaBackbone}. */
 export interface RandomBackboneOptions {
@@ -53,7 +53,7 @@ export function jsonStrings(file: string, records?: number): string[] {
  * const model = await bb.loadModel({}, { backend });
  */
 export function randomLlamaBackbone(opts: RandomBackboneOptions): Backbone {
-  const vocab = vocabularyOf(opts.texts);
+  const vocab = vocabOf(opts.texts, 'scripts');
   const config: ModelConfig = {
     hiddenSize: 32,
     intermediateSize: 64,
@@ -80,7 +80,7 @@ export function randomLlamaBackbone(opts: RandomBackboneOptions): Backbone {
       return model;
     },
     async createTokenizer() {
-      return new VocabTokenizer(vocab);
+      return new WordTokenizer(vocab, 'left', 'scripts');
     },
   });
 }

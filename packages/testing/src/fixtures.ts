@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { cpuBackend, tinyLlama, tinyContext, teacherForcedAccuracy, host, maybeWebGpu, copyModel, weightsHash, type TinyLlamaOptions, type TestLog } from './tiny.js';
-export { WordTokenizer, wordTokenizer, vocabOf } from './word-tokenizer.js';
+export { WordTokenizer, wordTokenizer, vocabOf, type WordSplit } from './word-tokenizer.js';
+export { PieceTokenizer, pieceTokenizer, PIECE_PUNCTUATION, type PieceTokenizerOptions } from './piece-tokenizer.js';
 export { targetLogProb } from './score.js';
 export { identityStats } from './stats.js';

@@ -1,19 +1,30 @@
 /** A word-level tokenizer implementing core's Tokenizer contract, for tests on tiny models. */
-import type { BatchEncoding, EncodeOptions, Encoding, PaddingSide, SpecialIds, Tokenizer } from '@crossedit/core';
+import type { BatchEncoding, EncodeOptions, Encoding, LocateMethod, PaddingSide, SpecialIds, Tokenizer } from '@crossedit/core';
 
 const SPECIALS = ['<unk>', '<s>', '</s>'];
-const WORD = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
 
-/** The words and punctuation marks of texts, in first-seen order (a vocabulary for {@link wordTokenizer}). */
-export function vocabOf(texts: readonly string[]): string[] {
+/**
+ * How text splits into tokens: `'words'` (default), a run of letters/digits or one other non-space
+ * character; `'scripts'`, a run of Latin letters/digits, one CJK character, or one other non-space character
+ * (a closed vocabulary for multilingual data without word boundaries), decoded without spaces around CJK.
+ */
+export type WordSplit = 'words' | 'scripts';
+
+const SPLIT: Readonly<Record<WordSplit, RegExp>> = {
+  words: /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu,
+  scripts: /[\p{Script=Latin}\p{N}]+|\p{Script=Han}|[^\s]/gu,
+};
+
+/** The tokens of texts, in first-seen order (a vocabulary for {@link wordTokenizer}). */
+export function vocabOf(texts: Iterable<string>, split: WordSplit = 'words'): string[] {
   const seen = new Set<string>();
-  for (const t of texts) for (const m of t.matchAll(WORD)) seen.add(m[0]);
+  for (const t of texts) for (const m of t.matchAll(SPLIT[split])) seen.add(m[0]);
   return [...seen];
 }
 
 /**
- * A word-level tokenizer: a token is a run of letters/digits or one other non-space character; ids
- * 0 = `<unk>`, 1 = `<s>` (BOS), 2 = `</s>` (EOS, also the padding id), then `vocab` in order.
+ * A word-level tokenizer over a fixed vocabulary (unknown tokens are `<unk>`): ids 0 = `<unk>`, 1 = `<s>`
+ * (BOS), 2 = `</s>` (EOS, also the padding id), then `vocab` in order. See {@link WordSplit} for the tokens.
  */
 export class WordTokenizer implements Tokenizer {
   readonly special: SpecialIds = { bos: 1, eos: 2, pad: null, unk: 0 };
@@ -23,9 +34,15 @@ export class WordTokenizer implements Tokenizer {
   constructor(
     vocab: readonly string[],
     readonly paddingSide: PaddingSide = 'right',
+    readonly split: WordSplit = 'words',
   ) {
     this.#words = [...SPECIALS, ...vocab];
     this.#ids = new Map(this.#words.map((w, i) => [w, i]));
+  }
+
+  /** The vocabulary without the special tokens. */
+  get vocabulary(): readonly string[] {
+    return this.#words.slice(SPECIALS.length);
   }
 
   get vocabSize(): number {
@@ -39,7 +56,7 @@ export class WordTokenizer implements Tokenizer {
       ids.push(1);
       offsets.push([0, 0]);
     }
-    for (const m of text.matchAll(WORD)) {
+    for (const m of text.matchAll(SPLIT[this.split])) {
       ids.push(this.#ids.get(m[0]) ?? 0);
       offsets.push([m.index!, m.index! + m[0].length]);
     }
@@ -47,10 +64,18 @@ export class WordTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
-    return ids
-      .filter((id) => !(opts.skipSpecialTokens && id < SPECIALS.length))
-      .map((id) => this.#words[id] ?? '<unk>')
-      .join(' ');
+    const words = ids.filter((id) => !(opts.skipSpecialTokens && id < SPECIALS.length)).map((id) => this.#words[id] ?? '<unk>');
+    if (this.split === 'words') return words.join(' ');
+    // 'scripts': a space before a Latin/digit/special token and after one, none before a CJK character
+    let out = '';
+    let prevWord = false;
+    for (const w of words) {
+      const word = /^[\p{Script=Latin}\p{N}<]/u.test(w);
+      if (out && (word || prevWord) && !/^\p{Script=Han}$/u.test(w)) out += ' ';
+      out += w;
+      prevWord = word;
+    }
+    return out;
   }
 
   encodeBatch(texts: readonly string[], opts: EncodeOptions & { paddingSide?: PaddingSide } = {}): BatchEncoding {
@@ -61,14 +86,21 @@ export class WordTokenizer implements Tokenizer {
     return { ids: rows.map((r) => pad(r, 2)), attentionMask: rows.map((r) => pad(r.map(() => 1), 0)), lengths: rows.map((r) => r.length) };
   }
 
-  locate(text: string, span: string, opts: EncodeOptions & { occurrence?: 'first' | 'last' } = {}): number {
+  locate(text: string, span: string, opts: EncodeOptions & { method?: LocateMethod; occurrence?: 'first' | 'last' } = {}): number {
     const at = opts.occurrence === 'last' ? text.lastIndexOf(span) : text.indexOf(span);
     if (at < 0) throw new Error(`span ${JSON.stringify(span)} does not occur in ${JSON.stringify(text)}`);
-    return this.encode(text.slice(0, at + span.length), opts).ids.length - 1;
+    const end = at + span.length;
+    if ((opts.method ?? 'prefix') === 'prefix') return this.encode(text.slice(0, end), opts).ids.length - 1;
+    // 'offsets': the last token that starts before the span's end
+    let last = 0;
+    this.encode(text, opts).offsets.forEach(([s, e], i) => {
+      if (e > s && s < end) last = i;
+    });
+    return last;
   }
 
   withPaddingSide(side: PaddingSide): Tokenizer {
-    return new WordTokenizer(this.#words.slice(SPECIALS.length), side);
+    return new WordTokenizer(this.vocabulary, side, this.split);
   }
 
   idToToken(id: number): string | undefined {
@@ -77,7 +109,7 @@ export class WordTokenizer implements Tokenizer {
 }
 
 /** A {@link WordTokenizer} over `vocab`. */
-export function wordTokenizer(vocab: readonly string[]): WordTokenizer {
-  return new WordTokenizer(vocab);
+export function wordTokenizer(vocab: readonly string[], split: WordSplit = 'words'): WordTokenizer {
+  return new WordTokenizer(vocab, 'right', split);
 }
 

@@ -13,7 +13,7 @@ import { ResultsWriter } from '../results/writer.js';
 import { scoringRules } from '../scorers/mode.js';
 import { tokenizeForF1 } from '../scorers/f1.js';
 import { sharedDir } from '../testing/shared.js';
-import { ToyTokenizer } from '../testing/toyTokenizer.js';
+import { PieceTokenizer } from '@crossedit/testing/fixtures';
 import { runEval, UnsupportedScheduleError, type EvalRunOptions } from './run.js';
 import { parseSchedule } from './schedule.js';
 
@@ -40,7 +40,7 @@ const nudge: EditMethod<{ size: number }> = defineMethod({
 function setup() {
   const ds = loadBiZsre(path.join(sharedDir(), 'data/bizsre/mzsre_test_duplicate_enzh.json'));
   const records = selectSubset(ds.records, { limit: 20 });
-  const tok = new ToyTokenizer();
+  const tok = new PieceTokenizer();
   const cases = (['en', 'zh'] as const).flatMap((src) => records.map((r) => biZsreCase(r, ds.languages, src)));
   // assign ids to every string the evaluation will tokenize, then size the model's vocabulary
   for (const c of cases) for (const it of c.items) tok.encode(`${it.prompt} ${it.target}`);
@@ -152,7 +152,7 @@ describe('runEval', () => {
       },
     });
     // every sequence the reference would run, built here from strings
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const expected = cases.map((c) =>
       c.items.map((it) => {
         const f = it.factTarget!;

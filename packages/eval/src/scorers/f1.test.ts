@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ToyTokenizer } from '../testing/toyTokenizer.js';
+import { PieceTokenizer } from '@crossedit/testing/fixtures';
 import { exactMatch, multisetOverlap, textScores, tokenF1, tokenizeForF1 } from './f1.js';
 
 const words = (s: string) => s.split(/\s+/).filter(Boolean);
@@ -67,7 +67,7 @@ describe('exactMatch / textScores', () => {
   });
 
   it('tokenizeForF1 uses the tokenizer ids without BOS', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const t = tokenizeForF1(tok);
     expect(t('Los Angeles')).toEqual(tok.encode('Los Angeles', { addBos: false }).ids);
     expect(t('Los Angeles')).not.toContain(1);

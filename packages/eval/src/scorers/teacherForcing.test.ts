@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ToyTokenizer } from '../testing/toyTokenizer.js';
+import { PieceTokenizer } from '@crossedit/testing/fixtures';
 import { tokenF1 } from './f1.js';
 import { scoringRules } from './mode.js';
 import { scoreItem, type ScoreContext } from './scoreItem.js';
@@ -9,13 +9,13 @@ const Q = 'Which family does Ramalinaceae belong to?';
 const correct = scoringRules('correct');
 const paper = scoringRules('bizsre-2023');
 
-function ctx(tok: ToyTokenizer, rules = correct): ScoreContext {
+function ctx(tok: PieceTokenizer, rules = correct): ScoreContext {
   return { decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }), f1Tokenize: (s) => tok.encode(s, { addBos: false }).ids, rules };
 }
 
 describe('planTeacherForcing, correct mode (single pass, EasyEdit HEAD)', () => {
   it('one sequence prompt + " " + target; predictions read just before each target token', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const plan = planTeacherForcing(tok, { kind: 'rewrite', prompt: Q, target: 'Los Angeles' }, correct);
     const promptIds = tok.encode(Q).ids; // <s> ▁Which ▁family ▁does ▁Ramalinaceae ▁belong ▁to ?
     expect(promptIds).toHaveLength(8);
@@ -30,14 +30,14 @@ describe('planTeacherForcing, correct mode (single pass, EasyEdit HEAD)', () => 
   });
 
   it('Chinese: the separator space becomes a ▁ piece that is part of the labels', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const plan = planTeacherForcing(tok, { kind: 'rewrite', prompt: 'Ramalinaceae属于哪个科？', target: '沟胫天牛亚科' }, correct);
     expect(plan.labels.map((id) => tok.idToToken(id))).toEqual(['▁', '沟', '胫', '天', '牛', '亚', '科']);
     expect(plan.reference).toBe('沟胫天牛亚科'); // decoding drops the leading space, as SentencePiece does
   });
 
   it('a perfect model scores 1/1/1; one wrong token lowers accuracy and F1 by hand-computable amounts', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const item = { kind: 'rewrite' as const, prompt: 'Ramalinaceae属于哪个科？', target: '沟胫天牛亚科' };
     const plan = planTeacherForcing(tok, item, correct);
     const perfect = scoreItem('rewrite', plan, plan.labels, undefined, ctx(tok));
@@ -53,7 +53,7 @@ describe('planTeacherForcing, correct mode (single pass, EasyEdit HEAD)', () => 
   });
 
   it('locality compares post with pre predictions, not with the gold answer', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const plan = planTeacherForcing(tok, { kind: 'locality', prompt: 'nq question: who wrote hamlet', target: 'William Shakespeare' }, correct);
     const pre = [tok.encode('Charles', { addBos: false }).ids[0], tok.encode('Dickens', { addBos: false }).ids[0]];
     const same = scoreItem('locality', plan, pre, pre, ctx(tok));
@@ -66,14 +66,14 @@ describe('planTeacherForcing, correct mode (single pass, EasyEdit HEAD)', () => 
   });
 
   it('rejects a target that adds no tokens', () => {
-    expect(() => planTeacherForcing(new ToyTokenizer(), { kind: 'rewrite', prompt: Q, target: '' }, correct)).toThrow(/empty target/);
-    expect(() => planTeacherForcing(new ToyTokenizer(), { kind: 'rewrite', prompt: Q, target: ' ' }, scoringRules('bizsre-2023'))).toThrow(/empty target/);
+    expect(() => planTeacherForcing(new PieceTokenizer(), { kind: 'rewrite', prompt: Q, target: '' }, correct)).toThrow(/empty target/);
+    expect(() => planTeacherForcing(new PieceTokenizer(), { kind: 'rewrite', prompt: Q, target: ' ' }, scoringRules('bizsre-2023'))).toThrow(/empty target/);
   });
 });
 
 describe('planTeacherForcing, bizsre-2023 mode (per prefix, BOS kept)', () => {
   it('keeps BOS as the first target id: prefixes are prompt, prompt + <s>, prompt + <s> + t1, …', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const plan = planTeacherForcing(tok, { kind: 'rewrite', prompt: Q, target: 'Los Angeles' }, paper);
     const p = tok.encode(Q).ids;
     const los = tok.encode('Los', { addBos: false }).ids;
@@ -85,7 +85,7 @@ describe('planTeacherForcing, bizsre-2023 mode (per prefix, BOS kept)', () => {
   });
 
   it('so a model that always predicts the right next word still misses EM (the published quirk)', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const plan = planTeacherForcing(tok, { kind: 'rewrite', prompt: Q, target: 'Los Angeles' }, paper);
     const [, los, angeles] = plan.labels;
     // After the prompt and after "<s>" the best guess is "Los"; after "<s> Los" it is "Angeles".
@@ -98,7 +98,7 @@ describe('planTeacherForcing, bizsre-2023 mode (per prefix, BOS kept)', () => {
   });
 
   it('truncates prefixes and targets to 30 tokens', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const long = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
     const plan = planTeacherForcing(tok, { kind: 'rewrite', prompt: long, target: 'Paris' }, paper);
     for (const s of plan.sequences) expect(s.length).toBeLessThanOrEqual(30);
@@ -108,14 +108,14 @@ describe('planTeacherForcing, bizsre-2023 mode (per prefix, BOS kept)', () => {
   });
 
   it('SERAC drops the BOS (stripTargetBos)', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const plan = planTeacherForcing(tok, { kind: 'rewrite', prompt: Q, target: 'Paris' }, paper, { stripTargetBos: true });
     expect(plan.labels).toEqual(tok.encode('Paris', { addBos: false }).ids);
     expect(plan.sequences).toEqual([tok.encode(Q).ids]);
   });
 
   it('portability: no separator, labels are the first id of each re-encoded piece (BOS), target lower-cased without spaces', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const plan = planTeacherForcing(tok, { kind: 'portability', prompt: 'Which family now?', target: 'New York' }, paper);
     // t = encode(" New York") with BOS = <s> ▁ ▁New ▁York
     expect(plan.labels).toEqual([1, 1, 1, 1]);
@@ -129,7 +129,7 @@ describe('planTeacherForcing, bizsre-2023 mode (per prefix, BOS kept)', () => {
   });
 
   it('correct mode does not apply the portability quirks', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const plan = planTeacherForcing(tok, { kind: 'portability', prompt: 'Which family now?', target: 'New York' }, correct);
     expect(plan.reference).toBe('New York');
     expect(plan.lowerStrip).toBe(false);
@@ -149,7 +149,7 @@ describe("planInContext (the paper's icl_lm_eval for IKE)", () => {
   const context = `${demos}New Fact: ${Q} Lamiinae\nPrompt: Ramalinaceae属于哪个科？`;
 
   it('one untruncated sequence context + " " + target; the answer read at the last |tok(target)|-1 positions', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const plan = planInContext(tok, { kind: 'rephrase', prompt: context, target: '沟胫天牛亚科' });
     const full = tok.encode(`${context} 沟胫天牛亚科`).ids;
     expect(full.length).toBeGreaterThan(250);
@@ -169,7 +169,7 @@ describe("planInContext (the paper's icl_lm_eval for IKE)", () => {
   });
 
   it('reads the last positions even when the joint tokenisation differs from tok(target); empty targets are refused', () => {
-    const tok = new ToyTokenizer();
+    const tok = new PieceTokenizer();
     const plan = planInContext(tok, { kind: 'portability', prompt: 'Prompt: x', target: 'Los Angeles' });
     const full = plan.sequences[0];
     expect(plan.reads.at(-1)).toEqual({ sequence: 0, position: full.length - 2 });

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@crossedit/core';
-import { TEST_WORDS } from './word-tokenizer.js';
+import { TEST_WORDS } from './words.js';
 
 /** `count` random sentences of 3..(maxWords) words each. */
 export function sentences(count: number, seed = 1, maxWords = 14): string[] {

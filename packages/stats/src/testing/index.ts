@@ -1,22 +1,15 @@
 /**
- * Test fixtures shared by the statistics package and the ROME/MEMIT plugins: a word-level tokenizer,
- * a tiny random LLaMA on the CPU backend, and an edit context. Not part of the published build.
+ * Test fixtures shared by the statistics package and the ROME/MEMIT plugins: `@crossedit/testing`'s
+ * SentencePiece-like tokenizer over a fixed word list, a tiny random LLaMA on the CPU backend, and an edit
+ * context. Not part of the published build.
  */
-import { Rng, setBackend, type Backend, type EditContext, type ModelConfig, type StatsProvider, type WeightDType } from '@crossedit/core';
-import { createCpuBackend } from '@crossedit/cpu';
+import { Rng, type Backend, type EditContext, type ModelConfig, type StatsProvider, type WeightDType } from '@crossedit/core';
 import { LlamaModel, randomWeights } from '@crossedit/transformer';
-import { WordTokenizer } from './word-tokenizer.js';
+import { cpuBackend, pieceTokenizer, type PieceTokenizer } from '@crossedit/testing/fixtures';
+import { TEST_WORDS } from './words.js';
 
-export { WordTokenizer, TEST_WORDS } from './word-tokenizer.js';
-
-let cpu: Backend | null = null;
-
-/** The shared CPU backend (also set as the default backend). */
-export function cpuBackend(): Backend {
-  cpu ??= createCpuBackend();
-  setBackend(cpu);
-  return cpu;
-}
+export { TEST_WORDS } from './words.js';
+export { cpuBackend };
 
 /** A tiny LLaMA config over a vocabulary of `vocabSize`. */
 export function tinyConfig(vocabSize: number, over: Partial<ModelConfig> = {}): ModelConfig {
@@ -42,11 +35,11 @@ export function tinySetup(
   opts: { seed?: number; config?: Partial<ModelConfig>; backend?: Backend; stats?: StatsProvider; cacheDir?: string; scale?: number; dtype?: WeightDType } = {},
 ): {
   model: LlamaModel;
-  tokenizer: WordTokenizer;
+  tokenizer: PieceTokenizer;
   ctx: EditContext;
 } {
   const backend = opts.backend ?? cpuBackend();
-  const tokenizer = new WordTokenizer();
+  const tokenizer = pieceTokenizer(TEST_WORDS);
   const config = tinyConfig(tokenizer.vocabSize, opts.config);
   const model = new LlamaModel(config, randomWeights(config, { seed: opts.seed ?? 1, backend, scale: opts.scale ?? 1, dtype: opts.dtype }));
   const ctx: EditContext = {
