@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HparamError, memory, parseHparams, tensor, tidy, type EditRequest } from '@crossedit/core';
+import { HparamError, memory, parseHparams, teacherForcedBatch, teacherForcedRows, tensor, tidy, valueAndGrads, type EditRequest, type LanguageModel } from '@crossedit/core';
+import { targetNewLoss } from './loss.js';
 import { copyModel, cpuBackend, host, maybeWebGpu, teacherForcedAccuracy, tinyContext, tinyLlama, vocabOf, weightsHash, wordTokenizer } from '@crossedit/testing';
 import ft, { defaultLayer, type FtHparams } from './index.js';
 
@@ -92,6 +93,27 @@ describe('ft', () => {
     const res = await ft.apply(s.ctx, REQS, hp(s.ctx, { normConstraint: 0, lr: 0.05, numSteps: 1 }));
     expect(res.diagnostics.firstLoss as number).toBeCloseTo(easyEdit, 9);
     await res.restore();
+  });
+
+  it('target_new runs the head at the target positions only when the model can; the loss and its gradient equal the full head’s', async () => {
+    const s = setup(5);
+    expect(s.model.supportsLogitsAt).toBe(true);
+    const plain = new Proxy(s.model, {
+      get: (t, k) => (k === 'supportsLogitsAt' ? false : typeof Reflect.get(t, k) === 'function' ? Reflect.get(t, k).bind(t) : Reflect.get(t, k)),
+    }) as LanguageModel;
+    const batch = teacherForcedBatch(teacherForcedRows(s.tok, REQS), s.model.backend, 0);
+    const w = s.model.weights().get('model.layers.1.mlp.down_proj.weight')!;
+    const run = async (m: LanguageModel) => {
+      const { value, grads } = valueAndGrads(() => targetNewLoss(m, batch), [w]);
+      return { loss: await value.item(), grad: await host(grads[0]) };
+    };
+    const [a, b] = [await run(s.model), await run(plain)];
+    expect(a.loss).toBeGreaterThan(0);
+    expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-12);
+    let worst = 0;
+    for (let i = 0; i < a.grad.length; i++) worst = Math.max(worst, Math.abs(a.grad[i] - b.grad[i]));
+    expect(worst).toBeLessThan(1e-12);
+    expect(Math.max(...Array.from(a.grad, Math.abs))).toBeGreaterThan(1e-6);
   });
 
   it('prompt_last (reference): every target token scored at the last prompt position', async () => {

@@ -13,18 +13,30 @@ import {
   type Tensor,
 } from '@crossedit/core';
 
+/** The target positions of a batch (flat indices into B·S, in order), their labels and per-request weights `1 / (B · |t_i|)`. */
+function targetPositions(batch: TeacherForcedBatch): { rows: number[]; labels: number[]; weights: number[] } {
+  const out = { rows: [] as number[], labels: [] as number[], weights: [] as number[] };
+  const b = batch.rows.length;
+  batch.rows.forEach((r, i) =>
+    r.targetIds.forEach((id, j) => {
+      out.rows.push(i * batch.seqLen + r.promptLen - 1 + j);
+      out.labels.push(id);
+      out.weights.push(1 / (b * r.targetIds.length));
+    }),
+  );
+  return out;
+}
+
 /**
  * Weights `[B, S]` for a mean per request, then across requests: `1 / (B · |t_i|)` at the target
  * positions of row i, 0 elsewhere. They sum to 1, so the masked mean of `crossEntropy` with them is
  * `mean_i mean_j nll_ij` (EasyEdit's `(loss * mask).sum(1) / mask.sum(1)` then `.mean()`).
  */
 export function perRequestWeights(model: LanguageModel, batch: TeacherForcedBatch): Tensor {
-  const b = batch.rows.length;
-  const w = new Float64Array(b * batch.seqLen);
-  batch.rows.forEach((r, i) => {
-    for (let j = 0; j < r.targetIds.length; j++) w[i * batch.seqLen + r.promptLen - 1 + j] = 1 / (b * r.targetIds.length);
-  });
-  return tensor(w, [b, batch.seqLen], { backend: model.backend });
+  const w = new Float64Array(batch.rows.length * batch.seqLen);
+  const t = targetPositions(batch);
+  t.rows.forEach((row, k) => (w[row] = t.weights[k]));
+  return tensor(w, [batch.rows.length, batch.seqLen], { backend: model.backend });
 }
 
 /**
@@ -33,8 +45,16 @@ export function perRequestWeights(model: LanguageModel, batch: TeacherForcedBatc
  * weighs as much as one with a short target.
  */
 export function targetNewLoss(model: LanguageModel, batch: TeacherForcedBatch): Tensor {
-  const { logits } = model.forward(batch.ids, { attentionMask: batch.attentionMask });
-  return crossEntropy(logits!, batch.labels, perRequestWeights(model, batch));
+  if (!model.supportsLogitsAt) {
+    const { logits } = model.forward(batch.ids, { attentionMask: batch.attentionMask });
+    return crossEntropy(logits!, batch.labels, perRequestWeights(model, batch));
+  }
+  // only the target positions carry weight: the head runs there alone (the same loss, in the same order)
+  const { rows, labels, weights } = targetPositions(batch);
+  const be = model.backend;
+  const at = tensor(Int32Array.from(rows), [rows.length], { backend: be, dtype: 'i32' });
+  const { logits } = model.forward(batch.ids, { attentionMask: batch.attentionMask, logitsAt: at });
+  return crossEntropy(logits!, tensor(Int32Array.from(labels), [labels.length], { backend: be, dtype: 'i32' }), tensor(weights, [weights.length], { backend: be }));
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   tensor,
   tidy,
   valueAndGrads,
+  type Hook,
   type LanguageModel,
   type Tensor,
 } from '@crossedit/core';
@@ -25,6 +26,19 @@ import { asContinuation, type Continuation } from './continuation.js';
 /** `linspace(0, 1, steps)` as torch computes it (`[0]` for one step). */
 export function alphas(steps: number): number[] {
   return steps === 1 ? [0] : Array.from({ length: steps }, (_, j) => j / (steps - 1));
+}
+
+/**
+ * The logits at the last position of each of the `rows` rows of `x: [rows, s]`, `[rows, V]`: a model that
+ * can run its head at given rows runs it there only (the same values, a fraction of the head's work).
+ */
+function lastLogits(model: LanguageModel, x: Tensor, rows: number, s: number, hooks: readonly Hook[]): Tensor {
+  const be = model.backend;
+  if (model.supportsLogitsAt) {
+    const at = tensor(Int32Array.from({ length: rows }, (_, r) => r * s + s - 1), [rows], { backend: be, dtype: 'i32' });
+    return model.forward(x, { hooks, logitsAt: at }).logits!;
+  }
+  return reshape(sliceAxis(model.forward(x, { hooks }).logits!, 1, s - 1, s), [rows, -1]);
 }
 
 /**
@@ -39,8 +53,7 @@ export async function gateScores(model: LanguageModel, ids: readonly number[], l
   let a: Tensor | null = null;
   const first = tidy(() => {
     const x = tensor(Int32Array.from(ids), [1, s], { backend: be, dtype: 'i32' });
-    const { logits } = model.forward(x, { hooks: [captureHook(ref, 'output', (t) => (a = t))] });
-    return argmax(reshape(sliceAxis(logits!, 1, s - 1, s), [-1]), -1);
+    return argmax(reshape(lastLogits(model, x, 1, s, [captureHook(ref, 'output', (t) => (a = t))]), [-1]), -1);
   });
   const top = (await first.data())[0];
   first.dispose();
@@ -54,8 +67,7 @@ export async function gateScores(model: LanguageModel, ids: readonly number[], l
   const { value, grads } = valueAndGrads(() => {
     const x = tensor(Int32Array.from(Array.from({ length: steps }, () => ids).flat()), [steps, s], { backend: be, dtype: 'i32' });
     const sites = al.map((_, row) => ({ row, pos: s - 1 }));
-    const { logits } = model.forward(x, { hooks: [replaceAtHook(ref, sites, scaled)] });
-    const last = reshape(sliceAxis(logits!, 1, s - 1, s), [steps, -1]);
+    const last = lastLogits(model, x, steps, s, [replaceAtHook(ref, sites, scaled)]);
     const p = pickLast(softmax(last), tensor(new Int32Array(steps).fill(target), [steps], { backend: be, dtype: 'i32' }));
     return sum(p);
   }, [scaled]);

@@ -100,6 +100,21 @@ describe('kn attribution', () => {
     }
   });
 
+  it('a model that runs its head at given rows only (logitsAt) gives the scores of one that does not', async () => {
+    const { model, tok } = setup(3);
+    expect(model.supportsLogitsAt).toBe(true);
+    const plain = new Proxy(model, {
+      get: (t, k) => (k === 'supportsLogitsAt' ? false : typeof Reflect.get(t, k) === 'function' ? Reflect.get(t, k).bind(t) : Reflect.get(t, k)),
+    }) as LanguageModel;
+    const ids = tok.encode(REQ.prompt).ids;
+    const target = tok.encode('Goethe', { addBos: false }).ids[0];
+    const a = await gateScores(model, ids, 1, target, 3);
+    const b = await gateScores(plain, ids, 1, target, 3);
+    expect(a.argmax).toBe(b.argmax);
+    expectClose(a.scores, b.scores, 1e-12);
+    expect(Math.max(...Array.from(a.scores, Math.abs))).toBeGreaterThan(0);
+  });
+
   it("steps = 1 reproduces the reference's degenerate case: activation × gradient at the zero baseline", async () => {
     const { model, tok } = setup(4);
     const ids = tok.encode(REQ.prompt).ids;
