@@ -11,9 +11,12 @@ export interface ArgmaxOptions {
 
 /**
  * Runs every sequence through the model (right-padded batches with an attention mask) and returns,
- * per sequence, the argmax id at each of its positions.
+ * per sequence, the argmax id at each of its positions. With `positions` (one list per sequence), only
+ * those positions are wanted: a model that can run its head at given rows (`supportsLogitsAt`) runs it
+ * there alone, and the other positions read -1.
  */
-export async function argmaxRows(model: LanguageModel, sequences: readonly (readonly number[])[], opts: ArgmaxOptions = {}): Promise<number[][]> {
+export async function argmaxRows(model: LanguageModel, sequences: readonly (readonly number[])[], opts: ArgmaxOptions = {}, positions?: readonly (readonly number[])[]): Promise<number[][]> {
+  const sparse = !!positions && !!model.supportsLogitsAt;
   const budget = opts.batchTokens ?? 4096;
   const padId = opts.padId ?? 0;
   const order = sequences.map((_, i) => i).sort((a, b) => sequences[a].length - sequences[b].length);
@@ -34,15 +37,31 @@ export async function argmaxRows(model: LanguageModel, sequences: readonly (read
         mask[r * s + p] = 1;
       });
     });
+    // the flat rows (r·s + p) wanted, when only some positions are
+    const headRows = sparse ? group.flatMap((g, r) => positions![g].map((p) => r * s + p)) : undefined;
+    if (headRows && headRows.length === 0) {
+      for (const g of group) out[g] = new Array<number>(sequences[g].length).fill(-1);
+      at = end;
+      continue;
+    }
     const am = tidy(() => {
       const be = model.backend;
-      const { logits } = model.forward(tensor(ids, [b, s], { backend: be, dtype: 'i32' }), { attentionMask: tensor(mask, [b, s], { backend: be }) });
+      const { logits } = model.forward(tensor(ids, [b, s], { backend: be, dtype: 'i32' }), {
+        attentionMask: tensor(mask, [b, s], { backend: be }),
+        ...(headRows ? { logitsAt: tensor(Int32Array.from(headRows), [headRows.length], { backend: be, dtype: 'i32' }) } : {}),
+      });
       return argmax(logits!, -1);
     });
     const v = await am.data();
     am.dispose();
+    let k = 0;
     group.forEach((g, r) => {
-      out[g] = Array.from(v.subarray(r * s, r * s + sequences[g].length));
+      if (!headRows) out[g] = Array.from(v.subarray(r * s, r * s + sequences[g].length));
+      else {
+        const row = new Array<number>(sequences[g].length).fill(-1);
+        for (const p of positions![g]) row[p] = v[k++];
+        out[g] = row;
+      }
     });
     at = end;
   }

@@ -51,7 +51,9 @@ export function planItems(tokenizer: Tokenizer, items: readonly EvalItem[], rule
 export async function predictItems(model: LanguageModel, tokenizer: Tokenizer, items: readonly EvalItem[], rules: ScoringRules, opts: PredictOptions = {}): Promise<ItemPredictions[]> {
   const plans = planItems(tokenizer, items, rules, opts);
   const seqs = plans.flatMap((p) => p.sequences);
-  const rows = await argmaxRows(model, seqs, opts);
+  // only the read positions are scored: the head runs there alone when the model can
+  const wanted = plans.flatMap((p) => p.sequences.map((_, i) => [...new Set(p.reads.filter((r) => r.sequence === i).map((r) => r.position))]));
+  const rows = await argmaxRows(model, seqs, opts, wanted);
   let at = 0;
   return plans.map((plan) => {
     const mine = rows.slice(at, at + plan.sequences.length);
