@@ -12,7 +12,7 @@ import type { TensorInfo } from './kernels/spec.js';
 import { sizeOf, type Shape } from './shape.js';
 import { liveBytes, liveTensors, Tensor, type DataRecord } from './tensor.js';
 import { describeOperand, needsSharding, runSharded } from './shard/run.js';
-import { fmtBytes, isShardedStorage, logicalBytes, shardBytes, uploadSharded } from './shard/storage.js';
+import { shardBytes, uploadSharded } from './shard/storage.js';
 
 /** One recorded kernel call. @internal */
 export interface TapeNode {
@@ -96,19 +96,6 @@ function describeCall(kernel: string, ins: Record<string, Tensor | Tensor[]>, ou
   return `${kernel}(${args.join(', ')}) -> ${outs.map((o) => describeOperand(o)).join(', ')}`;
 }
 
-/** A sharded tensor keeps its rows under a reshape only when the last axis stays (rows are blocks of it). */
-function checkShardedReshape(t: Tensor, shape: Shape): void {
-  const s = t.record.storage;
-  if (!isShardedStorage(s)) return;
-  const last = shape.length ? shape[shape.length - 1] : 1;
-  if (last !== s.width) {
-    throw new ShapeError(
-      `reshape of ${t.describe()} to [${shape.join(',')}]: the tensor is row-sharded (${s.shards.length} shards of ${fmtBytes(logicalBytes(t.shape, t.dtype))} total, ` +
-        `past the backend's binding limit ${fmtBytes(t.backend.maxBindingBytes ?? 0)}), so a reshape must keep its last axis (${s.width})`,
-    );
-  }
-}
-
 function collect<T>(inputs: Record<string, T | T[]>): T[] {
   const out: T[] = [];
   for (const v of Object.values(inputs)) {
@@ -144,7 +131,6 @@ export function runKernel<K extends KernelName>(
   const outInfos = (spec.infer as (i: unknown, a: unknown) => TensorInfo[])(infoInputs, attrs);
   let outputs: Tensor[];
   if (kernel === 'Reshape') {
-    checkShardedReshape(flat[0], outInfos[0].shape);
     outputs = [alias(flat[0], outInfos[0].shape)];
   } else {
     const bInputs = mapInputs(ins, (t): BackendTensor => ({ storage: t.record.storage, shape: t.shape, dtype: t.dtype }));

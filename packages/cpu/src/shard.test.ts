@@ -3,7 +3,7 @@
  * artificial binding limit against one without it (same float64 arithmetic, only the summation order
  * across shards differs: 1e-10), and gradients through sharded tensors by finite differences.
  */
-import { Rng, reshape, rope, setBackend, ShapeError, tensor, tidy, valueAndGrads } from '@crossedit/core';
+import { concat, Rng, reshape, setBackend, ShapeError, sum, tensor, tidy, valueAndGrads } from '@crossedit/core';
 import { describe, expect, it } from 'vitest';
 import { closeReport, freshSeed, gens, hostData, SHARD_CASES, SHARD_LIMIT, runShardCase } from './conformance/index.js';
 import { createCpuBackend } from './index.js';
@@ -87,14 +87,17 @@ describe(`row-sharded execution on the cpu reference (limit ${SHARD_LIMIT} bytes
   it('what still cannot work fails naming the tensor, its size and the limit', () => {
     const x = tensor(new Float64Array(2 * 6 * 3 * 16), [2, 6, 3, 16], { backend: limited });
     x.name = 'q';
-    const pos = tensor(new Int32Array(12), [2, 6], { backend: limited, dtype: 'i32' });
     expect(x.shards).toBeGreaterThan(1);
-    expect(() => rope(x, pos, 10000)).toThrow(ShapeError);
-    expect(() => rope(x, pos, 10000)).toThrow(/Rope\(x: f32\[2,6,3,16\] 'q' \(2304 bytes, \d+ shards\).*maxStorageBufferBindingSize 512 bytes.*no row-sharded form/);
-    expect(() => reshape(x, [-1])).toThrow(/row-sharded.*2304 bytes.*512 bytes.*keep its last axis \(16\)/);
+    // a concat along a middle axis of sharded tensors has no sharded form
+    const joined = () => tidy(() => void concat([x, x], 1));
+    expect(joined).toThrow(ShapeError);
+    expect(joined).toThrow(/Concat\(xs: \[f32\[2,6,3,16\] 'q' \(2304 bytes, \d+ shards\), .*\) -> f32\[2,12,3,16\].*maxStorageBufferBindingSize 512 bytes.*no row-sharded form/);
+    // a reshape is an alias; a 1-D view is one row, which no shard can hold
+    const flat = reshape(x, [-1]);
+    expect(() => tidy(() => void sum(flat))).toThrow(/one row of 576 f32 elements is 2304 bytes.*maxStorageBufferBindingSize 512 bytes/);
+    flat.dispose();
     expect(() => tensor(new Float64Array(400), [2, 200], { backend: limited })).toThrow(/f32\[2,200\] \(1600 bytes\): one row of 200 f32 elements is 800 bytes.*maxStorageBufferBindingSize 512 bytes/);
     x.dispose();
-    pos.dispose();
     expect(limited.memory().storages).toBe(0);
   });
 });

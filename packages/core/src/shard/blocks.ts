@@ -8,7 +8,7 @@ import { KERNEL_SPECS } from '../kernels/index.js';
 import type { KernelAttrs, KernelInputs, KernelName } from '../kernels/defs.js';
 import type { TensorInfo } from '../kernels/spec.js';
 import type { Shape } from '../shape.js';
-import { isShardedStorage, rowView, shardBytes, ShardedStorage, type Shard } from './storage.js';
+import { alignedRows, isShardedStorage, rowsPerBlock, rowView, shardBytes, ShardedStorage, uniformBlocks, type Shard } from './storage.js';
 
 /** A block as the helpers pass it: a backend tensor and whether the helper owns (must free) it. */
 export interface Block {
@@ -33,6 +33,15 @@ export function drop(be: Backend, b: Block): void {
   if (b.owned) be.free(b.t.storage);
 }
 
+/**
+ * Row ranges `[start, end)` to process `t`'s `[R, C]` view in: its shards' rows when their boundaries
+ * fall between rows (no copies), else blocks below the limit (sliced out of the shards they span).
+ */
+export function blockRows(t: BackendTensor, limit: number, what: string): [number, number][] {
+  const [r, c] = rowView(t.shape);
+  return alignedRows(t.storage, r, c) ?? uniformBlocks(r, rowsPerBlock(c, t.dtype, limit, what)).map(([s, n]): [number, number] => [s, s + n]);
+}
+
 /** Rows `[r0, r1)` of `t`'s `[R, C]` view, as a `[r1 - r0, C]` block (sliced and joined across shards). */
 export function rowsOf(be: Backend, t: BackendTensor, r0: number, r1: number): Block {
   const [r, c] = rowView(t.shape);
@@ -41,20 +50,21 @@ export function rowsOf(be: Backend, t: BackendTensor, r0: number, r1: number): B
     if (r0 === 0 && r1 === r) return { t: whole, owned: false };
     return { t: call(be, 'Slice', { x: whole }, { begin: [r0, 0], size: [r1 - r0, c] })[0], owned: true };
   }
+  const e0 = r0 * c;
+  const e1 = r1 * c;
   const parts: Block[] = [];
   for (const s of t.storage.shards) {
-    const a = Math.max(r0, s.start);
-    const b = Math.min(r1, s.start + s.rows);
+    const a = Math.max(e0, s.offset);
+    const b = Math.min(e1, s.offset + s.size);
     if (a >= b) continue;
-    const st: BackendTensor = { storage: s.storage, shape: [s.rows, c], dtype: t.dtype };
-    if (a === s.start && b === s.start + s.rows) parts.push({ t: st, owned: false });
-    else parts.push({ t: call(be, 'Slice', { x: st }, { begin: [a - s.start, 0], size: [b - a, c] })[0], owned: true });
+    const flat: BackendTensor = { storage: s.storage, shape: [s.size], dtype: t.dtype };
+    if (a === s.offset && b === s.offset + s.size) parts.push({ t: flat, owned: false });
+    else parts.push({ t: call(be, 'Slice', { x: flat }, { begin: [a - s.offset], size: [b - a] })[0], owned: true });
   }
-  if (parts.length === 1) return parts[0];
   if (parts.length === 0) return { t: call(be, 'Fill', {}, { shape: [0, c], dtype: t.dtype, value: 0 })[0], owned: true };
-  const joined = call(be, 'Concat', { xs: parts.map((p) => p.t) }, { axis: 0 })[0];
-  for (const p of parts) drop(be, p);
-  return { t: joined, owned: true };
+  const joined = parts.length === 1 ? parts[0] : { t: call(be, 'Concat', { xs: parts.map((p) => p.t) }, { axis: 0 })[0], owned: true };
+  if (parts.length > 1) for (const p of parts) drop(be, p);
+  return { t: view(joined.t, [r1 - r0, c]), owned: joined.owned };
 }
 
 /** Columns `[c0, c1)` of a 2-D block (the block itself when that is all of it; `b` is consumed). */
@@ -86,6 +96,6 @@ export function assemble(be: Backend, blocks: Block[], starts: readonly number[]
   if (owned.length === 1 || shardBytes(outShape, dtype) <= limit) {
     return join(be, owned.map((b) => ({ t: view(b.t, [size(b.t)]), owned: true })), 0).t.storage;
   }
-  const shards: Shard[] = owned.map((b, i) => ({ storage: b.t.storage, start: starts[i], rows: c === 0 ? 0 : size(b.t) / c }));
-  return new ShardedStorage(shards, c, dtype);
+  const shards: Shard[] = owned.map((b, i) => ({ storage: b.t.storage, offset: starts[i] * c, size: size(b.t) }));
+  return new ShardedStorage(shards, dtype);
 }

@@ -11,7 +11,7 @@ import type { Backend, BackendTensor } from '../backend.js';
 import { ShapeError } from '../errors.js';
 import type { TensorInfo } from '../kernels/spec.js';
 import { fmtShape, sizeOf } from '../shape.js';
-import { assemble, call, colsOf, drop, join, rowsOf, view, type Block } from './blocks.js';
+import { assemble, blockRows, call, colsOf, drop, join, rowsOf, view, type Block } from './blocks.js';
 import { isShardedStorage, rowsPerBlock, uniformBlocks } from './storage.js';
 
 /** One matrix of an operand: rows `[off, off + rows)` of its `[R, C]` view. */
@@ -22,13 +22,13 @@ interface Mat {
   cols: number;
 }
 
-/** The operand's shard boundaries within the matrix, relative to its first row. */
-function ranges(m: Mat): [number, number][] {
+/** The operand's shard boundaries within the matrix (blocks below the limit), relative to its first row. */
+function ranges(m: Mat, limit: number, what: string): [number, number][] {
   if (!isShardedStorage(m.t.storage)) return [[0, m.rows]];
   const out: [number, number][] = [];
-  for (const s of m.t.storage.shards) {
-    const a = Math.max(s.start, m.off);
-    const b = Math.min(s.start + s.rows, m.off + m.rows);
+  for (const [s, e] of blockRows(m.t, limit, what)) {
+    const a = Math.max(s, m.off);
+    const b = Math.min(e, m.off + m.rows);
     if (a < b) out.push([a - m.off, b - m.off]);
   }
   return out;
@@ -47,14 +47,15 @@ function refine(a: [number, number][], b: [number, number][]): [number, number][
 }
 
 /** Row blocks `[start, end)` of op(A)·op(B) for one batch element, appended to `out`. */
-function product(be: Backend, A: Mat, B: Mat, transA: boolean, transB: boolean, per: number, out: Block[]): void {
+function product(be: Backend, A: Mat, B: Mat, transA: boolean, transB: boolean, per: number, out: Block[], limit: number, what: string): void {
+  const ranges_ = (m: Mat) => ranges(m, limit, what);
   const M = transA ? A.cols : A.rows;
   const K = transA ? A.rows : A.cols;
   const N = transB ? B.rows : B.cols;
-  const mBase: [number, number][] = transA ? [[0, M]] : ranges(A);
+  const mBase: [number, number][] = transA ? [[0, M]] : ranges_(A);
   const mBlocks = mBase.flatMap(([s, e]) => uniformBlocks(e - s, per).map(([x, n]): [number, number] => [s + x, s + x + n]));
-  const nBlocks: [number, number][] = transB ? ranges(B) : [[0, N]];
-  const kBlocks = refine(transA ? ranges(A) : [[0, K]], transB ? [[0, K]] : ranges(B));
+  const nBlocks: [number, number][] = transB ? ranges_(B) : [[0, N]];
+  const kBlocks = refine(transA ? ranges_(A) : [[0, K]], transB ? [[0, K]] : ranges_(B));
   for (const [m0, m1] of mBlocks) {
     const cols: Block[] = [];
     try {
@@ -120,7 +121,7 @@ export function runMatMul(be: Backend, a: BackendTensor, b: BackendTensor, trans
       // [..., M, K] · 2-D: the batch folds into M
       const K = a.shape[ra - 1];
       const rows = sizeOf(a.shape) / Math.max(1, K);
-      product(be, { t: view(a, [rows, K]), off: 0, rows, cols: K }, { t: b, off: 0, rows: b.shape[0], cols: b.shape[1] }, transA, transB, per, blocks);
+      product(be, { t: view(a, [rows, K]), off: 0, rows, cols: K }, { t: b, off: 0, rows: b.shape[0], cols: b.shape[1] }, transA, transB, per, blocks, limit, what);
       collect(0, 0);
     } else {
       const outBatch = out.shape.slice(0, -2);
@@ -134,7 +135,7 @@ export function runMatMul(be: Backend, a: BackendTensor, b: BackendTensor, trans
         const before = blocks.length;
         const A: Mat = { t: a, off: batchIndex(bA, outBatch, i) * ar, rows: ar, cols: ac };
         const B: Mat = { t: b, off: batchIndex(bB, outBatch, i) * br, rows: br, cols: bc };
-        product(be, A, B, transA, transB, per, blocks);
+        product(be, A, B, transA, transB, per, blocks, limit, what);
         collect(before, i * M);
       }
     }

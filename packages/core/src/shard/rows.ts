@@ -8,11 +8,16 @@ import { ShapeError } from '../errors.js';
 import type { KernelName } from '../kernels/defs.js';
 import type { TensorInfo } from '../kernels/spec.js';
 import { fmtShape, normAxis, sizeOf, type Shape } from '../shape.js';
-import { assemble, call, drop, rowsOf, view, type Block } from './blocks.js';
+import { assemble, blockRows, call, drop, rowsOf, view, type Block } from './blocks.js';
+import { runGather } from './gather.js';
 import { isShardedStorage, rowsPerBlock, rowView, shardBytes, uniformBlocks } from './storage.js';
 
-/** How an input of a row-local kernel maps to the rows: `[R, w]` rows, an `R`-vector, or broadcast whole. */
-type Mode = 'rows' | 'vec' | 'bcast';
+/**
+ * How an input of a row-local kernel maps to the rows: `[R, w]` rows, an `R`-vector, broadcast whole,
+ * or `map`: broadcast along some leading axes (an attention mask `[B, 1, S, S]` against scores
+ * `[B, H, S, S]`), its rows of a block gathered by index.
+ */
+type Mode = 'rows' | 'vec' | 'bcast' | 'map';
 
 /** A kernel's row plan: the row count, each input's mode, and the attributes of a block of `rb` rows. */
 interface RowPlan {
@@ -42,7 +47,28 @@ function broadcastMode(s: Shape, out: Shape, kernel: string): Mode {
   const outLead = out.slice(0, -1);
   if (lead.every((d, i) => d === outLead[i])) return 'rows';
   if (lead.every((d) => d === 1)) return 'bcast';
-  throw new ShapeError(`${kernel} over sharded tensors: operand ${fmtShape(s)} broadcasts partially against ${fmtShape(out)} (only whole rows or whole-tensor broadcasting is supported)`);
+  if (lead.every((d, i) => d === 1 || d === outLead[i])) return 'map';
+  throw new ShapeError(`${kernel} over sharded tensors: operand ${fmtShape(s)} does not broadcast against ${fmtShape(out)}`);
+}
+
+/** The operand rows (of its `[Ro, w]` view) that output rows `[r0, r0 + n)` read under broadcasting. */
+function mappedRows(s: Shape, out: Shape, r0: number, n: number): Int32Array {
+  const lead = [...Array(Math.max(0, out.length - s.length)).fill(1), ...s].slice(0, -1);
+  const outLead = out.slice(0, -1);
+  const ids = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    let r = r0 + k;
+    let lin = 0;
+    let stride = 1;
+    for (let i = outLead.length - 1; i >= 0; i--) {
+      const c = r % outLead[i];
+      r = Math.floor(r / outLead[i]);
+      if (lead[i] !== 1) lin += c * stride;
+      stride *= lead[i];
+    }
+    ids[k] = lin;
+  }
+  return ids;
 }
 
 /** The row plan of a kernel, or `null` when it is not row-local for these attributes. */
@@ -104,7 +130,7 @@ export function runRows(be: Backend, kernel: KernelName, inputs: Record<string, 
     list.forEach((t, i) => {
       const m = Array.isArray(modes) ? modes[i] : modes;
       entries.push([name, t, m]);
-      if (m === 'rows') widths.push([rowView(t.shape)[1], t]);
+      if (m === 'rows' || m === 'map') widths.push([rowView(t.shape)[1], t]);
       if (m === 'vec' && isShardedStorage(t.storage)) throw new ShapeError(`${what}: input '${name}' ${fmtShape(t.shape)} is sharded but is read as one value per row`);
     });
   }
@@ -118,8 +144,8 @@ export function runRows(be: Backend, kernel: KernelName, inputs: Record<string, 
   const per = Math.min(...widths.map(([w, info]) => rowsPerBlock(w, info.dtype, limit, what)));
   // follow the first sharded operand's blocks (no copies when shards line up), split further if needed
   const sharded = entries.find(([, t, m]) => m === 'rows' && isShardedStorage(t.storage));
-  const base: [number, number][] = sharded && isShardedStorage(sharded[1].storage) ? sharded[1].storage.shards.map((s) => [s.start, s.rows]) : [[0, R]];
-  const blocks = base.flatMap(([s, n]) => uniformBlocks(n, per).map(([a, k]): [number, number] => [s + a, k]));
+  const base: [number, number][] = sharded ? blockRows(sharded[1], limit, what) : [[0, R]];
+  const blocks = base.flatMap(([s, e]) => uniformBlocks(e - s, per).map(([a, k]): [number, number] => [s + a, k]));
   const outBlocks: Block[][] = outs.map(() => []);
   try {
     for (const [r0, rb] of blocks) {
@@ -127,6 +153,15 @@ export function runRows(be: Backend, kernel: KernelName, inputs: Record<string, 
       try {
         const take = (t: BackendTensor, m: Mode): BackendTensor => {
           if (m === 'bcast') return t;
+          if (m === 'map') {
+            const ids = mappedRows(t.shape, outs[0].shape, r0, rb);
+            const idsT: BackendTensor = { storage: be.upload(ids, [rb], 'i32'), shape: [rb], dtype: 'i32' };
+            held.push({ t: idsT, owned: true });
+            const w = rowView(t.shape)[1];
+            const g: BackendTensor = { storage: runGather(be, view(t, rowView(t.shape)), idsT, { shape: [rb, w], dtype: t.dtype }, limit, what), shape: [rb, w], dtype: t.dtype };
+            held.push({ t: g, owned: true });
+            return g;
+          }
           if (m === 'vec') {
             const b = rowsOf(be, view(t, [R, 1]), r0, r0 + rb);
             held.push(b);

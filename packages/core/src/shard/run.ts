@@ -9,7 +9,7 @@ import type { KernelName } from '../kernels/defs.js';
 import type { TensorInfo } from '../kernels/spec.js';
 import { fmtShape, normAxis } from '../shape.js';
 import { runGather, runScatterAdd } from './gather.js';
-import { runConcatRows, runPad, runReduceRows, runSlice, runTranspose } from './layout.js';
+import { runConcatRows, runPad, runReduceRows, runRope, runSlice, runTranspose } from './layout.js';
 import { runMatMul } from './matmul.js';
 import { rowPlan, runRows } from './rows.js';
 import { fmtBytes, isShardedStorage, logicalBytes, shardBytes } from './storage.js';
@@ -30,7 +30,7 @@ export const SHARD_FORMS: { readonly [K in KernelName]: ShardForm } = {
   Softmax: 'rows',
   LogSoftmax: 'rows',
   RmsNorm: 'rows',
-  Rope: 'none',
+  Rope: 'layout',
   MatMul: 'matmul',
   Gather: 'gather',
   ScatterAdd: 'scatter',
@@ -81,6 +81,8 @@ export function runSharded(be: Backend, kernel: KernelName, inputs: Record<strin
       return [runScatterAdd(be, inputs.updates as BackendTensor, inputs.ids as BackendTensor, attrs.numRows as number, outs[0], limit, what)];
     case 'Slice':
       return [runSlice(be, x, attrs.begin as number[], attrs.size as number[], outs[0], limit, what)];
+    case 'Rope':
+      return [runRope(be, x, inputs.positions as BackendTensor, attrs as { base: number; inverse: boolean }, outs[0], limit, what)];
     case 'Pad':
       return [runPad(be, x, attrs.before as number[], attrs.after as number[], outs[0], limit, what)];
     case 'Transpose':

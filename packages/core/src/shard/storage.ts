@@ -1,37 +1,43 @@
 /**
  * Row-sharded storage: a tensor larger than its backend's binding limit is kept as several backend
- * storages, each holding a contiguous block of rows of the tensor's `[R, C]` view (`C` the last axis,
- * `R` the product of the others). The engine owns it; backends only ever see the blocks, each below
- * the limit, and tensors, methods and gradient rules see one handle. See the package README.
+ * storages, each holding a contiguous run of its row-major elements — whole rows of the `[R, C]` view
+ * (`C` the last axis) the tensor had when the shards were made. A reshape is an alias as for any
+ * tensor: a later view whose rows a shard boundary cuts is handled by slicing (see `blocks.ts`). The
+ * engine owns it; backends only ever see the blocks, each below the limit, and tensors, methods and
+ * gradient rules see one handle. See the package README.
  */
 import type { Backend } from '../backend.js';
 import { bytesPerElement, type DType, type HostArray, type UploadData } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape, sizeOf, type Shape } from '../shape.js';
 
-/** One block of rows of a sharded tensor. */
+/** One block of a sharded tensor: a backend storage of `size` elements starting at element `offset`. */
 export interface Shard {
-  /** The backend storage, holding `rows × width` elements. */
   readonly storage: unknown;
-  /** First row of the block in the tensor's `[R, C]` view. */
-  readonly start: number;
-  readonly rows: number;
+  readonly offset: number;
+  readonly size: number;
 }
 
-/** A tensor's data as row blocks on one backend (see the module comment). */
+/** A tensor's data as consecutive blocks on one backend (see the module comment). */
 export class ShardedStorage {
   constructor(
     readonly shards: readonly Shard[],
-    /** Elements per row (the tensor's last axis). */
-    readonly width: number,
     readonly dtype: DType,
   ) {}
+}
 
-  /** Total rows. */
-  get rows(): number {
-    const last = this.shards[this.shards.length - 1];
-    return last ? last.start + last.rows : 0;
+/**
+ * The row ranges `[start, end)` of the shards in a view with rows of `width` elements (one range for
+ * an unsharded storage), or `null` when a shard boundary falls inside a row.
+ */
+export function alignedRows(storage: unknown, rows: number, width: number): [number, number][] | null {
+  if (!isShardedStorage(storage) || width === 0) return [[0, rows]];
+  const out: [number, number][] = [];
+  for (const s of storage.shards) {
+    if (s.offset % width !== 0 || s.size % width !== 0) return null;
+    out.push([s.offset / width, (s.offset + s.size) / width]);
   }
+  return out;
 }
 
 /** Whether a storage handle is a {@link ShardedStorage}. */
@@ -122,24 +128,24 @@ export function uploadSharded(be: Backend, data: UploadData, shape: Shape, dtype
   try {
     for (const [start, rows] of uniformBlocks(r, per)) {
       const part = data.subarray(start * c, (start + rows) * c);
-      shards.push({ storage: be.upload(part, [rows, c], dtype), start, rows });
+      shards.push({ storage: be.upload(part, [rows, c], dtype), offset: start * c, size: rows * c });
     }
   } catch (e) {
     for (const s of shards) be.free(s.storage);
     throw e;
   }
-  return new ShardedStorage(shards, c, dtype);
+  return new ShardedStorage(shards, dtype);
 }
 
 /** Reads a (possibly sharded) storage back as one host array. */
 export async function readStorage(be: Backend, storage: unknown, shape: Shape, dtype: DType): Promise<HostArray> {
   if (!isShardedStorage(storage)) return be.read(storage, { shape, dtype });
-  const parts = await Promise.all(storage.shards.map((s) => be.read(s.storage, { shape: [s.rows, storage.width], dtype })));
+  const parts = await Promise.all(storage.shards.map((s) => be.read(s.storage, { shape: [s.size], dtype })));
   const n = sizeOf(shape);
   const first = parts[0];
   const out: HostArray =
     first instanceof Float64Array ? new Float64Array(n) : first instanceof Int32Array ? new Int32Array(n) : new Float32Array(n);
-  storage.shards.forEach((s, i) => out.set(parts[i] as never, s.start * storage.width));
+  storage.shards.forEach((s, i) => out.set(parts[i] as never, s.offset));
   return out;
 }
 

@@ -6,7 +6,7 @@
  * finite differences in this package. Every case names the inputs that must really be sharded.
  */
 import {
-  add, argmax, cast, concat, crossEntropy, gather, logSoftmax, matmul, max, mean, mul, outer, reshape, rmsNorm, scatterAdd, slice,
+  add, argmax, cast, concat, crossEntropy, gather, logSoftmax, matmul, max, mean, mul, outer, reshape, rmsNorm, rope, scatterAdd, slice,
   softmax, sum, swiglu, tensor, tidy, topk, transpose, valueAndGrads, zeros, type Backend, type Tensor,
 } from '@crossedit/core';
 import { gens } from './data.js';
@@ -40,6 +40,13 @@ export const SHARD_CASES: readonly ShardCase[] = [
     inputs: [{ shape: [40, 8], sharded: true }, { shape: [3, 5], gen: i32(0, 40), dtype: 'i32', constant: true }],
     f: ([t, ids]) => gather(t, ids),
     grad: true,
+  },
+  {
+    name: 'Gather of more rows than the limit holds (sharded output; its gradient scatters sharded updates)',
+    inputs: [{ shape: [40, 8], sharded: true }, { shape: [4, 6], gen: i32(0, 40), dtype: 'i32', constant: true }],
+    f: ([t, ids]) => gather(t, ids),
+    grad: true,
+    shardedOutput: true,
   },
   {
     name: 'LM head x·Wᵀ over vocabulary shards, sharded logits, log-softmax and cross-entropy',
@@ -77,6 +84,32 @@ export const SHARD_CASES: readonly ShardCase[] = [
     name: 'Softmax, RMSNorm and max over sharded rows',
     inputs: [{ shape: [12, 30], sharded: true }, { shape: [30] }],
     f: ([x, w]) => add(mul(softmax(x), rmsNorm(x, w, 1e-5)), max(x, -1, true)),
+    grad: true,
+    shardedOutput: true,
+  },
+  {
+    name: 'attention scores [B,H,S,S] sharded, a sharded mask [B,1,S,S] broadcast along heads',
+    inputs: [{ shape: [2, 3, 9, 9], sharded: true }, { shape: [2, 1, 9, 9], sharded: true }],
+    f: ([s, m]) => softmax(add(s, m)),
+    grad: true,
+    shardedOutput: true,
+  },
+  {
+    name: 'a slice of one position out of sharded activations [B,S,D] (a hook reading the subject token)',
+    inputs: [{ shape: [3, 7, 8], sharded: true }],
+    f: ([x]) => add(slice(x, [1, 4, 0], [2, 1, 8]), sum(slice(x, [0, 2, 3], [3, 3, 5]))),
+    grad: true,
+  },
+  {
+    name: 'reshapes of a sharded tensor into heads and across shard boundaries',
+    inputs: [{ shape: [6, 32], sharded: true }],
+    f: ([x]) => add(sum(reshape(softmax(reshape(x, [6, 4, 8])), [4, 48]), 1), sum(mul(reshape(x, [4, 48]), reshape(x, [4, 48])), 1)),
+    grad: true,
+  },
+  {
+    name: 'RoPE over sharded activations [B,S,H,Dh], heads transposed to [B,H,S,Dh]',
+    inputs: [{ shape: [2, 4, 3, 8], sharded: true }, { shape: [2, 4], gen: i32(0, 300), dtype: 'i32', constant: true }],
+    f: ([x, p]) => transpose(rope(x, p, 10000), [0, 2, 1, 3]),
     grad: true,
     shardedOutput: true,
   },
