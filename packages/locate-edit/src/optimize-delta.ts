@@ -63,6 +63,137 @@ export interface DeltaResult {
   klFinal: number;
 }
 
+/** The constant tensors of the loss: the padded rows, the label and KL positions, and the head-at rows. */
+interface LossInputs {
+  ids: Tensor;
+  mask: Tensor;
+  /** Flat `[row·S + pos]` positions of the labels, their ids, and the KL row's lookup position. */
+  labelPos: Tensor;
+  labelIds: Tensor;
+  klPos: Tensor;
+  /** When the model can run its head at given rows: those rows, and the label / KL indices into them. */
+  headAt: { rows: Tensor; labelPos: Tensor; klPos: Tensor } | null;
+  /** Where δ is added: every row's lookup position. */
+  sites: { row: number; pos: number }[];
+  rows: number;
+  seqLen: number;
+  /** Row 0's lookup position (where v0 is read). */
+  lookup0: number;
+}
+
+/** Builds the {@link LossInputs} of `rows` (labelled) and `klRow` (the KL prompt, last). */
+function lossInputs(model: LanguageModel, tok: Tokenizer, rows: readonly EditRow[], klRow: EditRow): LossInputs {
+  const backend = model.backend;
+  const all = [...rows, klRow];
+  const batch = batchRows(tok, all, backend);
+  const s = batch.seqLen;
+  const labelPos: number[] = [];
+  const labelIds: number[] = [];
+  rows.forEach((r, i) =>
+    r.labels.forEach(([pos, id]) => {
+      labelPos.push(i * s + pos);
+      labelIds.push(id);
+    }),
+  );
+  if (labelPos.length === 0) throw new Error('optimizeDelta: no labelled positions');
+  const i32 = (v: number[]) => untrack(tensor(Int32Array.from(v), [v.length], { backend, dtype: 'i32' }));
+  const klAt = rows.length * s + klRow.lookup;
+  return {
+    ids: untrack(batch.ids),
+    mask: untrack(batch.mask),
+    labelPos: i32(labelPos),
+    labelIds: i32(labelIds),
+    klPos: i32([klAt]),
+    // the loss reads the logits of the labelled positions and the KL position only: a model that can
+    // run its head at given rows does just that (same values, a fraction of the head's work)
+    headAt: model.supportsLogitsAt ? { rows: i32([...labelPos, klAt]), labelPos: i32(labelPos.map((_, i) => i)), klPos: i32([labelPos.length]) } : null,
+    sites: all.map((r, i) => ({ row: i, pos: r.lookup })),
+    rows: all.length,
+    seqLen: s,
+    lookup0: all[0].lookup,
+  };
+}
+
+function disposeInputs(inp: LossInputs): void {
+  for (const t of [inp.ids, inp.mask, inp.labelPos, inp.labelIds, inp.klPos]) t.dispose();
+  if (inp.headAt) for (const t of Object.values(inp.headAt)) t.dispose();
+}
+
+/** What the loss captures on its first forward pass and keeps: v0 and the KL prompt's p_0 (log-probs). */
+interface LossAnchors {
+  v0: Tensor | null;
+  lp0: Tensor | null;
+}
+
+/** The loss at `delta` (NLL + KL + weight decay), and its NLL and KL parts for reporting. */
+function deltaLoss(
+  model: LanguageModel,
+  inp: LossInputs,
+  ref: ModuleRef,
+  delta: Tensor,
+  anchors: LossAnchors,
+  hp: DeltaSettings,
+): { total: Tensor; nll: Tensor; kl: Tensor } {
+  const width = model.config.hiddenSize;
+  const add0 = addAtHook(ref, inp.sites, delta);
+  const hook: Hook = {
+    ref,
+    io: 'output',
+    fn: (x) => {
+      if (!anchors.v0) anchors.v0 = untrack(reshape(slice(x, [0, inp.lookup0, 0], [1, 1, width]), [width]));
+      return add0.fn(x) as Tensor;
+    },
+  };
+  const { logits } = model.forward(inp.ids, { attentionMask: inp.mask, hooks: [hook], logitsAt: inp.headAt?.rows });
+  if (!logits) throw new Error('optimizeDelta: the model returned no logits');
+  const flat = inp.headAt ? logits : reshape(logits, [inp.rows * inp.seqLen, model.config.vocabSize]);
+  const nll = crossEntropy(gather(flat, inp.headAt ? inp.headAt.labelPos : inp.labelPos), inp.labelIds);
+  const lp = logSoftmax(gather(flat, inp.headAt ? inp.headAt.klPos : inp.klPos));
+  if (!anchors.lp0) anchors.lp0 = untrack(detach(lp));
+  const klTerm = mul(sum(klDivLogits(lp, anchors.lp0)), hp.klFactor);
+  // ‖δ‖ with a tiny floor inside the root: its gradient at δ = 0 is 0 (as torch.norm's), not NaN
+  const wd = div(mul(sqrt(add(sum(square(delta)), 1e-20)), hp.weightDecay), sum(square(anchors.v0!)));
+  return { total: add(add(nll, klTerm), wd), nll, kl: klTerm };
+}
+
+/** One iteration's loss (as host numbers) and, unless `last`, its gradient with respect to `delta`. */
+async function evaluate(loss: () => { total: Tensor; nll: Tensor; kl: Tensor }, delta: Tensor, last: boolean): Promise<{ total: number; nll: number; kl: number; grad: Tensor | null }> {
+  const out = tidy(() => {
+    if (last) return { ...loss(), grad: null as Tensor | null };
+    let parts: { nll: Tensor; kl: Tensor } | null = null;
+    const r = valueAndGrads(() => {
+      const l = loss();
+      // keep the parts alive past valueAndGrads' own scope, for reporting
+      parts = { nll: keep(l.nll), kl: keep(l.kl) };
+      return l.total;
+    }, [delta]);
+    return { total: r.value, nll: parts!.nll, kl: parts!.kl, grad: r.grads[0] };
+  });
+  const values = { total: await out.total.item(), nll: await out.nll.item(), kl: await out.kl.item() };
+  out.total.dispose();
+  out.nll.dispose();
+  out.kl.dispose();
+  return { ...values, grad: out.grad };
+}
+
+/** clampNormFactor·‖v0‖, the radius δ is projected onto. */
+async function clampRadius(v0: Tensor, clampNormFactor: number): Promise<number> {
+  const v0sq = tidy(() => sum(square(v0)));
+  const r = clampNormFactor * Math.sqrt(await v0sq.item());
+  v0sq.dispose();
+  return r;
+}
+
+/** An Adam step on δ followed by the projection onto the ball of radius `maxNorm`; disposes `delta` and `grad`. */
+function projectedStep(opt: Adam, delta: Tensor, grad: Tensor, maxNorm: number): Tensor {
+  const [next] = opt.step([delta], [grad]);
+  grad.dispose();
+  const projected = untrack(tidy(() => projectL2Ball(next, maxNorm)));
+  next.dispose();
+  delta.dispose();
+  return projected;
+}
+
 /**
  * Optimises δ added to the output of `ref` at each row's lookup position. `rows` carry the target
  * labels; `klRow` is the KL prompt (its lookup position gives p_t). The loss uses the model's logits
@@ -76,42 +207,9 @@ export async function optimizeDelta(
   ref: ModuleRef,
   hp: DeltaSettings,
 ): Promise<DeltaResult> {
-  const backend = model.backend;
-  const all = [...rows, klRow];
-  const batch = batchRows(tok, all, backend);
-  const s = batch.seqLen;
-  const vocab = model.config.vocabSize;
-  const sites = all.map((r, i) => ({ row: i, pos: r.lookup }));
-  const labelPos: number[] = [];
-  const labelIds: number[] = [];
-  rows.forEach((r, i) =>
-    r.labels.forEach(([pos, id]) => {
-      labelPos.push(i * s + pos);
-      labelIds.push(id);
-    }),
-  );
-  if (labelPos.length === 0) throw new Error('optimizeDelta: no labelled positions');
-  const kl = rows.length;
-  const consts = {
-    labelPos: untrack(tensor(Int32Array.from(labelPos), [labelPos.length], { backend, dtype: 'i32' })),
-    labelIds: untrack(tensor(Int32Array.from(labelIds), [labelIds.length], { backend, dtype: 'i32' })),
-    klPos: untrack(tensor(Int32Array.from([kl * s + klRow.lookup]), [1], { backend, dtype: 'i32' })),
-    ids: untrack(batch.ids),
-    mask: untrack(batch.mask),
-  };
-  // the loss reads the logits of the labelled positions and the KL position only: a model that can
-  // run its head at given rows does just that (same values, a fraction of the head's work)
-  const headAt = model.supportsLogitsAt
-    ? {
-        rows: untrack(tensor(Int32Array.from([...labelPos, kl * s + klRow.lookup]), [labelPos.length + 1], { backend, dtype: 'i32' })),
-        labelPos: untrack(tensor(Int32Array.from(labelPos.map((_, i) => i)), [labelPos.length], { backend, dtype: 'i32' })),
-        klPos: untrack(tensor(Int32Array.from([labelPos.length]), [1], { backend, dtype: 'i32' })),
-      }
-    : null;
-  const width = model.config.hiddenSize;
-  let delta = untrack(zeros([width], { backend }));
-  let v0: Tensor | null = null;
-  let lp0: Tensor | null = null;
+  const inp = lossInputs(model, tok, rows, klRow);
+  let delta = untrack(zeros([model.config.hiddenSize], { backend: model.backend }));
+  const anchors: LossAnchors = { v0: null, lp0: null };
   const opt = new Adam({ lr: hp.lr });
   const losses: number[] = [];
   let nllInitial = NaN;
@@ -119,88 +217,37 @@ export async function optimizeDelta(
   let klFinal = NaN;
   let steps = 0;
   let maxNorm = Infinity;
-
-  // the loss at the current δ; the parts are returned for reporting
-  const loss = (): { total: Tensor; nll: Tensor; kl: Tensor } => {
-    const add0 = addAtHook(ref, sites, delta);
-    const hook: Hook = {
-      ref,
-      io: 'output',
-      fn: (x) => {
-        if (!v0) v0 = untrack(reshape(slice(x, [0, all[0].lookup, 0], [1, 1, width]), [width]));
-        return add0.fn(x) as Tensor;
-      },
-    };
-    const { logits } = model.forward(consts.ids, { attentionMask: consts.mask, hooks: [hook], logitsAt: headAt?.rows });
-    if (!logits) throw new Error('optimizeDelta: the model returned no logits');
-    const flat = headAt ? logits : reshape(logits, [all.length * s, vocab]);
-    const nll = crossEntropy(gather(flat, headAt ? headAt.labelPos : consts.labelPos), consts.labelIds);
-    const lp = logSoftmax(gather(flat, headAt ? headAt.klPos : consts.klPos));
-    if (!lp0) lp0 = untrack(detach(lp));
-    const klTerm = mul(sum(klDivLogits(lp, lp0)), hp.klFactor);
-    // ‖δ‖ with a tiny floor inside the root: its gradient at δ = 0 is 0 (as torch.norm's), not NaN
-    const wd = div(mul(sqrt(add(sum(square(delta)), 1e-20)), hp.weightDecay), sum(square(v0!)));
-    return { total: add(add(nll, klTerm), wd), nll, kl: klTerm };
-  };
-
   try {
     for (let it = 0; it < hp.numSteps; it++) {
       const last = it === hp.numSteps - 1;
-      const out = tidy(() => {
-        if (last) {
-          const l = loss();
-          return { ...l, grad: null as Tensor | null };
-        }
-        let parts: { nll: Tensor; kl: Tensor } | null = null;
-        const r = valueAndGrads(() => {
-          const l = loss();
-          // keep the parts alive past valueAndGrads' own scope, for reporting
-          parts = { nll: keep(l.nll), kl: keep(l.kl) };
-          return l.total;
-        }, [delta]);
-        return { total: r.value, nll: parts!.nll, kl: parts!.kl, grad: r.grads[0] };
-      });
-      const total = await out.total.item();
-      const nll = await out.nll.item();
-      const klv = await out.kl.item();
-      out.total.dispose();
-      out.nll.dispose();
-      out.kl.dispose();
-      losses.push(total);
+      const out = await evaluate(() => deltaLoss(model, inp, ref, delta, anchors, hp), delta, last);
+      losses.push(out.total);
       if (it === 0) {
-        nllInitial = nll;
-        const v0sq = tidy(() => sum(square(v0!)));
-        maxNorm = hp.clampNormFactor * Math.sqrt(await v0sq.item());
-        v0sq.dispose();
+        nllInitial = out.nll;
+        maxNorm = await clampRadius(anchors.v0!, hp.clampNormFactor);
       }
-      nllFinal = nll;
-      klFinal = klv;
-      if (!Number.isFinite(total)) {
+      nllFinal = out.nll;
+      klFinal = out.kl;
+      if (!Number.isFinite(out.total)) {
         out.grad?.dispose();
-        throw new Error(`optimizeDelta: loss is ${total} at iteration ${it}`);
+        throw new Error(`optimizeDelta: loss is ${out.total} at iteration ${it}`);
       }
-      if (total < hp.earlyStopLoss || last || !out.grad) {
+      if (out.total < hp.earlyStopLoss || last || !out.grad) {
         out.grad?.dispose();
         break;
       }
-      const [next] = opt.step([delta], [out.grad]);
-      out.grad.dispose();
-      const projected = untrack(tidy(() => projectL2Ball(next, maxNorm)));
-      next.dispose();
-      delta.dispose();
-      delta = projected;
+      delta = projectedStep(opt, delta, out.grad, maxNorm);
       steps++;
     }
     const d = Float64Array.from(await delta.data());
-    const v = Float64Array.from(await v0!.data());
+    const v = Float64Array.from(await anchors.v0!.data());
     const target = v.map((x, i) => x + d[i]);
     return { v0: v, delta: d, target, steps, losses, nllInitial, nllFinal, klFinal };
   } finally {
     opt.dispose();
     delta.dispose();
-    (v0 as Tensor | null)?.dispose();
-    (lp0 as Tensor | null)?.dispose();
-    for (const t of Object.values(consts)) t.dispose();
-    if (headAt) for (const t of Object.values(headAt)) t.dispose();
+    anchors.v0?.dispose();
+    anchors.lp0?.dispose();
+    disposeInputs(inp);
   }
 }

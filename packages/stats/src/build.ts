@@ -94,6 +94,143 @@ export interface BuildSecondMomentsResult {
 
 const PARTIAL_FORMAT = 'crossedit.mom2-partial/1';
 
+/** The pass's settings after validation and defaults. */
+interface PassSettings {
+  layers: number[];
+  dtype: StatsDType;
+  batchTokens: number;
+  maxSampleTokens: number;
+  windowSamples: number;
+  /** Width of the `mlp.down` input. */
+  m: number;
+}
+
+/** Validates the options (layers in range, a positive sample count, the corpus present) and fills defaults. */
+async function passSettings(opts: BuildSecondMomentsOptions): Promise<PassSettings> {
+  const cfg = opts.model.config;
+  const layers = [...new Set(opts.layers)].sort((a, b) => a - b);
+  for (const l of layers) {
+    if (!Number.isInteger(l) || l < 0 || l >= cfg.numLayers) throw new RangeError(`buildSecondMoments: layer ${l} is outside 0..${cfg.numLayers - 1}`);
+  }
+  if (layers.length === 0) throw new RangeError('buildSecondMoments: no layers given');
+  if (!(opts.sampleCount > 0)) throw new RangeError(`buildSecondMoments: sampleCount must be positive, got ${opts.sampleCount}`);
+  await stat(opts.corpus).catch(() => {
+    throw new Error(`buildSecondMoments: corpus file ${opts.corpus} does not exist`);
+  });
+  const batchTokens = opts.batchTokens ?? 4096;
+  return {
+    layers,
+    dtype: opts.dtype ?? 'f32',
+    batchTokens,
+    maxSampleTokens: Math.min(opts.maxSampleTokens ?? cfg.maxPositions, batchTokens),
+    windowSamples: opts.windowSamples ?? 64,
+    m: cfg.intermediateSize,
+  };
+}
+
+/** The resumable state of a pass: host f64 sums per layer, samples consumed, tokens summed. */
+interface PassState {
+  sums: Float64Array[];
+  position: number;
+  tokens: number;
+  resumed: boolean;
+}
+
+/** The partial checkpoint of run `runId` if there is one, else a fresh state. */
+async function loadPartial(partialPath: string, runId: string, set: PassSettings): Promise<PassState> {
+  const prev = await readSafetensors(partialPath).catch(() => null);
+  if (prev && prev.metadata.format === PARTIAL_FORMAT && prev.metadata.runId === runId) {
+    return {
+      sums: set.layers.map((l) => prev.tensors[`sum.l${l}`].data as Float64Array),
+      position: Number(prev.metadata.position),
+      tokens: Number(prev.metadata.tokens),
+      resumed: true,
+    };
+  }
+  return { sums: set.layers.map(() => new Float64Array(set.m * set.m)), position: 0, tokens: 0, resumed: false };
+}
+
+/** Writes the partial sums and the corpus position (what {@link loadPartial} reads back). */
+async function savePartial(partialPath: string, runId: string, set: PassSettings, st: PassState): Promise<void> {
+  const tensors: Record<string, SafeTensor> = {};
+  set.layers.forEach((l, i) => (tensors[`sum.l${l}`] = { dtype: 'F64', shape: [set.m, set.m], data: st.sums[i] }));
+  await writeSafetensors(partialPath, tensors, {
+    format: PARTIAL_FORMAT,
+    runId,
+    position: String(st.position),
+    tokens: String(st.tokens),
+    layers: set.layers.join(','),
+  });
+}
+
+/** Writes one artifact per layer: the mean Σ k kᵀ / N in the storage precision, with its metadata. */
+async function writeArtifacts(opts: BuildSecondMomentsOptions, set: PassSettings, keys: readonly ArtifactKey[], st: PassState): Promise<ArtifactInfo[]> {
+  const { m, dtype } = set;
+  const artifacts: ArtifactInfo[] = [];
+  for (let i = 0; i < set.layers.length; i++) {
+    const k = keys[i];
+    const s = st.sums[i];
+    const mean = dtype === 'f64' ? new Float64Array(m * m) : new Float32Array(m * m);
+    for (let j = 0; j < s.length; j++) mean[j] = s[j] / st.tokens;
+    const path = artifactPath(opts.outDir, k);
+    await writeSafetensors(path, { mom2: { dtype: dtype === 'f64' ? 'F64' : 'F32', shape: [m, m], data: mean } }, {
+      format: MOM2_FORMAT,
+      weightsHash: k.weightsHash,
+      layer: String(k.layer),
+      module: 'mlp.down input',
+      corpusHash: k.corpusHash,
+      corpus: basename(opts.corpus),
+      sampleCount: String(k.sampleCount),
+      samplesUsed: String(st.position),
+      tokens: String(st.tokens),
+      dtype,
+      lang: opts.lang ?? 'und',
+      backbone: opts.backboneId ?? '',
+      maxSampleTokens: String(set.maxSampleTokens),
+    });
+    artifacts.push((await artifactInfo(path))!);
+  }
+  return artifacts;
+}
+
+/**
+ * Streams the corpus from `st.position` in windows of samples, adding each window's sums to `st`; after a
+ * window, reports progress and checkpoints (every `checkpointEveryMs`). Returns false when `signal` stopped it.
+ */
+async function consumeCorpus(
+  opts: BuildSecondMomentsOptions,
+  set: PassSettings,
+  st: PassState,
+  onWindow: (added: number) => void,
+  checkpoint: () => Promise<void>,
+): Promise<boolean> {
+  let lastCheckpoint = performance.now();
+  let index = 0;
+  let window: string[] = [];
+  const runWindow = async (): Promise<void> => {
+    const added = await accumulateWindow(opts.model, opts.tokenizer, window, set.layers, st.sums, { batchTokens: set.batchTokens, maxSampleTokens: set.maxSampleTokens });
+    st.position += window.length;
+    st.tokens += added;
+    window = [];
+    onWindow(added);
+    const every = opts.checkpointEveryMs ?? 60_000;
+    if (st.position < opts.sampleCount && (every === 0 || performance.now() - lastCheckpoint >= every)) {
+      await checkpoint();
+      lastCheckpoint = performance.now();
+    }
+  };
+  if (st.position >= opts.sampleCount) return true;
+  for await (const text of readCorpus(opts.corpus, opts.corpusOptions)) {
+    if (index++ < st.position) continue;
+    if (opts.signal?.aborted) return false;
+    window.push(text);
+    if (window.length === set.windowSamples || st.position + window.length === opts.sampleCount) await runWindow();
+    if (st.position >= opts.sampleCount) break;
+  }
+  if (window.length) await runWindow();
+  return true;
+}
+
 /**
  * Builds (or resumes, or finds) the second-moment artifacts C_ℓ = (1/N) Σ_t k_t k_tᵀ of the
  * `mlp.down` input at each layer, over every non-padding token of the first `sampleCount` samples.
@@ -105,25 +242,10 @@ const PARTIAL_FORMAT = 'crossedit.mom2-partial/1';
  * ```
  */
 export async function buildSecondMoments(opts: BuildSecondMomentsOptions): Promise<BuildSecondMomentsResult> {
-  const { model, tokenizer } = opts;
-  const layers = [...new Set(opts.layers)].sort((a, b) => a - b);
-  const cfg = model.config;
-  for (const l of layers) {
-    if (!Number.isInteger(l) || l < 0 || l >= cfg.numLayers) throw new RangeError(`buildSecondMoments: layer ${l} is outside 0..${cfg.numLayers - 1}`);
-  }
-  if (layers.length === 0) throw new RangeError('buildSecondMoments: no layers given');
-  if (!(opts.sampleCount > 0)) throw new RangeError(`buildSecondMoments: sampleCount must be positive, got ${opts.sampleCount}`);
-  const dtype = opts.dtype ?? 'f32';
-  const batchTokens = opts.batchTokens ?? 4096;
-  const maxSampleTokens = Math.min(opts.maxSampleTokens ?? cfg.maxPositions, batchTokens);
-  const windowSamples = opts.windowSamples ?? 64;
-  const m = cfg.intermediateSize;
-  await stat(opts.corpus).catch(() => {
-    throw new Error(`buildSecondMoments: corpus file ${opts.corpus} does not exist`);
-  });
+  const set = await passSettings(opts);
   const cHash = await corpusHash(opts.corpus);
-  const wHash = opts.weightsHash ?? (await hashWeights(model));
-  const keys: ArtifactKey[] = layers.map((layer) => ({ weightsHash: wHash, layer, corpusHash: cHash, sampleCount: opts.sampleCount, dtype }));
+  const wHash = opts.weightsHash ?? (await hashWeights(opts.model));
+  const keys: ArtifactKey[] = set.layers.map((layer) => ({ weightsHash: wHash, layer, corpusHash: cHash, sampleCount: opts.sampleCount, dtype: set.dtype }));
   await mkdir(opts.outDir, { recursive: true });
 
   const existing = await Promise.all(keys.map((k) => artifactInfo(artifactPath(opts.outDir, k)).catch(() => null)));
@@ -132,110 +254,40 @@ export async function buildSecondMoments(opts: BuildSecondMomentsOptions): Promi
   }
 
   const runId = createHash('sha256')
-    .update(JSON.stringify([wHash, layers, cHash, opts.sampleCount, dtype, batchTokens, maxSampleTokens, windowSamples, opts.corpusOptions ?? {}]))
+    .update(JSON.stringify([wHash, set.layers, cHash, opts.sampleCount, set.dtype, set.batchTokens, set.maxSampleTokens, set.windowSamples, opts.corpusOptions ?? {}]))
     .digest('hex');
   const partialPath = join(opts.outDir, `partial-${runId.slice(0, 24)}.safetensors`);
-
-  // state: host f64 sums per layer, samples consumed, tokens summed
-  let sums: Float64Array[];
-  let position = 0;
-  let tokens = 0;
-  let resumed = false;
-  const prev = await readSafetensors(partialPath).catch(() => null);
-  if (prev && prev.metadata.format === PARTIAL_FORMAT && prev.metadata.runId === runId) {
-    sums = layers.map((l) => prev.tensors[`sum.l${l}`].data as Float64Array);
-    position = Number(prev.metadata.position);
-    tokens = Number(prev.metadata.tokens);
-    resumed = true;
-  } else {
-    sums = layers.map(() => new Float64Array(m * m));
-  }
-  const resumedFrom = position;
-
-  const saveCheckpoint = async (): Promise<void> => {
-    const tensors: Record<string, SafeTensor> = {};
-    layers.forEach((l, i) => (tensors[`sum.l${l}`] = { dtype: 'F64', shape: [m, m], data: sums[i] }));
-    await writeSafetensors(partialPath, tensors, {
-      format: PARTIAL_FORMAT,
-      runId,
-      position: String(position),
-      tokens: String(tokens),
-      layers: layers.join(','),
-    });
-  };
+  const st = await loadPartial(partialPath, runId, set);
+  const resumedFrom = st.position;
 
   const t0 = performance.now();
   let runTokens = 0;
-  let lastCheckpoint = t0;
   const report = (): StatsProgress => {
     const elapsedMs = performance.now() - t0;
-    return { samples: position, sampleCount: opts.sampleCount, tokens, elapsedMs, tokensPerSecond: elapsedMs > 0 ? (runTokens / elapsedMs) * 1000 : 0, resumedFrom };
+    return { samples: st.position, sampleCount: opts.sampleCount, tokens: st.tokens, elapsedMs, tokensPerSecond: elapsedMs > 0 ? (runTokens / elapsedMs) * 1000 : 0, resumedFrom };
   };
-
-  let index = 0;
-  let window: string[] = [];
-  let interrupted = false;
-  const runWindow = async (): Promise<void> => {
-    const added = await accumulateWindow(model, tokenizer, window, layers, sums, { batchTokens, maxSampleTokens });
-    position += window.length;
-    tokens += added;
-    runTokens += added;
-    window = [];
-    opts.onProgress?.(report());
-    const now = performance.now();
-    const every = opts.checkpointEveryMs ?? 60_000;
-    if (position < opts.sampleCount && (every === 0 || now - lastCheckpoint >= every)) {
-      await saveCheckpoint();
-      lastCheckpoint = performance.now();
-    }
-  };
-  if (position < opts.sampleCount) {
-    for await (const text of readCorpus(opts.corpus, opts.corpusOptions)) {
-      if (index++ < position) continue;
-      if (opts.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      window.push(text);
-      if (window.length === windowSamples || position + window.length === opts.sampleCount) await runWindow();
-      if (position >= opts.sampleCount) break;
-    }
-    if (!interrupted && window.length) await runWindow();
-  }
-  if (interrupted) {
-    await saveCheckpoint();
-    const p = report();
-    return { complete: false, artifacts: [], checkpoint: partialPath, samples: position, tokens, elapsedMs: p.elapsedMs, tokensPerSecond: p.tokensPerSecond, resumed, skipped: false };
-  }
-  if (tokens === 0) throw new Error(`buildSecondMoments: corpus ${opts.corpus} gave no tokens`);
-
-  const artifacts: ArtifactInfo[] = [];
-  for (let i = 0; i < layers.length; i++) {
-    const k = keys[i];
-    const s = sums[i];
-    const mean = dtype === 'f64' ? new Float64Array(m * m) : new Float32Array(m * m);
-    for (let j = 0; j < s.length; j++) mean[j] = s[j] / tokens;
-    const path = artifactPath(opts.outDir, k);
-    await writeSafetensors(path, { mom2: { dtype: dtype === 'f64' ? 'F64' : 'F32', shape: [m, m], data: mean } }, {
-      format: MOM2_FORMAT,
-      weightsHash: k.weightsHash,
-      layer: String(k.layer),
-      module: 'mlp.down input',
-      corpusHash: k.corpusHash,
-      corpus: basename(opts.corpus),
-      sampleCount: String(k.sampleCount),
-      samplesUsed: String(position),
-      tokens: String(tokens),
-      dtype,
-      lang: opts.lang ?? 'und',
-      backbone: opts.backboneId ?? '',
-      maxSampleTokens: String(maxSampleTokens),
-    });
-    artifacts.push((await artifactInfo(path))!);
-  }
-  await rm(partialPath, { force: true });
+  const save = () => savePartial(partialPath, runId, set, st);
+  const complete = await consumeCorpus(
+    opts,
+    set,
+    st,
+    (added) => {
+      runTokens += added;
+      opts.onProgress?.(report());
+    },
+    save,
+  );
   const p = report();
-  return { complete: true, artifacts, samples: position, tokens, elapsedMs: p.elapsedMs, tokensPerSecond: p.tokensPerSecond, resumed, skipped: false };
+  const counts = { samples: st.position, tokens: st.tokens, elapsedMs: p.elapsedMs, tokensPerSecond: p.tokensPerSecond, resumed: st.resumed, skipped: false };
+  if (!complete) {
+    await save();
+    return { complete: false, artifacts: [], checkpoint: partialPath, ...counts };
+  }
+  if (st.tokens === 0) throw new Error(`buildSecondMoments: corpus ${opts.corpus} gave no tokens`);
+  const artifacts = await writeArtifacts(opts, set, keys, st);
+  await rm(partialPath, { force: true });
+  const done = report();
+  return { complete: true, artifacts, ...counts, elapsedMs: done.elapsedMs, tokensPerSecond: done.tokensPerSecond };
 }
 
 /**
