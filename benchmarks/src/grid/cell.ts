@@ -32,6 +32,8 @@ export interface CellTimings {
   setupMs?: number;
   /** Process CPU time spent on the cell (all threads), summed over runs. */
   cpuMs?: number;
+  /** The pre-edit predictions pass (it grows with the records, unlike the other one-off work), summed over runs. */
+  preEditMs?: number;
 }
 
 /** The content of `cell.json`. */

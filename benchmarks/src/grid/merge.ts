@@ -111,7 +111,8 @@ function mergeRow(meta: CellMeta, dirs: readonly string[], langs: readonly strin
       runs: metas.reduce((a, m) => a + m.timings.runs, 0),
       ...(metas.some((m) => m.timings.cpuMs !== undefined) ? { cpuMs: metas.reduce((a, m) => a + (m.timings.cpuMs ?? 0), 0) } : {}),
       // the one-off work is paid once per shard process: its mean over the shards
-      ...recordTimings(records, metas.reduce((a, m) => a + m.timings.wallMs, 0), metas.length),
+      ...(metas.some((m) => m.timings.preEditMs !== undefined) ? { preEditMs: metas.reduce((a, m) => a + (m.timings.preEditMs ?? 0), 0) } : {}),
+      ...recordTimings(records, metas.reduce((a, m) => a + m.timings.wallMs, 0), metas.length, metas.reduce((a, m) => a + (m.timings.preEditMs ?? 0), 0)),
     },
   };
   delete merged.shard;

@@ -12,6 +12,7 @@ import { parseHparams, Rng, setBackend, weightDTypeLabel, type Backbone, type Ba
 import { createBackend, loadCases, ProgressBar, resolveBackbone, resolveMethod } from '@crossedit/cli';
 import {
   parseSchedule,
+  preEditCache,
   readResults,
   ResultsWriter,
   runEval,
@@ -21,6 +22,7 @@ import {
   tokenizeForF1,
   type EditCase,
   type EditRecord,
+  type PreEditCache,
   type Schedule,
 } from '@crossedit/eval';
 import { openStats, weightsHash as statsWeightsHash } from '@crossedit/stats';
@@ -320,8 +322,10 @@ export async function runGrid(config: GridConfig, opts: RunGridOptions = {}): Pr
         loadMs += loaded.loadMs;
         try {
           const f1Tokenize = tokenizeForF1(f1Shared ?? loaded.tokenizer);
+          // the unedited model's predictions of an item are the same in every cell of this backbone
+          const preCache = preEditCache();
           for (const cell of pending) {
-            const stop = await runCell(cell, { config, opts, log, backend, backbone, bspec, f1Tokenize, f1Id, schedule, run, ...loaded });
+            const stop = await runCell(cell, { config, opts, log, backend, backbone, bspec, f1Tokenize, f1Id, schedule, run, preCache, ...loaded });
             if (stop) {
               aborted = stop;
               break;
@@ -411,6 +415,7 @@ interface CellEnv {
   f1Tokenize: ReturnType<typeof tokenizeForF1>;
   f1Id: string;
   schedule: Schedule;
+  preCache: PreEditCache;
 }
 
 /** Runs one cell; returns the error that must stop the grid (thrown by `onEdit`), else undefined. */
@@ -513,6 +518,8 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
         }
       },
       ...(config.verifyRestore ? { weightsHash: () => weightsHash(model) } : {}),
+      preEditCache: env.preCache,
+      onPreEdit: (ms) => save({ timings: { ...cell.meta.timings, preEditMs: (cell.meta.timings.preEditMs ?? 0) + ms } }),
     });
     await writer.close();
     writer = undefined;
@@ -524,7 +531,7 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
       status: 'done',
       ...(failed.length ? { note: `${failed.length} of ${records.length} edits failed (kept in the results; delete the cell folder to retry), first: ${failed[0].error!.split('\n')[0].slice(0, 200)}` } : {}),
       finished: new Date().toISOString(),
-      timings: { ...cell.meta.timings, ...recordTimings(records, prevWall + (performance.now() - t0)) },
+      timings: { ...cell.meta.timings, ...recordTimings(records, prevWall + (performance.now() - t0), 1, cell.meta.timings.preEditMs) },
     });
   } catch (e) {
     if (stop) return stop;

@@ -24,8 +24,9 @@ describe('grid timing and projection', () => {
     expect(recordTimings([rec(0, 10, 0), rec(1, 30, 0)], 0).steady?.editMs).toBe(20);
     expect(recordTimings([rec(0, 10, 0), rec(1, 30, 0, 'boom'), rec(2, 50, 0), rec(3, 70, 0)], 0).steady?.editMs).toBe(60);
     expect(recordTimings([], 100)).toEqual({});
-    // shards: the one-off time per process
+    // shards: the one-off time per process; the pre-edit pass is not one-off work
     expect(recordTimings([rec(0, 10, 0)], 111, 2).setupMs).toBe(50);
+    expect(recordTimings([rec(0, 10, 0)], 111, 1, 60).setupMs).toBe(40);
   });
 
   it('projects every record × edit language per method on one process and on N jobs', () => {
@@ -48,6 +49,11 @@ describe('grid timing and projection', () => {
     expect(ft.projectedMs).toBe(251 * 1000 * 2);
     expect(t.projectedMs).toBe(500 + rome.projectedMs + ft.projectedMs);
     expect(t.projectedParallelMs).toBe(500 + (1101 * 2000 + 251 * 2000) / 2 + 697);
+    // a pre-edit pass counts per edit (evaluation), in proportion to the dataset
+    const withPre = rows.map((r) => (r.meta.method === 'ft' ? { ...r, meta: { ...r.meta, timings: { ...r.meta.timings, preEditMs: 100 } } } : r));
+    const t2 = gridTiming(withPre, { datasetRecords: 1000, sourceLangs: 2, jobs: 2 });
+    expect(t2.methods[1].evaluateMs).toBe(150);
+    expect(t2.methods[1].projectedMs).toBe(351 * 1000 * 2);
     expect(projectionLine(t)).toBe(`Projected full grid (1,000 records × 2 edit languages = 2,000 edits per method, 2 methods): ${duration(t.projectedMs)} on one process, ${duration(t.projectedParallelMs)} with --jobs 2.`);
     expect([duration(850), duration(12_340), duration(249_000), duration(3_725_000)]).toEqual(['850 ms', '12.3 s', '4 min 09 s', '1 h 02 min']);
   });

@@ -1,7 +1,7 @@
 /**
  * Where a grid's time goes and what the whole grid would take: per method the seconds per edit (edit,
- * evaluation, restore, from the records' own timings, the first record of a cell left out as warm-up
- * when the cell has three or more), the one-off work of each cell (statistics, IKE's bank, context
+ * evaluation — with the record's share of the pre-edit pass —, restore, from the records' own timings,
+ * the first record of a cell left out as warm-up when the cell has three or more), the one-off work of each cell (statistics, IKE's bank, context
  * templates: the cell's wall time less its records' time), and the projected total for every record of
  * the dataset in every edit language, on one process and on `jobs` processes (`--jobs`).
  */
@@ -57,9 +57,10 @@ function steady(records: readonly EditRecord[]): readonly EditRecord[] {
 
 /**
  * A cell's timing fields from its records and wall time: the plain means, the steady-state means and
- * the one-off time (`wallMs` less the records' summed totals, never negative).
+ * the one-off time (`wallMs` less the records' summed totals and the pre-edit pass, never negative; per
+ * process when `parts` shard processes shared the cell).
  */
-export function recordTimings(records: readonly EditRecord[], wallMs: number, parts = 1): Partial<CellTimings> {
+export function recordTimings(records: readonly EditRecord[], wallMs: number, parts = 1, preEditMs = 0): Partial<CellTimings> {
   if (!records.length) return {};
   const mean = (rs: readonly EditRecord[], k: Phase) => rs.reduce((a, r) => a + r.timings[k], 0) / rs.length;
   const st = steady(records);
@@ -70,7 +71,7 @@ export function recordTimings(records: readonly EditRecord[], wallMs: number, pa
     meanRestoreMs: mean(records, 'restoreMs'),
     meanTotalMs: mean(records, 'totalMs'),
     steady: Object.fromEntries(PHASES.map((k) => [k, mean(st, k)])) as Record<Phase, number>,
-    setupMs: Math.max(0, wallMs - sum) / Math.max(1, parts),
+    setupMs: Math.max(0, wallMs - sum - preEditMs) / Math.max(1, parts),
   };
 }
 
@@ -91,12 +92,15 @@ export function gridTiming(rows: readonly GridRow[], opts: { datasetRecords: num
   let setup = 0;
   for (const cells of byMethod.values()) {
     const edits = cells.reduce((a, c) => a + c.aggregate!.edits, 0);
-    const w = (k: Phase) => cells.reduce((a, c) => a + c.meta.timings.steady![k] * c.aggregate!.edits, 0) / edits;
+    // the pre-edit predictions pass grows with the records: each record's share counts as evaluation
+    const pre = (c: GridRow) => (c.meta.timings.preEditMs ?? 0) / c.aggregate!.edits;
+    const per = (c: GridRow, k: Phase) => c.meta.timings.steady![k] + (k === 'evaluateMs' || k === 'totalMs' ? pre(c) : 0);
+    const w = (k: Phase) => cells.reduce((a, c) => a + per(c, k) * c.aggregate!.edits, 0) / edits;
     const setupMs = cells.reduce((a, c) => a + (c.meta.timings.setupMs ?? 0), 0);
     const cpu = cells.filter((c) => c.meta.timings.cpuMs !== undefined);
     const cpuMs = cpu.length ? cpu.reduce((a, c) => a + c.meta.timings.cpuMs!, 0) / cpu.reduce((a, c) => a + c.aggregate!.edits, 0) : undefined;
     // each edit language is a cell of its own: per-cell steady time × the dataset's records
-    const work = cells.reduce((a, c) => a + c.meta.timings.steady!.totalMs * opts.datasetRecords, 0) * (opts.sourceLangs / cells.length);
+    const work = cells.reduce((a, c) => a + per(c, 'totalMs') * opts.datasetRecords, 0) * (opts.sourceLangs / cells.length);
     perEdit += work;
     setup += setupMs * (opts.sourceLangs / cells.length);
     methods.push({

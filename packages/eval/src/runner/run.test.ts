@@ -14,7 +14,7 @@ import { scoringRules } from '../scorers/mode.js';
 import { tokenizeForF1 } from '../scorers/f1.js';
 import { sharedDir } from '../testing/shared.js';
 import { PieceTokenizer } from '@crossedit/testing/fixtures';
-import { runEval, UnsupportedScheduleError, type EvalRunOptions } from './run.js';
+import { preEditCache, runEval, UnsupportedScheduleError, type EvalRunOptions } from './run.js';
 import { parseSchedule } from './schedule.js';
 
 const backend = createCpuBackend();
@@ -104,6 +104,28 @@ describe('runEval', () => {
     const back = await readResults(resumed);
     expect(back.records.map((r) => r.requestId)).toEqual(s.cases.map((c) => c.request.id));
     expect(back.aggregate.f1).toEqual(table.f1);
+  });
+
+  it('a shared pre-edit cache gives the same records without running the unedited model again, and reports the pre-edit pass', async () => {
+    const s = setup();
+    const cache = preEditCache();
+    let forwards = 0;
+    const counted = new Proxy(s.model, {
+      get: (t, k) => (k === 'forward' ? (...a: Parameters<typeof t.forward>) => (forwards++, t.forward(...a)) : typeof Reflect.get(t, k) === 'function' ? Reflect.get(t, k).bind(t) : Reflect.get(t, k)),
+    });
+    const [a, b, c] = [0, 1, 2].map(() => mkdtempSync(path.join(tmpdir(), 'ce-run-')));
+    dirs.push(a, b, c);
+    const pre: [number, number][] = [];
+    await run(a, { ...s, model: counted }, undefined, { onPreEdit: (ms, n) => pre.push([ms, n]) });
+    const first = forwards;
+    expect(pre).toEqual([[1, 40]]);
+    await run(b, { ...s, model: counted }, undefined, { preEditCache: cache });
+    const filled = forwards - first;
+    expect(cache.size).toBeGreaterThan(40);
+    await run(c, { ...s, model: counted }, undefined, { preEditCache: cache });
+    // the cached run skips the pre-edit forward passes, and its records are byte for byte the same
+    expect(forwards - first - filled).toBeLessThan(filled);
+    for (const d of [b, c]) for (const f of ['results.jsonl', 'results.binpb']) expect(readFileSync(path.join(d, f)).equals(readFileSync(path.join(a, f)))).toBe(true);
   });
 
   it('refuses a schedule the method does not declare, before any edit', async () => {

@@ -57,6 +57,22 @@ export interface EvalRunOptions<H> {
   weightsHash?: () => Promise<string>;
   /** Milliseconds clock for the timings (default `performance.now`; tests pass a fake one). */
   clock?: () => number;
+  /** Told how long the pre-edit pass took (ms) and for how many requests (it is not in the records' timings). */
+  onPreEdit?: (ms: number, requests: number) => void;
+  /**
+   * Pre-edit predictions shared between runs on the same unedited model (see {@link preEditCache}):
+   * an item planned and run before is not run again. Give one cache per model weights, never across
+   * different weights or tokenizers.
+   */
+  preEditCache?: PreEditCache;
+}
+
+/** Pre-edit predictions of items on one unedited model, keyed by everything that decides them. */
+export type PreEditCache = Map<string, ItemPredictions>;
+
+/** A new, empty {@link PreEditCache} (one per unedited model and tokenizer). */
+export function preEditCache(): PreEditCache {
+  return new Map();
 }
 
 async function applyGroup<H>(o: EvalRunOptions<H>, ctx: EditContext, group: readonly EditCase[]): Promise<EditResult[]> {
@@ -106,17 +122,24 @@ export async function runEval<H>(o: EvalRunOptions<H>): Promise<AggregateTable> 
     if (why) await unscorable(c, why);
     else todo.push(c);
   }
-  // pre-edit predictions, once, on the unedited model
+  // pre-edit predictions, once, on the unedited model (items another run already ran come from the cache)
   const pre = new Map<string, ItemPredictions[]>();
+  const tPre = now();
   {
     const items = todo.flatMap((c) => preEditItems(c, o.method, o.rules));
-    const preds = await predictItems(model, tokenizer, items, o.rules, { ...argmaxOpts, promptEdits });
+    const cache = o.preEditCache;
+    const key = (it: (typeof items)[number]) => JSON.stringify([o.rules, promptEdits, argmaxOpts.padId, it.kind, it.prompt, it.target]);
+    const missing = cache ? items.filter((it) => !cache.has(key(it))) : items;
+    const ran = await predictItems(model, tokenizer, missing, o.rules, { ...argmaxOpts, promptEdits });
+    if (cache) missing.forEach((it, i) => cache.set(key(it), ran[i]));
+    const preds = cache ? items.map((it) => cache.get(key(it))!) : ran;
     let at = 0;
     for (const c of todo) {
       pre.set(c.request.id, preds.slice(at, at + c.items.length));
       at += c.items.length;
     }
   }
+  o.onPreEdit?.(now() - tPre, todo.length);
   const baseHash = o.weightsHash ? await o.weightsHash() : undefined;
   const todoIds = new Set(todo.map((c) => c.request.id));
   for (const group of scheduleGroups(o.cases, o.schedule)) {
