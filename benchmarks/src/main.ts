@@ -51,6 +51,7 @@ export const BENCHMARKS: Record<string, BenchEntry> = {
   launch: { file: 'launch.ts', summary: 'WebGPU launch overhead: host µs per dispatch, dispatches per ROME v* step, stories260K ROME edit (fast vs previous path)' },
   methods: { file: 'methods.ts', summary: 'per-edit latency of FT, KN, IKE, ROME, MEMIT on tiny random LLaMAs (cpu, cpu-f32, WebGPU); stories260K ROME/MEMIT/FT vs PyTorch fp32' },
   'grid-time': { file: 'grid-time.ts', summary: 'the embedded-model grid timed on a few Bi-ZsRE records: per-method seconds per edit and the projected full-grid total (--records N, --jobs N)' },
+  'fp16-rome': { file: 'fp16-rome.ts', summary: 'ROME with f16-stored vs f32 weights: ΔW difference and post-edit target probability on stories260K and a 7B-shaped layer' },
   grid: { file: 'grid/command.ts', summary: 'the cross-lingual grid: methods × backbones × En→/Zh→ on Bi-ZsRE, report in the paper layout' },
 };
 
