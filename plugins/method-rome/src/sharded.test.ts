@@ -78,4 +78,24 @@ describe(`ROME on row-sharded weights (binding limit ${LIMIT} bytes)`, () => {
     plain.model.dispose();
     expect(limited.memory().storages, 'no storage leaks').toBe(0);
   });
+
+  it('on f16 weights: the same ΔW as unsharded f16, the edited f16 matrix sharded, restore bit-identical to the f16 bits', async () => {
+    const limited = createCpuBackend({ maxBindingBytes: LIMIT });
+    const plain = tinySetup({ seed: 3, backend: cpuBackend(), dtype: 'f16' });
+    const sharded = tinySetup({ seed: 3, backend: limited, dtype: 'f16' });
+    const down = sharded.model.weight({ kind: 'mlp.down', layer: 1 });
+    expect(down.dtype).toBe('f16');
+    expect(down.shards).toBeGreaterThan(1);
+    const want = await edit(plain);
+    const got = await edit(sharded);
+    setBackend(cpuBackend());
+    expect(maxRel(got.delta, want.delta)).toBeLessThan(1e-8);
+    expect(maxRel(got.edited, want.edited)).toBeLessThan(1e-9);
+    expect(got.editedShards).toBeGreaterThan(1);
+    expect(want.restored).toBe(true);
+    expect(got.restored).toBe(true);
+    sharded.model.dispose();
+    plain.model.dispose();
+    expect(limited.memory().storages, 'no storage leaks').toBe(0);
+  });
 });

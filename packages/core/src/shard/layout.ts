@@ -60,6 +60,37 @@ function sliceByRows(be: Backend, x: BackendTensor, begin: readonly number[], si
   return assemble(be, parts, blocks.map(([s0]) => s0), out.shape, out.dtype, limit);
 }
 
+/** A permutation that keeps the last axis: each output row is one input row, gathered by index. */
+function transposeRows(be: Backend, x: BackendTensor, perm: readonly number[], out: TensorInfo, limit: number, what: string): unknown {
+  const r = x.shape.length;
+  const [, C] = rowView(x.shape);
+  const outLead = out.shape.slice(0, -1);
+  // the input stride of each output lead axis
+  const inStride: number[] = new Array<number>(r - 1).fill(1);
+  for (let i = r - 3; i >= 0; i--) inStride[i] = inStride[i + 1] * x.shape[i + 1];
+  const strides = outLead.map((_, j) => inStride[perm[j]]);
+  const blocks = uniformBlocks(sizeOf(outLead), rowsPerBlock(C, x.dtype, limit, what));
+  const parts: Block[] = blocks.map(([r0, n]) => {
+    const ids = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      let rem = r0 + k;
+      let src = 0;
+      for (let j = outLead.length - 1; j >= 0; j--) {
+        src += (rem % outLead[j]) * strides[j];
+        rem = Math.floor(rem / outLead[j]);
+      }
+      ids[k] = src;
+    }
+    const idsT: BackendTensor = { storage: be.upload(ids, [n], 'i32'), shape: [n], dtype: 'i32' };
+    try {
+      return { t: { storage: runGather(be, view(x, rowView(x.shape)), idsT, { shape: [n, C], dtype: x.dtype }, limit, what), shape: [n, C], dtype: x.dtype }, owned: true };
+    } finally {
+      be.free(idsT.storage);
+    }
+  });
+  return assemble(be, parts, blocks.map(([s0]) => s0), out.shape, out.dtype, limit);
+}
+
 /**
  * Transpose of a sharded tensor: a 2-D transpose from column slices of every shard, or, when the
  * permutation keeps leading axes in place (attention's `[B, S, H, Dh]` → `[B, H, S, Dh]`), the
@@ -67,6 +98,7 @@ function sliceByRows(be: Backend, x: BackendTensor, begin: readonly number[], si
  */
 export function runTranspose(be: Backend, x: BackendTensor, perm: readonly number[], out: TensorInfo, limit: number, what: string): unknown {
   const r = x.shape.length;
+  if (r > 2 && perm[r - 1] === r - 1) return transposeRows(be, x, perm, out, limit, what);
   let p = 0;
   while (p < r && perm[p] === p) p++;
   if (p > 0) {

@@ -108,7 +108,7 @@ export const SHARD_CASES: readonly ShardCase[] = [
   },
   {
     name: 'RoPE over sharded activations [B,S,H,Dh], heads transposed to [B,H,S,Dh]',
-    inputs: [{ shape: [2, 4, 3, 8], sharded: true }, { shape: [2, 4], gen: i32(0, 300), dtype: 'i32', constant: true }],
+    inputs: [{ shape: [1, 7, 3, 8], sharded: true }, { shape: [1, 7], gen: i32(0, 300), dtype: 'i32', constant: true }],
     f: ([x, p]) => transpose(rope(x, p, 10000), [0, 2, 1, 3]),
     grad: true,
     shardedOutput: true,
@@ -131,6 +131,13 @@ export const SHARD_CASES: readonly ShardCase[] = [
     inputs: [{ shape: [30, 10], sharded: true }, { shape: [14, 10], sharded: true }],
     f: ([a, b]) => add(sum(mul(slice(a, [3, 2], [20, 5]), 2)), sum(concat([transpose(transpose(a)), b], 0), 1)),
     grad: true,
+  },
+  {
+    name: 'a batched transpose moving the last axis of a sharded tensor (per-slab)',
+    inputs: [{ shape: [30, 10], sharded: true }],
+    f: ([a]) => mul(transpose(reshape(a, [3, 10, 10]), [0, 2, 1]), reshape(a, [3, 10, 10])),
+    grad: true,
+    shardedOutput: true,
   },
   {
     name: 'ScatterAdd into a sharded table, plus zeros of its shape',
