@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-export { locateEditHparamFields, positiveInt, nonNegative, type LocateEditHparams } from './hparams.js';
+export { locateEditHparamFields, deltaSettings, POSITIVE_INT, NON_NEGATIVE, type LocateEditHparams } from './hparams.js';
 export { optimizeDelta, type DeltaSettings, type DeltaResult } from './optimize-delta.js';
 export { generateTemplates, weightsFingerprint, TEMPLATE_SEEDS, type TemplateOptions } from './templates.js';
 export { sampleTopK, type SampleOptions } from './generate.js';

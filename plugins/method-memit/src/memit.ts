@@ -12,7 +12,7 @@ import {
   type EditResult,
   type WeightDelta,
 } from '@crossedit/core';
-import { generateTemplates, type DeltaResult } from '@crossedit/locate-edit';
+import { deltaSettings, generateTemplates, type DeltaResult } from '@crossedit/locate-edit';
 import { secondMomentFactor } from '@crossedit/stats';
 import { computeHidden, computeKeys } from './compute-ks.js';
 import { computeZ } from './compute-z.js';
@@ -81,16 +81,7 @@ export async function memitApply(ctx: EditContext, requests: readonly EditReques
   let nllFinal = 0;
   const flat = groups.flat();
   for (let r = 0; r < n; r++) {
-    const z = await computeZ(ctx, requests[r], zLayer, flat, {
-      numSteps: hp.vNumGradSteps,
-      lr: hp.vLr,
-      weightDecay: hp.vWeightDecay,
-      klFactor: hp.klFactor,
-      clampNormFactor: hp.clampNormFactor,
-      earlyStopLoss: hp.earlyStopLoss,
-      paperEraTargets: hp.paperEraTargets,
-      klPrompt: hp.klPrompt,
-    });
+    const z = await computeZ(ctx, requests[r], zLayer, flat, { ...deltaSettings(hp), paperEraTargets: hp.paperEraTargets, klPrompt: hp.klPrompt });
     zs.set(z.target, r * d);
     zSteps += z.steps;
     nllInitial += z.nllInitial / n;

@@ -9,7 +9,7 @@ import {
   type EditResult,
   type WeightDelta,
 } from '@crossedit/core';
-import { norm2 } from '@crossedit/locate-edit';
+import { deltaSettings, norm2 } from '@crossedit/locate-edit';
 import { computeInsert } from './insert.js';
 import { computeU } from './compute-u.js';
 import { computeV } from './compute-v.js';
@@ -45,17 +45,7 @@ export async function romeStep(ctx: EditContext, req: EditRequest, layer: number
   const t0 = performance.now();
   const { u, kMean } = await computeU(ctx, req, layer, templates, { mom2Adjustment: hp.mom2Adjustment, factToken: hp.factToken });
   const t1 = performance.now();
-  const v = await computeV(ctx, req, layer, templates, {
-    numSteps: hp.vNumGradSteps,
-    lr: hp.vLr,
-    weightDecay: hp.vWeightDecay,
-    klFactor: hp.klFactor,
-    clampNormFactor: hp.clampNormFactor,
-    earlyStopLoss: hp.earlyStopLoss,
-    paperEraTargets: hp.paperEraTargets,
-    klPrompt: hp.klPrompt,
-    factToken: hp.factToken,
-  });
+  const v = await computeV(ctx, req, layer, templates, { ...deltaSettings(hp), paperEraTargets: hp.paperEraTargets, klPrompt: hp.klPrompt, factToken: hp.factToken });
   const t2 = performance.now();
   const ins = await computeInsert(ctx, req, layer, u, v.target, hp.factToken);
   const t3 = performance.now();
