@@ -7,6 +7,9 @@
 import { createHash } from 'node:crypto';
 import { parseHparams, toF16Bits, type EditRequest, type EditResult, type LanguageModel } from '@crossedit/core';
 import ft, { type FtHparams } from '@crossedit/method-ft';
+import kn, { type KnHparams } from '@crossedit/method-kn';
+import memit, { type MemitHparams } from '@crossedit/method-memit';
+import { identityStats } from '@crossedit/testing';
 import rome, { romeApply, type RomeHparams } from '@crossedit/method-rome';
 import { tinySetup } from '@crossedit/stats/testing';
 import { weightsHash } from '@crossedit/transformer';
@@ -32,9 +35,9 @@ async function f16BitsHash(model: LanguageModel): Promise<string> {
   return h.digest('hex');
 }
 
-/** Runs one edit on a fresh f16 tiny model; checks dtypes, that the edit changed the matrix, and the restore hash. */
-async function editAndRestore(edit: (setup: ReturnType<typeof tinySetup>) => Promise<EditResult>) {
-  const setup = tinySetup({ seed: 5, backend: gpu, dtype: 'f16' });
+/** Runs one edit on a fresh f16 tiny model (`stats`: MEMIT's identity second moments); checks dtypes, that the edit changed the matrix, and the restore hash. */
+async function editAndRestore(edit: (setup: ReturnType<typeof tinySetup>) => Promise<EditResult>, stats = false) {
+  const setup = tinySetup({ seed: 5, backend: gpu, dtype: 'f16', stats: stats ? identityStats(48, gpu) : undefined });
   const { model } = setup;
   try {
     const dtypes = new Set([...model.weights()].map(([n, t]) => `${t.rank}:${t.dtype}`));
@@ -74,4 +77,12 @@ describe('edits on f16-stored weights (WebGPU)', () => {
       return ft.apply(ctx, [REQ], hp);
     });
   }, 120_000);
+
+  it('KN and MEMIT (applyDeltas): the same f32 edit and bit-identical restore', async () => {
+    await editAndRestore(async ({ ctx }) => kn.apply(ctx, [REQ], parseHparams<KnHparams>('kn', kn.hparams, kn.presets?.(ctx.backbone), { steps: 4 })));
+    await editAndRestore(async ({ ctx }) => {
+      const hp = parseHparams<MemitHparams>('memit', memit.hparams, memit.presets?.(ctx.backbone), { vNumGradSteps: 4, contextTemplateLengths: [] });
+      return memit.apply(ctx, [REQ], hp);
+    }, true);
+  }, 180_000);
 });

@@ -3,7 +3,7 @@
  * separate llama-160m) whose weights, except the (tied) token embeddings, are trained. It shares the
  * backbone's tokenizer, so its input `cache text + " " + x` is built from token ids.
  */
-import { add, untrack, weightName, type LanguageModel, type ModelConfig, type Tensor, type WeightRef } from '@crossedit/core';
+import { add, cast, untrack, weightName, type LanguageModel, type ModelConfig, type Tensor, type WeightRef } from '@crossedit/core';
 import { LlamaModel } from '@crossedit/transformer';
 
 /** The weights of the counterfactual model that are trained (and stored in the artifact). */
@@ -27,7 +27,9 @@ export class Counterfactual {
     const weights = new Map(base.weights());
     this.#owned = this.refs.map((r) => {
       const name = weightName(r);
-      const t = trained?.get(name) ?? add(base.weight(r), 0);
+      const w = base.weight(r);
+      // an own f32 copy (of an f16-stored base weight too: the counterfactual's weights are trained)
+      const t = trained?.get(name) ?? (w.dtype === 'f16' ? cast(w, 'f32') : add(w, 0));
       weights.set(name, untrack(t));
       return t;
     });
