@@ -87,7 +87,7 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
   readonly caps: GpuCaps;
   /** `'native'` when the device has `shader-f16` (f16 weights stored as half precision); else absent. */
   readonly f16?: 'native';
-  /** The binding limit the engine row-shards tensors at: the device's, or lower when set (see options). */
+  /** The limit the engine row-shards tensors at: the device's binding (and buffer) size limit, or lower when set (see options). */
   readonly maxBindingBytes: number;
   /** The adapter this backend runs on. */
   readonly adapter: AdapterSummary;
@@ -141,7 +141,8 @@ export class WebGpuBackend implements Backend<GpuStorage>, GpuContext {
       software: d.info.isSoftware,
     };
     if (this.caps.f16) this.f16 = 'native';
-    this.maxBindingBytes = effectiveBindingLimit(lim.maxStorageBufferBindingSize, opts.maxBindingBytes)!;
+    // a shard must be both bindable and allocatable
+    this.maxBindingBytes = effectiveBindingLimit(Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize), opts.maxBindingBytes)!;
     this.#batchLimit = opts.batchLimit ?? 256;
     this.#uniformAlign = Math.max(16, lim.minUniformBufferOffsetAlignment);
     this.#pool = new BufferPool(this.#device, { usage: STORAGE_USAGE(), maxPooledBytes: opts.maxPooledBytes, label: 'tensor' });
