@@ -5,6 +5,7 @@
  * separator space before a Chinese target becomes a lone `▁`, as with LLaMA's tokenizer).
  */
 import type { BatchEncoding, EncodeOptions, Encoding, LocateMethod, PaddingSide, SpecialIds, Tokenizer } from '@crossedit/core';
+import { padBatch } from './pad-batch.js';
 
 const SPECIALS = ['<unk>', '<s>', '</s>'];
 
@@ -86,11 +87,7 @@ export class PieceTokenizer implements Tokenizer {
   }
 
   encodeBatch(texts: readonly string[], opts: EncodeOptions & { paddingSide?: PaddingSide } = {}): BatchEncoding {
-    const rows = texts.map((t) => this.encode(t, opts).ids);
-    const s = Math.max(0, ...rows.map((r) => r.length));
-    const side = opts.paddingSide ?? this.paddingSide;
-    const pad = (r: number[], v: number) => (side === 'left' ? [...new Array<number>(s - r.length).fill(v), ...r] : [...r, ...new Array<number>(s - r.length).fill(v)]);
-    return { ids: rows.map((r) => pad(r, 2)), attentionMask: rows.map((r) => pad(r.map(() => 1), 0)), lengths: rows.map((r) => r.length) };
+    return padBatch(texts.map((t) => this.encode(t, opts).ids), opts.paddingSide ?? this.paddingSide, 2);
   }
 
   locate(text: string, span: string, opts: EncodeOptions & { method?: LocateMethod; occurrence?: 'first' | 'last' } = {}): number {

@@ -1,5 +1,6 @@
 /** A word-level tokenizer implementing core's Tokenizer contract, for tests on tiny models. */
 import type { BatchEncoding, EncodeOptions, Encoding, LocateMethod, PaddingSide, SpecialIds, Tokenizer } from '@crossedit/core';
+import { padBatch } from './pad-batch.js';
 
 const SPECIALS = ['<unk>', '<s>', '</s>'];
 
@@ -79,11 +80,7 @@ export class WordTokenizer implements Tokenizer {
   }
 
   encodeBatch(texts: readonly string[], opts: EncodeOptions & { paddingSide?: PaddingSide } = {}): BatchEncoding {
-    const rows = texts.map((t) => this.encode(t, opts).ids);
-    const s = Math.max(0, ...rows.map((r) => r.length));
-    const side = opts.paddingSide ?? this.paddingSide;
-    const pad = <T>(r: T[], v: T) => (side === 'left' ? [...new Array<T>(s - r.length).fill(v), ...r] : [...r, ...new Array<T>(s - r.length).fill(v)]);
-    return { ids: rows.map((r) => pad(r, 2)), attentionMask: rows.map((r) => pad(r.map(() => 1), 0)), lengths: rows.map((r) => r.length) };
+    return padBatch(texts.map((t) => this.encode(t, opts).ids), opts.paddingSide ?? this.paddingSide, 2);
   }
 
   locate(text: string, span: string, opts: EncodeOptions & { method?: LocateMethod; occurrence?: 'first' | 'last' } = {}): number {

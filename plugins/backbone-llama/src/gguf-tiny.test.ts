@@ -8,16 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { setBackend } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import llama from './index.js';
-import { TINY_LLAMA, logitsOf, modelFromHost, randomHostWeights, tempModelDir, worstRatio, writeLlamaGguf } from './testing/index.js';
+import { LOGIT_IDS, LOGIT_MASK, TINY_LLAMA, logitsOf, modelFromHost, randomHostWeights, tempModelDir, worstRatio, writeLlamaGguf } from './testing/index.js';
 
-const IDS = [
-  [1, 5, 9, 33, 7, 2, 11],
-  [0, 0, 1, 17, 3, 39, 4],
-];
-const MASK = [
-  [1, 1, 1, 1, 1, 1, 1],
-  [0, 0, 1, 1, 1, 1, 1],
-];
 
 describe('backbone-llama: tiny random GGUF', () => {
   const dir = tempModelDir('crossedit-gguf-');
@@ -34,9 +26,9 @@ describe('backbone-llama: tiny random GGUF', () => {
       const ref = modelFromHost(model.config, host, cpu);
       try {
         expect(model.config).toEqual({ ...TINY_LLAMA, rmsNormEps: Math.fround(TINY_LLAMA.rmsNormEps) });
-        const want = await logitsOf(ref, IDS, MASK);
+        const want = await logitsOf(ref, LOGIT_IDS, LOGIT_MASK);
         expect(Math.max(...want.map(Math.abs))).toBeGreaterThan(0.1);
-        expect(worstRatio(await logitsOf(model, IDS, MASK), want, 1e-12, 1e-12)).toBeLessThanOrEqual(1);
+        expect(worstRatio(await logitsOf(model, LOGIT_IDS, LOGIT_MASK), want, 1e-12, 1e-12)).toBeLessThanOrEqual(1);
       } finally {
         model.dispose();
         ref.dispose();

@@ -1,7 +1,7 @@
 /** ROME step 1: the key u, the `mlp.down` input at the subject's last token averaged over templates. */
 import type { EditContext, EditRequest } from '@crossedit/core';
 import { captureAtLookup, meanRows, norm2 } from '@crossedit/locate-edit';
-import { solveSecondMoment } from './covariance.js';
+import { secondMomentFactor, solveWithFactor } from '@crossedit/stats';
 import { contextRow, promptTemplate, type FactToken } from '@crossedit/locate-edit';
 
 /** The result of {@link computeU}. */
@@ -31,7 +31,10 @@ export async function computeU(
   let u = kMean;
   if (opts.mom2Adjustment) {
     if (!ctx.stats) throw new Error('rome: mom2Adjustment needs second-moment statistics (ctx.stats); build them with `crossedit stats`');
-    u = await solveSecondMoment(ctx.stats, layer, kMean);
+    // the provider's cached Cholesky factor (shared with MEMIT), host float64
+    const f = await secondMomentFactor(ctx.stats, layer);
+    if (f.n !== kMean.length) throw new RangeError(`rome: the second moment of layer ${layer} is ${f.n}x${f.n}, the key has ${kMean.length} entries`);
+    u = solveWithFactor(f, kMean, 1);
   }
   const n = norm2(u);
   if (!(n > 0)) throw new Error(`rome: request ${req.id}: the key at layer ${layer} is zero`);

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export * from '@crossedit/testing/checkpoints';
-export { tryWebGpu, logitsOf, worstRatio, atReal } from './run.js';
+export { tryWebGpu, logitsOf, worstRatio, atReal, LOGIT_IDS, LOGIT_MASK } from './run.js';
 export { SHARED_DIR } from './tiny.js';
 export { describeCheckpointSuite, type CheckpointSuiteOptions } from './suite.js';
 export { randomWeightChunks, writeRandomLlamaCheckpoint, RANDOM_CHUNK_ELEMENTS, type RandomCheckpointOptions } from './random-checkpoint.js';

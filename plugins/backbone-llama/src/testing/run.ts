@@ -2,6 +2,17 @@
 import { tensor, tidy, type Backend } from '@crossedit/core';
 import type { LanguageModel } from '@crossedit/core';
 
+/** A fixed batch of two rows (ids below 31) for logits comparisons; the second row is left-padded. */
+export const LOGIT_IDS: readonly (readonly number[])[] = [
+  [1, 5, 9, 30, 7, 2, 11, 4],
+  [0, 0, 1, 17, 3, 29, 4, 8],
+];
+/** The attention mask of {@link LOGIT_IDS}. */
+export const LOGIT_MASK: readonly (readonly number[])[] = [
+  [1, 1, 1, 1, 1, 1, 1, 1],
+  [0, 0, 1, 1, 1, 1, 1, 1],
+];
+
 /**
  * The WebGPU backend, or the reason there is none (`@crossedit/webgpu` without `createWebGpuBackend`, or no
  * adapter), so parity tests can skip with a note.

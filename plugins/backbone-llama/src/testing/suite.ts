@@ -11,7 +11,7 @@ import { createCpuBackend } from '@crossedit/cpu';
 import type { LlamaModel } from '@crossedit/transformer';
 import type { LlamaFamilyBackbone } from '../define.js';
 import { modelFromHost, randomHostWeights, tempModelDir, writeHfCheckpoint, type CheckpointTensor, type HostWeights } from '@crossedit/testing/checkpoints';
-import { atReal, logitsOf, tryWebGpu, worstRatio } from './run.js';
+import { LOGIT_IDS, LOGIT_MASK, atReal, logitsOf, tryWebGpu, worstRatio } from './run.js';
 
 /** What {@link describeCheckpointSuite} needs to know about a backbone. */
 export interface CheckpointSuiteOptions {
@@ -28,14 +28,8 @@ export interface CheckpointSuiteOptions {
   seed?: number;
 }
 
-const IDS = [
-  [1, 5, 9, 30, 7, 2, 11, 4],
-  [0, 0, 1, 17, 3, 29, 4, 8],
-];
-const MASK = [
-  [1, 1, 1, 1, 1, 1, 1, 1],
-  [0, 0, 1, 1, 1, 1, 1, 1],
-];
+const IDS = LOGIT_IDS;
+const MASK = LOGIT_MASK;
 
 /**
  * Registers the checkpoint tests of a backbone (safetensors and `.bin`, single and 2 shards, f32 and f16, and
