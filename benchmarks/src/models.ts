@@ -4,22 +4,29 @@
  *
  * Models: a 7B-shaped single decoder layer (d 4096, FFN 11008, 32 heads; random weights written to an f16
  * safetensors file first, as a real checkpoint shard is stored), a tiny random LLaMA, and the real stories260K
- * GGUF (when `../shared` has it). With `--full-7b [layers]` (for a lent GPU) also a full 7B-shaped random model
- * (32 layers unless given, vocab 32000), WebGPU only, built from random host blocks without a file.
+ * GGUF (when `../shared` has it).
+ *
+ * `--full-7b` and `--layers N` run the 7B-sized benchmark instead (`models-7b.ts`): a full-size random
+ * checkpoint in Chinese-LLaMA-2-7B's layout (written once to `--cache`, default `benchmarks/.cache/7b`), loaded
+ * on each backend (`--backends`, default `webgpu,cpu-f32`; `--dtype`, default auto = f16 on WebGPU), with load
+ * time, peak RSS, device bytes, prefill of 32 tokens and decode tokens/s; `--layers N` also times a ROME edit
+ * (reference settings) on the model cut to N layers.
  *
  * Usage (from the repo root):
- *   node --expose-gc --conditions=@crossedit/source --import tsx benchmarks/src/models.ts [--skip-7b] [--full-7b [layers]]
+ *   node --expose-gc --conditions=@crossedit/source --import tsx benchmarks/src/models.ts [--skip-7b]
  *     [--seq 8] [--backends cpu,webgpu] [--json out.json]
+ *   pnpm bench models --full-7b [--layers 2] [--backends webgpu,cpu-f32] [--dtype auto|f16|f32] [--cache DIR] [--json out.json]
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tensor, tidy, type Backend, type LanguageModel, type ModelConfig, type Tensor } from '@crossedit/core';
+import { tensor, tidy, type Backend, type LanguageModel, type ModelConfig } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { loadLlamaFamily } from '@crossedit/backbone-llama';
 import { sharedDir } from '@crossedit/tokenizers';
-import { LlamaModel, expectedWeightShapes, generate, writeSafetensors } from '@crossedit/transformer';
+import { expectedWeightShapes, generate, writeSafetensors } from '@crossedit/transformer';
+import { main7b } from './models-7b.js';
 
 /** One measured (model, backend) pair. */
 export interface ModelBenchRow {
@@ -46,12 +53,6 @@ export interface ModelBenchRow {
 export interface ModelBenchOptions {
   /** Skip the 7B-shaped layer (it writes a ~400 MB file and needs ~3 GB of memory). */
   skip7b?: boolean;
-  /**
-   * Also run a full 7B-shaped random model with this many layers (32 for LLaMA-7B; ~27 GB as f32) on WebGPU
-   * only (a lent GPU), or on `backends` when they are given explicitly. Its weights are uploaded from host random blocks (one per distinct shape, reused by every
-   * layer), no file is written; "load" is then the upload time.
-   */
-  full7bLayers?: number;
   /** Tokens of the measured forward pass of the 7B-shaped models (default 8). */
   seq?: number;
   /** Backends to run (default both). */
@@ -108,24 +109,6 @@ async function writeRandomCheckpoint(dir: string, cfg: ModelConfig, dtype: 'f32'
   const file = nodePath.join(dir, 'model.safetensors');
   await writeSafetensors(file, tensors);
   return statSync(file).size;
-}
-
-/**
- * A random model built on `backend` without a file: one random host block per distinct weight shape, uploaded
- * for every tensor of that shape (so a 7B-shaped model needs ~1 GB of host memory, not 27).
- */
-async function randomModel(cfg: ModelConfig, backend: Backend, onTensor: () => void): Promise<LanguageModel> {
-  const blocks = new Map<string, Float32Array>();
-  const weights = new Map<string, Tensor>();
-  for (const [name, shape] of expectedWeightShapes(cfg)) {
-    const key = shape.join('x');
-    let b = blocks.get(key);
-    if (!b) blocks.set(key, (b = randomValues(shape.reduce((a, x) => a * x, 1), shape[1] ?? 1, blocks.size + 1, shape.length === 1)));
-    weights.set(name, tensor(b, shape, { backend }));
-    if (weights.size % 9 === 0) await backend.sync();
-    onTensor();
-  }
-  return new LlamaModel(cfg, weights, { source: 'random' });
 }
 
 const MB = 1 << 20;
@@ -224,9 +207,6 @@ export async function runModelBenchmarks(opts: ModelBenchOptions = {}): Promise<
       fileMB: number;
       seq: number;
       decode: number;
-      only?: string;
-      /** Built from random host blocks instead of loaded from `dir`. */
-      config?: ModelConfig;
     }
     const cases: Case[] = [];
     const tinyDir = nodePath.join(tmp, 'tiny');
@@ -243,13 +223,8 @@ export async function runModelBenchmarks(opts: ModelBenchOptions = {}): Promise<
       log(`  ${(size / MB).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       cases.push({ name: '7B-shaped 1 layer (d 4096, m 11008, 32 heads, vocab 512, f16 file)', dir, fileMB: size / MB, seq, decode: 0 });
     }
-    if (opts.full7bLayers) {
-      const layers = opts.full7bLayers;
-      cases.push({ name: `7B-shaped full model (${layers} layers, vocab 32000, random from host)`, dir: '', fileMB: NaN, seq, decode: 4, only: opts.backends ? undefined : 'webgpu', config: sevenBShape(layers, 32000) });
-    }
     for (const c of cases) {
       for (const b of backends) {
-        if (c.only && c.only !== b.name) continue;
         const row: ModelBenchRow = { model: c.name, backend: b.name, params: NaN, fileMB: c.fileMB, loadMs: NaN, peakRssMB: NaN, peakArrayBuffersMB: NaN, seq: c.seq, forwardMs: NaN, forwardTokPerS: NaN, decodeTokPerS: NaN };
         if (!b.backend) {
           rows.push({ ...row, note: `unavailable: ${b.why}` });
@@ -259,7 +234,7 @@ export async function runModelBenchmarks(opts: ModelBenchOptions = {}): Promise<
         const backend = b.backend;
         let model: LanguageModel | null = null;
         try {
-          const m = await measuredLoad((sample) => (c.config ? randomModel(c.config, backend, sample) : loadLlamaFamily({ modelDir: c.dir }, { backend, onProgress: sample })));
+          const m = await measuredLoad((sample) => loadLlamaFamily({ modelDir: c.dir }, { backend, onProgress: sample }));
           model = m.model;
           Object.assign(row, { params: paramsOf(model), loadMs: m.ms, peakRssMB: m.rss, peakArrayBuffersMB: m.ab });
           log(`  loaded in ${m.ms.toFixed(0)} ms; forward...`);
@@ -303,9 +278,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     const i = argv.indexOf(k);
     return i >= 0 ? argv[i + 1] : undefined;
   };
+  if (argv.includes('--full-7b') || argv.includes('--layers')) {
+    await main7b(argv);
+    return;
+  }
   const rows = await runModelBenchmarks({
     skip7b: argv.includes('--skip-7b'),
-    full7bLayers: argv.includes('--full-7b') ? Number(/^\d+$/.test(arg('--full-7b') ?? '') ? arg('--full-7b') : 32) : undefined,
     seq: arg('--seq') ? Number(arg('--seq')) : undefined,
     backends: arg('--backends')?.split(',') as ('cpu' | 'webgpu')[] | undefined,
   });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { reshape, slice, tidy, type EditContext, type LanguageModel } from '@crossedit/core';
+import { gather, reshape, tensor, tidy, type EditContext, type LanguageModel } from '@crossedit/core';
 import { sampleTopK } from './generate.js';
 
 /** The reference's seed words. */
@@ -32,7 +32,8 @@ export async function weightsFingerprint(model: LanguageModel): Promise<string> 
   for (const name of [...all.keys()].sort()) {
     const w = all.get(name)!;
     h.update(`${name}[${w.shape.join(',')}]`);
-    const t = w.rank === 2 ? tidy(() => reshape(slice(w, [0, 0], [1, w.shape[1]]), [w.shape[1]])) : w;
+    // row 0 by a lookup: Gather reads f16 (widened to f32) and row-sharded matrices, a Slice does not
+    const t = w.rank === 2 ? tidy(() => reshape(gather(w, tensor(Int32Array.of(0), [1], { dtype: 'i32', backend: w.backend })), [w.shape[1]])) : w;
     const d = await t.data();
     if (t !== w) t.dispose();
     const f = Float32Array.from(d);

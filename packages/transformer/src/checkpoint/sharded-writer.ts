@@ -11,6 +11,8 @@ export interface ShardedWriteOptions {
   maxShardBytes?: number;
   /** `__metadata__` of every shard (default `{ format: 'pt' }`, as `save_pretrained`). */
   metadata?: Readonly<Record<string, string>>;
+  /** Called after each shard with the tensor bytes written so far and in all. */
+  onProgress?: (doneBytes: number, totalBytes: number, file: string) => void;
 }
 
 const pad = (n: number) => String(n).padStart(5, '0');
@@ -47,11 +49,16 @@ export async function writeShardedSafetensors(dir: string, tensors: readonly Saf
   const n = groups.length;
   const files: string[] = [];
   const weightMap: Record<string, string> = {};
+  let done = 0;
   for (let k = 0; k < n; k++) {
     const file = n === 1 ? 'model.safetensors' : `model-${pad(k + 1)}-of-${pad(n)}.safetensors`;
     await writeSafetensors(nodePath.join(dir, file), groups[k], metadata);
-    for (const t of groups[k]) weightMap[t.name] = file;
+    for (const t of groups[k]) {
+      weightMap[t.name] = file;
+      done += sizeOf(t.shape) * STORAGE_BYTES[t.dtype];
+    }
     files.push(nodePath.join(dir, file));
+    opts.onProgress?.(done, total, file);
   }
   if (n > 1) {
     const index = nodePath.join(dir, 'model.safetensors.index.json');

@@ -58,6 +58,8 @@ export interface RandomCheckpointOptions {
   maxShardBytes?: number;
   /** Seed of the first tensor (each tensor gets its own). */
   seed?: number;
+  /** Called after each shard (bytes written so far, in all, the shard's file name). */
+  onProgress?: (doneBytes: number, totalBytes: number, file: string) => void;
 }
 
 /**
@@ -80,6 +82,6 @@ export async function writeRandomLlamaCheckpoint(dir: string, config: ModelConfi
     const fanIn = shape.length === 1 ? 0 : name.endsWith('embed_tokens.weight') ? 3 : shape[1];
     return { name, shape, dtype, data: { raw: () => randomWeightChunks(numel, fanIn, s, dtype) } };
   });
-  const files = await writeShardedSafetensors(dir, tensors, { maxShardBytes: opts.maxShardBytes });
+  const files = await writeShardedSafetensors(dir, tensors, { maxShardBytes: opts.maxShardBytes, onProgress: opts.onProgress });
   return { files, bytes };
 }
