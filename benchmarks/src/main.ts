@@ -53,6 +53,8 @@ export const BENCHMARKS: Record<string, BenchEntry> = {
   'grid-time': { file: 'grid-time.ts', summary: 'the embedded-model grid timed on a few Bi-ZsRE records: per-method seconds per edit and the projected full-grid total (--records N, --jobs N)' },
   'fp16-rome': { file: 'fp16-rome.ts', summary: 'ROME with f16-stored vs f32 weights: ΔW difference and post-edit target probability on stories260K and a 7B-shaped layer' },
   sharded: { file: 'sharded.ts', summary: 'tensors past the binding limit on WebGPU: the Chinese-LLaMA-2 LM head and embedding (55,296 × 4,096) as engine row shards vs the same work split by hand' },
+  editors: { file: 'editors/shipped.ts', summary: 'rebuilds the MEND and SERAC artifacts shipped for the embedded model, then evaluates unedited/MEND/SERAC on Bi-ZsRE (en, zh)' },
+  'training-scale': { file: 'editors/training-scale.ts', summary: 'Figure 3 data: SERAC, MEND (trained at 100/500/1K/3K/5K samples, capped iterations) and IKE (bank of N) on a fixed Bi-ZsRE slice' },
   grid: { file: 'grid/command.ts', summary: 'the cross-lingual grid: methods × backbones × En→/Zh→ on Bi-ZsRE, report in the paper layout' },
 };
 

@@ -7,7 +7,7 @@
  * so a kill loses at most the steps since it). Resuming replays the same batches: the result equals an
  * uninterrupted run's.
  */
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { add, allFinite, clipGradNorm, div, FormatError, Rng, untrack, type Tensor } from '@crossedit/core';
@@ -149,10 +149,17 @@ export class BatchOrder {
   }
 }
 
+/** Writes a file through a temporary one and a rename, so a kill leaves the old or the new content, never a truncated file. */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
 function curveFiles(runDir: string, s: LoopState): void {
-  writeFileSync(join(runDir, 'curve.json'), JSON.stringify({ train: s.train, val: s.val, best: s.best, stopped: s.stopped }) + '\n');
-  writeFileSync(join(runDir, 'losses.csv'), 'iter,loss,edit,loc\n' + s.train.map((p) => `${p.iter},${p.loss},${p.edit},${p.loc}\n`).join(''));
-  writeFileSync(join(runDir, 'validation.csv'), 'opt_step,iter,edit_acc,loc_acc\n' + s.val.map((p) => `${p.optStep},${p.iter},${p.editAcc},${p.locAcc}\n`).join(''));
+  writeAtomic(join(runDir, 'curve.json'), JSON.stringify({ train: s.train, val: s.val, best: s.best, stopped: s.stopped }) + '\n');
+  writeAtomic(join(runDir, 'losses.csv'), 'iter,loss,edit,loc\n' + s.train.map((p) => `${p.iter},${p.loss},${p.edit},${p.loc}\n`).join(''));
+  writeAtomic(join(runDir, 'validation.csv'), 'opt_step,iter,edit_acc,loc_acc\n' + s.val.map((p) => `${p.optStep},${p.iter},${p.editAcc},${p.locAcc}\n`).join(''));
 }
 
 async function saveCheckpoint(runDir: string, cfg: LoopConfig, s: LoopState, state: Record<string, SafeTensor>, best: Record<string, SafeTensor> | null): Promise<void> {

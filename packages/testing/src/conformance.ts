@@ -65,8 +65,11 @@ async function fixture<H>(method: EditMethod<H>, o: ConformanceOptions<H>): Prom
   return { ctx, hparams, requests };
 }
 
-/** What the model predicts for `req` now, through `wrap` when the edit wraps prompts. */
-const score = (ctx: EditContext, req: EditRequest, wrap?: (q: string) => string) => targetLogProb(ctx.model, ctx.tokenizer, wrap ? wrap(req.prompt) : req.prompt, req.target);
+/**
+ * What the model predicts for `req` now, through `wrap` when the edit wraps prompts, and through the
+ * edit's own model when it answers through a wrapper (`EditResult.model`, SERAC).
+ */
+const score = (ctx: EditContext, req: EditRequest, wrap?: (q: string) => string, model?: EditResult['model']) => targetLogProb(model ?? ctx.model, ctx.tokenizer, wrap ? wrap(req.prompt) : req.prompt, req.target);
 
 /** Restores results of edits applied one after another, last first. */
 async function restoreAll(results: readonly EditResult[]): Promise<void> {
@@ -91,7 +94,8 @@ function outOfRange(f: HparamField<unknown>): unknown {
  * Registers the conformance suite of `method` with vitest: a well-formed contract; unknown, mistyped
  * and out-of-range hyperparameters refused (`min`/`max`/`integer`, and layer indices beyond the
  * model); the edit raises the target's probability on the edit prompt and changes what the method
- * declares it changes (`edits`); `restore()` gives back bit-identical weights (by hash) and the live
+ * declares it changes (`edits`; a method answering through `EditResult.model` is scored through that
+ * model and must leave the base weights alone); `restore()` gives back bit-identical weights (by hash) and the live
  * tensors and bytes of before the edit; each declared schedule (batch, sequential) changes both requests'
  * predictions
  * and restores.
@@ -154,9 +158,13 @@ export function describeMethodConformance<H>(method: EditMethod<H>, o: Conforman
       const hash0 = await weightsHash(f.ctx.model);
       const mem0 = memory(f.ctx.backend);
       const result = await method.apply(f.ctx, [req], f.hparams);
-      const after = await score(f.ctx, req, result.wrapPrompt);
+      const after = await score(f.ctx, req, result.wrapPrompt, result.model);
       expect(after, `mean log p(target) ${before.toFixed(4)} → ${after.toFixed(4)}`).toBeGreaterThan(before + (o.minLogProbRise ?? 0));
-      if ((method.edits ?? 'weights') === 'weights') {
+      if (result.model) {
+        // answers through a wrapper model: the base weights stay as they were
+        expect(result.model, 'the wrapper is not the base model').not.toBe(f.ctx.model);
+        expect(await weightsHash(f.ctx.model), 'a wrapper edit leaves the base weights alone').toBe(hash0);
+      } else if ((method.edits ?? 'weights') === 'weights') {
         expect(result.deltas.length, "a 'weights' method reports its deltas").toBeGreaterThan(0);
         expect(await weightsHash(f.ctx.model), 'the weights changed').not.toBe(hash0);
       } else {
@@ -173,11 +181,11 @@ export function describeMethodConformance<H>(method: EditMethod<H>, o: Conforman
     if (method.supports.batch) {
       it('batch: one apply with two requests raises their targets, and restores', async () => {
         const f = await fixture(method, o);
-        const both = (wrap?: (q: string) => string) => Promise.all(f.requests.map((r) => score(f.ctx, r, wrap)));
+        const both = (wrap?: (q: string) => string, model?: EditResult['model']) => Promise.all(f.requests.map((r) => score(f.ctx, r, wrap, model)));
         const before = await both();
         const hash0 = await weightsHash(f.ctx.model);
         const result = await method.apply(f.ctx, f.requests, f.hparams);
-        const after = await both(result.wrapPrompt);
+        const after = await both(result.wrapPrompt, result.model);
         for (let i = 0; i < 2; i++) expect(after[i], `request ${i}: log p(target) changes`).not.toBe(before[i]);
         expect(after[0] + after[1], `mean log p(targets) ${((before[0] + before[1]) / 2).toFixed(4)} → ${((after[0] + after[1]) / 2).toFixed(4)}`).toBeGreaterThan(before[0] + before[1]);
         await result.restore();
@@ -190,7 +198,7 @@ export function describeMethodConformance<H>(method: EditMethod<H>, o: Conforman
       it('sequential: two applies one after another change both predictions, and restores peel off in reverse', async () => {
         const f = await fixture(method, o);
         const [a, b] = f.requests;
-        const both = (wrap?: (q: string) => string) => Promise.all([a, b].map((r) => score(f.ctx, r, wrap)));
+        const both = (wrap?: (q: string) => string, model?: EditResult['model']) => Promise.all([a, b].map((r) => score(f.ctx, r, wrap, model)));
         const before = await both();
         const hash0 = await weightsHash(f.ctx.model);
         const results: EditResult[] = [];
@@ -200,9 +208,11 @@ export function describeMethodConformance<H>(method: EditMethod<H>, o: Conforman
           results.push(await method.apply(f.ctx, [b], f.hparams));
           // each edit changes its target's prediction (whether a later edit keeps an earlier one is the
           // method's quality, which its own tests and the evaluation measure)
-          const after = await both(composeWrapPrompts(results));
+          // a wrapper method's last result answers for the whole group (as the evaluator uses it)
+          const after = await both(composeWrapPrompts(results), results.at(-1)!.model);
           for (let i = 0; i < 2; i++) expect(after[i], `request ${i}: log p(target) changes`).not.toBe(before[i]);
-          if ((method.edits ?? 'weights') === 'weights') {
+          if (results.at(-1)!.model) expect(await weightsHash(f.ctx.model), 'wrapper edits leave the base weights alone').toBe(hash0);
+          else if ((method.edits ?? 'weights') === 'weights') {
             expect(await weightsHash(f.ctx.model), 'the second edit changed the weights').not.toBe(hash1);
             await results.pop()!.restore();
             expect(await weightsHash(f.ctx.model), 'restoring the second edit gives back the first edit').toBe(hash1);

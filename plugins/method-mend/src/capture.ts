@@ -3,7 +3,7 @@
  * the gradient δ of the edit loss with respect to its output (a zero tensor added at the output is the
  * variable differentiated). Both come back detached, as token rows with padding rows dropped.
  */
-import { add, captureHook, gather, logSoftmax, reshape, tensor, untrack, valueAndGrads, zeros, type Hook, type LanguageModel, type Tensor } from '@crossedit/core';
+import { add, captureHook, gather, logSoftmax, reshape, tensor, tidy, untrack, valueAndGrads, zeros, type Hook, type LanguageModel, type Tensor } from '@crossedit/core';
 import { labelLogits, selNll, type Batch } from '@crossedit/editor-training';
 import type { EditedMatrix } from './matrices.js';
 
@@ -62,8 +62,9 @@ export async function captureFactors(model: LanguageModel, batch: Batch, matrice
       if (nx && nd) keepRows.push(r);
     }
     const idx = tensor(Int32Array.from(keepRows), [keepRows.length], { dtype: 'i32', backend: be });
-    const x2 = untrack(gather(reshape(x, [b * s, m.inDim]), idx));
-    const d2 = untrack(gather(reshape(d, [b * s, m.outDim]), idx));
+    // in tidy: the reshaped views are intermediates (they leaked 2 tensors per matrix and edit before)
+    const x2 = untrack(tidy(() => gather(reshape(x, [b * s, m.inDim]), idx)));
+    const d2 = untrack(tidy(() => gather(reshape(d, [b * s, m.outDim]), idx)));
     idx.dispose();
     x.dispose();
     d.dispose();

@@ -93,7 +93,7 @@ describe('mend', () => {
     const { model, tokenizer } = tinySetup({ seed: 4 });
     const e = new MendEditor(model.config, arch(), model.backend);
     randomize(e, 9);
-    const optim = { lr: 1e-3, lrLr: 1e-3, cEdit: 0.1, cLoc: 1.0 };
+    const optim = { lr: 1e-3, lrLr: 1e-3, cEdit: 0.1, cLoc: 1.0, counterfactualTargets: false };
     const edit = collate([editRow(tokenizer, EX[0].prompt, EX[0].target)], 0, model.backend);
     const loc = collate([editRow(tokenizer, EX[0].loc, EX[0].locAns)], 0, model.backend);
     const { factors } = await captureFactors(model, edit, e.matrices);
@@ -220,7 +220,7 @@ describe('mend', () => {
   it('a trainer iteration skips nothing on finite data and produces gradients for the networks and every η', async () => {
     const { model, tokenizer } = tinySetup({ seed: 10 });
     const e = new MendEditor(model.config, arch(), model.backend);
-    const t = new MendTrainer(model, tokenizer, e, { lr: 1e-3, lrLr: 1e-3, cEdit: 0.1, cLoc: 1.0 });
+    const t = new MendTrainer(model, tokenizer, e, { lr: 1e-3, lrLr: 1e-3, cEdit: 0.1, cLoc: 1.0, counterfactualTargets: false });
     const r = await t.iteration([EX[2]]);
     expect(Number.isFinite(r.loss)).toBe(true);
     expect(r.loss).toBeCloseTo(0.1 * r.edit + r.loc, 9);

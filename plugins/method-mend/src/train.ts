@@ -1,6 +1,6 @@
 /** `trainMend`: the whole training run behind `crossedit train-editor --method mend`. */
 import type { LanguageModel, ModelConfig, Tokenizer } from '@crossedit/core';
-import { baseWeightsHash, trainingRecord, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
+import { baseWeightsHash, rotateTargets, trainingRecord, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
 import { writeMendArtifact } from './artifact.js';
 import { MendEditor, type MendArch } from './editor.js';
 import { lastLayers, MLP_KINDS } from './matrices.js';
@@ -15,14 +15,16 @@ export interface MendTrainConfig {
 
 /**
  * Defaults for a backbone: the reference's architecture scaled to the model (the last three layers'
- * gate/up/down, rank ≈ width / 8), and a schedule short enough for small models. The reference's
+ * gate/up/down, rank ≈ width / 8), counterfactual (rotated) targets — the embedded model knows its
+ * training facts, so their own answers would leave nothing to edit — and a schedule short enough for
+ * small models. The reference's
  * 7B schedule is `lr 1e-6, lrLr 1e-4, accumulate 10, maxIters 100000, valEvery 1000, patience 30000`.
  */
 export function defaultMendConfig(config: ModelConfig, over: { seed?: number; maxIters?: number } = {}): MendTrainConfig {
   const width = config.hiddenSize + config.intermediateSize;
   return {
     arch: { layers: lastLayers(config.numLayers), kinds: [...MLP_KINDS], rank: Math.max(8, Math.min(1920, Math.round(width / 8))), depth: 2, editLr: 1e-4, norm: true, seed: over.seed ?? 42 },
-    optim: { lr: 1e-3, lrLr: 1e-3, cEdit: 0.1, cLoc: 1.0 },
+    optim: { lr: 1e-3, lrLr: 1e-3, cEdit: 0.1, cLoc: 1.0, counterfactualTargets: true },
     loop: { seed: over.seed ?? 42, maxIters: over.maxIters ?? 600, batchSize: 1, accumulate: 4, gradClip: 100, valEvery: 25, valCount: 20, patience: 75, checkpointEvery: 10 },
   };
 }
@@ -57,8 +59,8 @@ export async function trainMend(o: TrainMendOptions): Promise<{ result: TrainLoo
     const result = await trainLoop({
       runDir: o.runDir,
       config: o.config.loop,
-      train: o.train,
-      validation: o.validation,
+      train: o.config.optim.counterfactualTargets ? rotateTargets(o.train) : o.train,
+      validation: o.config.optim.counterfactualTargets ? rotateTargets(o.validation) : o.validation,
       trainer,
       resume: o.resume,
       stopAfter: o.stopAfter,

@@ -31,6 +31,8 @@ export interface MendOptim {
   lrLr: number;
   cEdit: number;
   cLoc: number;
+  /** Train and validate on rotated targets (`rotateTargets`: for a model that already knows its training facts). */
+  counterfactualTargets: boolean;
 }
 
 /** The outer objective for fixed factors; `logBase` holds the base log-probs at `loc`'s label positions. */

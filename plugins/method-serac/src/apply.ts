@@ -44,7 +44,7 @@ export async function seracApply(ctx: EditContext, requests: readonly EditReques
   const base = ctx.model;
   return {
     deltas: [],
-    model: new SeracModel(base, c.counterfactual.model, c.classifier, () => memoryOf(base), ctx.tokenizer.special.bos !== null),
+    model: new SeracModel(base, c.counterfactual, c.classifier, () => memoryOf(base), ctx.tokenizer.special.bos !== null),
     restore: async () => remove(),
     diagnostics: { artifact: info.id.slice(0, 16), memory: memoryOf(base).length, editMs: performance.now() - t0 },
   };

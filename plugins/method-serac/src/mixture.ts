@@ -5,8 +5,9 @@
  * device and differentiable with respect to the classifier and the counterfactual model; the choice of
  * entry (an argmax) is not.
  */
-import { add, concat, equal, exp, log, logSoftmax, max, mul, neg, reshape, sliceAxis, softmax, square, sub, sum, tensor, div, type LanguageModel, type Tensor } from '@crossedit/core';
+import { add, concat, equal, exp, log, logSoftmax, max, mul, neg, reshape, sliceAxis, square, sub, sum, tensor, div, zeros, type LanguageModel, type Tensor } from '@crossedit/core';
 import type { BagClassifier } from './classifier.js';
+import type { Counterfactual } from './counterfactual.js';
 import type { MemoryEntry } from './memory.js';
 
 /** float32 machine epsilon, the reference's ε. */
@@ -62,7 +63,7 @@ export function mixLogProbs(logBase: Tensor, pCf: Tensor, s: Tensor): Tensor {
  */
 export function seracForward(
   base: LanguageModel,
-  cf: LanguageModel,
+  cf: Counterfactual,
   cls: BagClassifier,
   mem: readonly MemoryEntry[],
   ids: Tensor,
@@ -90,7 +91,12 @@ export function seracForward(
     const cfIds = concat([tensor(pre, [b, p], { dtype: 'i32', backend: be }), xs], 1);
     const cfMask = concat([tensor(new Float64Array(b * p).fill(1), [b, p], { backend: be }), xm], 1);
     const start = opts.hasBos ? p - 1 : p;
-    const probs = softmax(sliceAxis(cf.forward(cfIds, { attentionMask: cfMask }).logits!, 1, start, start + s));
+    const hn = cf.normHidden(cfIds, cfMask);
+    const d = hn.shape[2];
+    const q = reshape(sliceAxis(hn, 1, start, start + s), [b * s, d]);
+    // the copy head points at the entry's tokens after the first, keyed by the hidden state before each
+    const ptr = { keys: reshape(sliceAxis(sliceAxis(hn, 0, 0, 1), 1, 0, p - 1), [p - 1, d]), bias: zeros([1, p - 1], { backend: be }), tokens: Int32Array.from(m.prefix.slice(1)) };
+    const probs = reshape(cf.probs(q, ptr), [b, s, base.config.vocabSize]);
     const part = c === 1 ? probs : mul(probs, reshape(sliceAxis(pick, 1, j, j + 1), [b, 1, 1]));
     pCf = pCf ? add(pCf, part) : part;
   });

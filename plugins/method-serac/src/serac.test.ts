@@ -38,10 +38,10 @@ describe('serac', () => {
   it('the mixture is log((1 − s*)·p_base + s*·p_cf + ε) with s* = exp(−‖e(c) − e(x)‖²) of the closest entry', async () => {
     const { model, tokenizer } = tinySetup({ seed: 3 });
     const cls = new BagClassifier(model.weight({ kind: 'embed' }), { kind: 'bag', width: 32, projInit: 0.7 }, model.backend);
-    const cf = new Counterfactual(model);
+    const cf = new Counterfactual(model, { train: 'all', copyHead: null, source: null });
     const mem = [EX[0], EX[1]].map((e, i) => memoryEntry(tokenizer, { id: `m${i}`, prompt: e.prompt, target: e.target }));
     const b = collate([editRow(tokenizer, EX[1].prompt, EX[1].target)], 0, model.backend);
-    const out = tidy(() => seracForward(model, cf.model, cls, mem, b.ids, b.mask, { hasBos: true }));
+    const out = tidy(() => seracForward(model, cf, cls, mem, b.ids, b.mask, { hasBos: true }));
     const sim = await host(tidy(() => similarities(cls, mem, b.ids, b.mask, true)));
     const j = sim[1] > sim[0] ? 1 : 0;
     expect(j).toBe(1); // its own fact is the closest
@@ -61,7 +61,7 @@ describe('serac', () => {
       }
     }
     // an empty memory answers exactly as the base model
-    const empty = await host(tidy(() => seracForward(model, cf.model, cls, [], b.ids, b.mask, { hasBos: true }).logMix));
+    const empty = await host(tidy(() => seracForward(model, cf, cls, [], b.ids, b.mask, { hasBos: true }).logMix));
     const lb = await host(tidy(() => logSoftmax(model.forward(b.ids).logits!)));
     expect(Array.from(empty)).toEqual(Array.from(lb));
     cls.dispose();
@@ -71,8 +71,8 @@ describe('serac', () => {
   it('training reaches the classifier and the counterfactual model through the mixture', async () => {
     const { model, tokenizer } = tinySetup({ seed: 4 });
     const cls = new BagClassifier(model.weight({ kind: 'embed' }), { kind: 'bag', width: 32, projInit: 1 }, model.backend);
-    const cf = new Counterfactual(model);
-    const t = new SeracTrainer(model, tokenizer, cls, cf, { lr: 1e-3, cEdit: 0.1, cLoc: 1.0, rephrase: false });
+    const cf = new Counterfactual(model, { train: 'all', copyHead: null, source: null });
+    const t = new SeracTrainer(model, tokenizer, cls, cf, { lr: 1e-3, cEdit: 0.1, cLoc: 1.0, rephrase: false, cCf: 0, cCls: 0, counterfactualTargets: false });
     const r = await t.iteration(EX.slice(0, 2));
     expect(r.loss).toBeCloseTo(0.1 * r.edit + r.loc, 9);
     expect(r.grads).toHaveLength(2 + cf.refs.length);

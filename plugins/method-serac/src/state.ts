@@ -4,11 +4,17 @@ import { fromSafe, need, toSafe, type SafeTensor } from '@crossedit/editor-train
 import type { BagClassifier } from './classifier.js';
 import type { Counterfactual } from './counterfactual.js';
 
+/** Tensor names of {@link Counterfactual.params}: `cf.<weight>` for backbone weights, `cf.head.<w>` for the copy head's. */
+export function cfParamNames(cf: Counterfactual): string[] {
+  return [...cf.refs.map((r) => `cf.${weightName(r)}`), ...(cf.head ? ['wq', 'wk', 'wg', 'bg'].map((w) => `cf.head.${w}`) : [])];
+}
+
 /** Host copies of the trained tensors. */
 export async function seracTensors(cls: BagClassifier, cf: Counterfactual): Promise<Record<string, SafeTensor>> {
   const out: Record<string, SafeTensor> = { 'cls.gate': await toSafe(cls.gate), 'cls.proj': await toSafe(cls.proj) };
   const ps = cf.params();
-  for (let i = 0; i < ps.length; i++) out[`cf.${weightName(cf.refs[i])}`] = await toSafe(ps[i]);
+  const names = cfParamNames(cf);
+  for (let i = 0; i < ps.length; i++) out[names[i]] = await toSafe(ps[i]);
   return out;
 }
 
@@ -22,5 +28,5 @@ export function loadSeracTensors(cls: BagClassifier, cf: Counterfactual, t: Reco
   };
   cls.setParams([check('cls.gate', cls.gate.shape), check('cls.proj', cls.proj.shape)]);
   const cur = cf.params();
-  cf.setParams(cf.refs.map((r, i) => check(`cf.${weightName(r)}`, cur[i].shape)));
+  cf.setParams(cfParamNames(cf).map((name, i) => check(name, cur[i].shape)));
 }

@@ -1,28 +1,32 @@
 /** `trainSerac`: the whole training run behind `crossedit train-editor --method serac`. */
 import type { LanguageModel, ModelConfig, Tokenizer } from '@crossedit/core';
-import { baseWeightsHash, trainingRecord, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
+import { baseWeightsHash, rotateTargets, trainingRecord, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
 import { writeSeracArtifact } from './artifact.js';
 import { BagClassifier, type ClassifierArch } from './classifier.js';
-import { Counterfactual } from './counterfactual.js';
+import { Counterfactual, type CounterfactualArch } from './counterfactual.js';
 import { SeracTrainer, type SeracOptim } from './trainer.js';
 
 /** Everything a SERAC training run is configured by (recorded in the artifact). */
 export interface SeracTrainConfig {
   classifier: ClassifierArch;
+  counterfactual: CounterfactualArch;
   optim: SeracOptim;
   loop: LoopConfig;
 }
 
 /**
- * Defaults for a backbone: the bag classifier at the model's width, the reference's loss weights, and a
- * schedule short enough for small models. The reference's 7B schedule is `lr 1e-5, batch 10,
- * accumulate 10, maxIters 100000, valEvery 1000, patience 30000`.
+ * Defaults for a backbone: the bag classifier at the model's width; the backbone frozen with a copy head
+ * as the counterfactual model; the reference's mixture loss weights plus the original SERAC's component
+ * losses; counterfactual (rotated) targets; the rephrase as a second edit input; and a schedule short
+ * enough for small models. The reference's 7B schedule is `lr 1e-5, batch 10, accumulate 10, maxIters
+ * 100000, valEvery 1000, patience 30000` (and `cCf = cCls = 0`, real targets, no rephrase).
  */
 export function defaultSeracConfig(config: ModelConfig, over: { seed?: number; maxIters?: number } = {}): SeracTrainConfig {
   return {
     classifier: { kind: 'bag', width: config.hiddenSize, projInit: 4 },
-    optim: { lr: 3e-3, cEdit: 0.1, cLoc: 1.0, rephrase: false },
-    loop: { seed: over.seed ?? 42, maxIters: over.maxIters ?? 400, batchSize: 2, accumulate: 2, gradClip: 100, valEvery: 20, valCount: 10, patience: 60, checkpointEvery: 10 },
+    counterfactual: { train: 'head', copyHead: { width: config.hiddenSize }, source: null },
+    optim: { lr: 3e-3, cEdit: 0.1, cLoc: 1.0, rephrase: true, cCf: 1.0, cCls: 1.0, counterfactualTargets: true },
+    loop: { seed: over.seed ?? 42, maxIters: over.maxIters ?? 600, batchSize: 8, accumulate: 1, gradClip: 100, valEvery: 50, valCount: 20, patience: 0, checkpointEvery: 25 },
   };
 }
 
@@ -48,11 +52,12 @@ export interface TrainSeracOptions {
 export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainLoopResult; artifact: string | null }> {
   const weightsHash = await baseWeightsHash(o.model);
   const cls = new BagClassifier(o.model.weight({ kind: 'embed' }), o.config.classifier, o.model.backend);
-  const cf = new Counterfactual(o.model);
+  const cf = new Counterfactual(o.model, o.config.counterfactual);
   const trainer = new SeracTrainer(o.model, o.tokenizer, cls, cf, o.config.optim);
   const t0 = Date.now();
   try {
-    const result = await trainLoop({ runDir: o.runDir, config: o.config.loop, train: o.train, validation: o.validation, trainer, resume: o.resume, stopAfter: o.stopAfter, signal: o.signal, onProgress: o.onProgress, log: o.log });
+    const cft = o.config.optim.counterfactualTargets;
+    const result = await trainLoop({ runDir: o.runDir, config: o.config.loop, train: cft ? rotateTargets(o.train) : o.train, validation: cft ? rotateTargets(o.validation) : o.validation, trainer, resume: o.resume, stopAfter: o.stopAfter, signal: o.signal, onProgress: o.onProgress, log: o.log });
     if (!result.finished || !result.params) return { result, artifact: null };
     const artifact = await writeSeracArtifact(
       o.outDir,
@@ -61,6 +66,7 @@ export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainL
         weightsHash,
         sources: o.sources,
         classifier: o.config.classifier,
+        counterfactual: o.config.counterfactual,
         hparams: { optim: o.config.optim, loop: o.config.loop },
         training: trainingRecord(result.state, t0, o.model.backend.name),
       },

@@ -1,10 +1,13 @@
 /**
- * SERAC training (EasyEdit `EditTrainer` with `hparams/TRAINING/SERAC`): per iteration the batch's facts
- * form the memory; the edit rows and the locality rows run through the mixture in one batch;
- * `cEdit · NLL(edit) + cLoc · KL(p_base ‖ p_mix)(loc)` is differentiated with respect to the classifier
- * and the counterfactual model (end to end through the soft mixture; no separate classifier loss).
+ * SERAC training. Per iteration the batch's facts form the memory; the edit rows (prompt and, with `rephrase`, the paraphrase) and the locality rows run
+ * through the mixture in one batch, each row beside its own example's entry. The loss is
+ * `cEdit · NLL_mix(edit) + cLoc · KL(p_base ‖ p_mix)(loc)` (EasyEdit's, end to end through the soft
+ * mixture) plus the original SERAC's two component losses: `cCf · NLL_cf(edit)` (the counterfactual
+ * model, told the edit in its context, must give the edit's answer) and `cCls · BCE` of the classifier's
+ * similarities (a row against its own entry: in scope; against the other entries, and every locality
+ * row: out of scope; positives and negatives weighted equally). `cCf = cCls = 0` is EasyEdit's objective.
  */
-import { Adam, add, gather, logSoftmax, mean, mul, pickLast, reshape, sliceAxis, softmax, sum, tensor, tidy, untrack, valueAndGrads, type LanguageModel, type Tensor, type Tokenizer } from '@crossedit/core';
+import { Adam, add, gather, log, logSoftmax, mean, mul, pickLast, reshape, sliceAxis, sub, sum, tensor, tidy, untrack, valueAndGrads, type LanguageModel, type Tensor, type Tokenizer } from '@crossedit/core';
 import {
   collate,
   disposeBatch,
@@ -24,9 +27,9 @@ import {
 } from '@crossedit/editor-training';
 import type { BagClassifier } from './classifier.js';
 import type { Counterfactual } from './counterfactual.js';
-import { cfBatch, disposeCfBatch, type CfBatch } from './cf-batch.js';
+import { batchPointer, cfBatch, disposeCfBatch, type CfBatch } from './cf-batch.js';
 import { memoryEntry, type MemoryEntry } from './memory.js';
-import { mixLogProbs, similarities } from './mixture.js';
+import { MIX_EPS, mixLogProbs, similarities } from './mixture.js';
 import { seracTensors, loadSeracTensors } from './state.js';
 
 /** Loss weights and optimiser. */
@@ -36,12 +39,22 @@ export interface SeracOptim {
   cLoc: number;
   /** Also train on the rephrase as an edit input (the original SERAC; EasyEdit trains on the edit input only). */
   rephrase: boolean;
+  /** Weight of the counterfactual model's own NLL on the edit rows (original SERAC; 0: EasyEdit). */
+  cCf: number;
+  /** Weight of the classifier's scope BCE (original SERAC; 0: EasyEdit). */
+  cCls: number;
+  /** Train and validate on rotated (counterfactual) targets, `rotateTargets` (for models that know their training facts). */
+  counterfactualTargets: boolean;
 }
 
 /** Edit rows then locality rows in one batch; `ne` label positions belong to the edit rows. */
 interface Joint {
   all: Batch;
   ne: number;
+  /** Rows that are edit inputs (the rest are locality rows). */
+  editRows: number;
+  /** The example (memory entry) each row belongs to. */
+  owner: number[];
 }
 
 /** {@link EditorTrainer} of SERAC. */
@@ -69,28 +82,25 @@ export class SeracTrainer implements EditorTrainer {
   #joint(ex: readonly EditExample[], rephrase: boolean): Joint {
     const tok = this.tokenizer;
     const edits = ex.map((e) => editRow(tok, e.prompt, e.target));
-    if (rephrase) for (const e of ex) if (e.rephrase) edits.push(editRow(tok, e.rephrase, e.target));
+    const owner = ex.map((_, i) => i);
+    if (rephrase)
+      ex.forEach((e, i) => {
+        if (!e.rephrase) return;
+        edits.push(editRow(tok, e.rephrase, e.target));
+        owner.push(i);
+      });
     const locs = ex.map((e) => editRow(tok, e.loc, e.locAns));
+    ex.forEach((_, i) => owner.push(i));
     const all = collate([...edits, ...locs], this.pad, this.base.backend);
-    return { all, ne: all.host.selRow.filter((r) => r < edits.length).length };
+    return { all, ne: all.host.selRow.filter((r) => r < edits.length).length, editRows: edits.length, owner };
   }
 
-  /** Each row's most similar entry (host argmax of the classifier's similarities). */
-  async #choose(j: Joint, mem: readonly MemoryEntry[]): Promise<number[]> {
-    if (mem.length === 1) return new Array(j.all.rows).fill(0);
-    const sim = tidy(() => similarities(this.cls, mem, j.all.ids, j.all.mask, this.hasBos));
-    const v = await sim.data();
-    sim.dispose();
-    const c = mem.length;
-    return Array.from({ length: j.all.rows }, (_, r) => {
-      let best = 0;
-      for (let k = 1; k < c; k++) if (v[r * c + k] > v[r * c + best]) best = k;
-      return best;
-    });
-  }
-
-  /** The mixture's log-probs `[N, V]` at the label positions, for the chosen entries (differentiable). */
-  #mixAtLabels(j: Joint, mem: readonly MemoryEntry[], choice: readonly number[], cb: CfBatch, logBase: Tensor): Tensor {
+  /**
+   * At the label positions, for the chosen entries: the mixture's and the counterfactual model's
+   * log-probs `[N, V]`, and the classifier's similarities `[R, C]` (all differentiable). `frozen`: the
+   * counterfactual hidden states, computed outside the gradient when its backbone is not trained.
+   */
+  #forward(j: Joint, mem: readonly MemoryEntry[], choice: readonly number[], cb: CfBatch, logBase: Tensor, frozen?: Tensor): { logMix: Tensor; logCf: Tensor; sim: Tensor } {
     const be = this.base.backend;
     const r = j.all.rows;
     const c = mem.length;
@@ -99,36 +109,72 @@ export class SeracTrainer implements EditorTrainer {
     const sim = similarities(this.cls, mem, j.all.ids, j.all.mask, this.hasBos);
     const sStar = sum(mul(sim, tensor(oh, [r, c], { backend: be })), -1, true); // [R, 1]
     const sPos = gather(sStar, tensor(Int32Array.from(j.all.host.selRow), [j.all.host.selRow.length], { dtype: 'i32', backend: be })); // [N, 1]
-    const cfm = this.cf.model;
-    const h = cfm.forward(cb.ids, { attentionMask: cb.mask, stopAfterLayer: cfm.config.numLayers - 1 }).hidden;
-    const pCf = softmax(headLogits(cfm, gather(reshape(h, [cb.rows * cb.cols, cfm.config.hiddenSize]), cb.sel)));
-    return mixLogProbs(logBase, pCf, sPos);
+    const hn = frozen ?? this.cf.normHidden(cb.ids, cb.mask);
+    const q = gather(reshape(hn, [cb.rows * cb.cols, hn.shape[2]]), cb.sel);
+    const pCf = this.cf.probs(q, this.cf.head ? batchPointer(cb, hn, j.all.host.selRow) : null);
+    const logCf = log(add(pCf, MIX_EPS));
+    return { logMix: mixLogProbs(logBase, pCf, sPos), logCf, sim };
+  }
+
+  /** Balanced BCE of the similarities: row r against its own entry in scope (edit rows only), all else out. */
+  #scopeLoss(j: Joint, mem: readonly MemoryEntry[], sim: Tensor): Tensor {
+    const r = j.all.rows;
+    const c = mem.length;
+    const pos = new Float64Array(r * c);
+    const neg = new Float64Array(r * c);
+    for (let row = 0; row < r; row++) {
+      for (let k = 0; k < c; k++) {
+        const own = k === j.owner[row];
+        // another example with the very same prompt is neither a positive nor a negative
+        const same = !own && row < j.editRows && mem[k].ctxIds.join() === mem[j.owner[row]].ctxIds.join();
+        if (row < j.editRows && own) pos[row * c + k] = 1;
+        else if (!same) neg[row * c + k] = 1;
+      }
+    }
+    const np = pos.reduce((a, v) => a + v, 0);
+    const nn = neg.reduce((a, v) => a + v, 0);
+    const be = this.base.backend;
+    const lp = mul(sum(mul(log(add(sim, MIX_EPS)), tensor(pos, [r, c], { backend: be }))), -1 / Math.max(1, np));
+    const ln = mul(sum(mul(log(add(sub(1, sim), MIX_EPS)), tensor(neg, [r, c], { backend: be }))), -1 / Math.max(1, nn));
+    return add(lp, ln);
   }
 
   async iteration(batch: readonly EditExample[]): Promise<{ loss: number; edit: number; loc: number; grads: Tensor[] }> {
-    const j = this.#joint(batch, this.optim.rephrase);
-    const mem = batch.map((e, i) => memoryEntry(this.tokenizer, { id: `t${i}`, prompt: e.prompt, target: e.target }));
+    const ex = batch;
+    const j = this.#joint(ex, this.optim.rephrase);
+    const mem = ex.map((e, i) => memoryEntry(this.tokenizer, { id: `t${i}`, prompt: e.prompt, target: e.target }));
     const logBase = untrack(tidy(() => logSoftmax(labelLogits(this.base, j.all))));
-    const choice = await this.#choose(j, mem);
-    const cb = cfBatch(j.all, mem, choice, this.hasBos, this.pad, this.base.backend);
+    const cb = cfBatch(j.all, mem, j.owner, this.hasBos, this.pad, this.base.backend);
+    const frozen = this.#frozenHidden(cb);
     const n = j.all.host.sel.length;
+    const o = this.optim;
     try {
       let parts: Tensor[] = [];
       const { value, grads } = valueAndGrads(() => {
-        const logMix = this.#mixAtLabels(j, mem, choice, cb, logBase);
-        const lEdit = mul(mean(pickLast(sliceAxis(logMix, 0, 0, j.ne), sliceAxis(j.all.selTargets, 0, 0, j.ne))), -1);
-        const lLoc = selKl(sliceAxis(logBase, 0, j.ne, n), sliceAxis(logMix, 0, j.ne, n));
+        const f = this.#forward(j, mem, j.owner, cb, logBase, frozen);
+        const tEdit = sliceAxis(j.all.selTargets, 0, 0, j.ne);
+        const lEdit = mul(mean(pickLast(sliceAxis(f.logMix, 0, 0, j.ne), tEdit)), -1);
+        const lLoc = selKl(sliceAxis(logBase, 0, j.ne, n), sliceAxis(f.logMix, 0, j.ne, n));
+        let total = add(mul(lEdit, o.cEdit), mul(lLoc, o.cLoc));
+        if (o.cCf > 0) total = add(total, mul(mean(pickLast(sliceAxis(f.logCf, 0, 0, j.ne), tEdit)), -o.cCf));
+        if (o.cCls > 0) total = add(total, mul(this.#scopeLoss(j, mem, f.sim), o.cCls));
         parts = [untrack(lEdit), untrack(lLoc)];
-        return add(mul(lEdit, this.optim.cEdit), mul(lLoc, this.optim.cLoc));
+        return total;
       }, this.params());
       const out = { loss: await value.item(), edit: await parts[0].item(), loc: await parts[1].item(), grads: grads.map((g) => untrack(g)) };
       for (const t of [value, ...parts]) t.dispose();
       return out;
     } finally {
       logBase.dispose();
+      frozen?.dispose();
       disposeCfBatch(cb);
       disposeBatch(j.all);
     }
+  }
+
+  /** The counterfactual hidden states outside the gradient when only the head trains. */
+  #frozenHidden(cb: CfBatch): Tensor | undefined {
+    return this.cf.refs.length === 0 ? untrack(tidy(() => this.cf.normHidden(cb.ids, cb.mask))) : undefined;
   }
 
   update(grads: readonly Tensor[]): void {
@@ -138,6 +184,7 @@ export class SeracTrainer implements EditorTrainer {
     this.cf.setParams(next.slice(n));
   }
 
+  /** Edit accuracy through the mixture (each example edited alone) and locality (argmax agreement with the base). */
   async validate(examples: readonly EditExample[]): Promise<{ editAcc: number; locAcc: number }> {
     let acc = 0;
     let loc = 0;
@@ -148,7 +195,7 @@ export class SeracTrainer implements EditorTrainer {
       try {
         const { logMix, base } = tidy(() => {
           const b = labelLogits(this.base, j.all);
-          return { logMix: this.#mixAtLabels(j, mem, [0, 0], cb, logSoftmax(b)), base: b };
+          return { logMix: this.#forward(j, mem, [0, 0], cb, logSoftmax(b), this.cf.normHidden(cb.ids, cb.mask)).logMix, base: b };
         });
         acc += (await selAccuracy(logMix, j.all))[0];
         loc += (await selAgreement(base, logMix, j.all))[1];

@@ -4,6 +4,7 @@
  */
 import { ones, type ForwardOptions, type ForwardResult, type KVCache, type LanguageModel, type Tensor, type WeightRef } from '@crossedit/core';
 import type { BagClassifier } from './classifier.js';
+import type { Counterfactual } from './counterfactual.js';
 import type { MemoryEntry } from './memory.js';
 import { seracForward } from './mixture.js';
 
@@ -11,7 +12,7 @@ import { seracForward } from './mixture.js';
 export class SeracModel implements LanguageModel {
   constructor(
     readonly base: LanguageModel,
-    readonly counterfactual: LanguageModel,
+    readonly counterfactual: Counterfactual,
     readonly classifier: BagClassifier,
     /** The memory to consult (read at every forward pass). */
     readonly memory: () => readonly MemoryEntry[],

@@ -1,0 +1,108 @@
+/**
+ * `pnpm bench editors`: rebuilds the MEND and SERAC artifacts shipped for the embedded model
+ * (`plugins/method-{mend,serac}/assets/`) with one command, then evaluates unedited / MEND / SERAC on
+ * the first N Bi-ZsRE test records with edits in English and in Chinese and writes the table
+ * (`--out`, default `.cache/crossedit/editors-shipped/table.md`).
+ *
+ *   pnpm bench editors                         # train both, replace the shipped files, evaluate 50 records
+ *   pnpm bench editors --only serac --eval 0   # retrain SERAC only, no evaluation
+ *   pnpm bench editors --train 0 --eval 100    # evaluate the shipped artifacts only
+ *
+ * Training data: `zsre_mend_train_en_10000.json` (English) and the MzsRE Chinese pairs file, 20 held out
+ * each for validation; the schedules are each plugin's defaults plus {@link SCHEDULES}. Everything runs on
+ * the `cpu-f32` backend under `nice -n 10`.
+ */
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { crossedit, REPO } from './cli.js';
+import { diagnoseShipped, diagnosticsTable } from './diagnose.js';
+
+/** Training-config overrides per method (on top of the plugin's defaults), as `--set` JSON. */
+export const SCHEDULES: Record<'mend' | 'serac', unknown> = {
+  mend: { loop: { maxIters: 1200, batchSize: 1, accumulate: 4, valEvery: 25, valCount: 20, patience: 100, checkpointEvery: 25 } },
+  serac: { loop: { maxIters: 200 } },
+};
+
+/** Parsed options. */
+export interface EditorsOptions {
+  methods: ('mend' | 'serac')[];
+  train: boolean;
+  eval: number;
+  out: string;
+  shared: string;
+}
+
+function parse(argv: readonly string[]): EditorsOptions {
+  const get = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const only = get('--only');
+  if (only && only !== 'mend' && only !== 'serac') throw new Error(`--only must be mend or serac (got '${only}')`);
+  const n = Number(get('--eval') ?? 50);
+  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`--eval must be a non-negative integer (got '${get('--eval')}')`);
+  return {
+    methods: only ? [only as 'mend' | 'serac'] : ['mend', 'serac'],
+    train: get('--train') !== '0',
+    eval: n,
+    out: path.resolve(get('--out') ?? path.join(REPO, '.cache/crossedit/editors-shipped')),
+    shared: path.resolve(process.env.CROSSEDIT_SHARED ?? path.join(REPO, '..', 'shared')),
+  };
+}
+
+/** Trains one method's artifact and puts it in the plugin's assets (the previous shipped file removed). */
+async function rebuild(method: 'mend' | 'serac', o: EditorsOptions): Promise<{ file: string; line: string }> {
+  const data = [path.join(o.shared, 'data/zsre-train/zsre_mend_train_en_10000.json'), path.join(o.shared, 'data/mzsre/train/zsre_mend_train_zh_10000.txt')];
+  const outDir = path.join(o.out, 'artifacts');
+  const t0 = Date.now();
+  const stdout = await crossedit(
+    ['train-editor', '--method', method, '--backbone', 'tiny', '--backend', 'cpu-f32', '--data', data.join(','), '--lang', 'en,zh', '--validation', '20', '--run', path.join(o.out, `run-${method}`), '--out', outDir, '--fresh', '--set', JSON.stringify(SCHEDULES[method])],
+    { nice: 10 },
+  );
+  const file = /artifact: (.+\.safetensors)/.exec(stdout)?.[1];
+  if (!file) throw new Error(`train-editor --method ${method} wrote no artifact:\n${stdout}`);
+  const assets = path.join(REPO, 'plugins', `method-${method}`, 'assets');
+  mkdirSync(assets, { recursive: true });
+  for (const f of readdirSync(assets)) if (f.startsWith(`${method}-`) && f.endsWith('.safetensors')) rmSync(path.join(assets, f));
+  copyFileSync(file, path.join(assets, path.basename(file)));
+  const line = `${method}: ${path.basename(file)}, trained in ${Math.round((Date.now() - t0) / 1000)} s wall (${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, load average ${os.loadavg()[0].toFixed(1)}): ${stdout.split('\n')[0]}`;
+  process.stdout.write(`${line}\n${stdout}`);
+  return { file, line };
+}
+
+/** One `crossedit eval` of `method` (an id or a module path) on the first N records; its printed table. */
+async function evaluate(method: string, lang: 'en' | 'zh', o: EditorsOptions): Promise<string> {
+  const name = path.basename(method, '.ts');
+  const dir = path.join(o.out, 'eval', `${name}-${lang}`);
+  rmSync(dir, { recursive: true, force: true });
+  const t0 = Date.now();
+  const stdout = await crossedit(['eval', '--backbone', 'tiny', '--backend', 'cpu-f32', '--method', method, '--data', path.join(o.shared, 'data/bizsre/bizsre_test.json'), '--source-lang', lang, '--limit', String(o.eval), '--out', dir], { nice: 10 });
+  return `### ${name}, edits in ${lang} (${Math.round((Date.now() - t0) / 1000)} s)\n\n${stdout.trim()}\n`;
+}
+
+/** Runs the rebuild and the evaluation. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const o = parse(argv);
+  mkdirSync(o.out, { recursive: true });
+  const parts: string[] = [];
+  if (o.train) {
+    for (const m of o.methods) {
+      const { file, line } = await rebuild(m, o);
+      parts.push(`- ${line}`, '');
+      if (m !== 'serac') continue;
+      parts.push('## SERAC components on the held-out training examples (20 per file, all in one memory)', '', diagnosticsTable(await diagnoseShipped(file, { validation: 20, shared: o.shared })));
+      process.stdout.write(parts.join('\n'));
+    }
+  }
+  if (o.eval > 0) parts.push(`## unedited vs MEND vs SERAC on the first ${o.eval} Bi-ZsRE test records (tiny, cpu-f32)`, '');
+  else {
+    writeFileSync(path.join(o.out, 'table.md'), parts.join('\n'));
+    return;
+  }
+  const unedited = path.join(REPO, 'benchmarks/src/editors/unedited.ts');
+  for (const lang of ['en', 'zh'] as const) for (const m of [unedited, ...o.methods]) parts.push(await evaluate(m, lang, o));
+  const table = path.join(o.out, 'table.md');
+  writeFileSync(table, parts.join('\n'));
+  process.stdout.write(`${parts.join('\n')}\ntable: ${table}\n`);
+}
