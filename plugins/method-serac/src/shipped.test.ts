@@ -6,6 +6,7 @@ import { mul, parseHparams, Rng, setBackend, untrack } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import tiny from '@crossedit/backbone-tiny';
 import { weightsHash } from '@crossedit/stats';
+import { teacherForcedAccuracy } from '@crossedit/testing';
 import serac, { memoryOf, SERAC_ASSETS } from './index.js';
 
 const log = { info: () => undefined, warn: () => undefined };
@@ -28,6 +29,10 @@ describe('the SERAC artifact shipped for the embedded model', () => {
       expect(r.deltas).toEqual([]);
       expect(r.model).toBeDefined();
       expect(memoryOf(model)).toHaveLength(1);
+      // the edit takes: the wrapper gives more of the new target's tokens than the base model
+      const [edited, unedited] = [await teacherForcedAccuracy(r.model!, tokenizer, prompt, target), await teacherForcedAccuracy(model, tokenizer, prompt, target)];
+      expect(edited, `${lang}: ${unedited} → ${edited}`).toBeGreaterThan(unedited);
+      expect(edited).toBeGreaterThanOrEqual(0.5);
       await r.restore();
       expect(await weightsHash(model)).toBe(before);
     }
