@@ -82,6 +82,15 @@ export interface ForwardOptions {
    * a model that ignores it must not be given it (see {@link LanguageModel.supportsLogitsAt}).
    */
   logitsAt?: Tensor;
+  /**
+   * Resume the pass at decoder layer `layer` (0 … numLayers) from `hidden: [B, S, D]`, the residual
+   * stream that layer `layer - 1` output (the embedding for 0): the embedding and the layers before are
+   * skipped, hooks there included; `ids` still give B and S, the mask and positions work as usual. A
+   * loss that changes the stream at one layer only (ROME's v*, MEMIT's z, from their second step on)
+   * then runs the layers after it alone. Not with a cache. Optional for implementers: a model that
+   * ignores it must not be given it (see {@link LanguageModel.supportsStartAt}).
+   */
+  startAt?: { layer: number; hidden: Tensor };
 }
 
 /** Result of a forward pass. */
@@ -107,6 +116,8 @@ export interface LanguageModel {
   forward(ids: Tensor, opts?: ForwardOptions): ForwardResult;
   /** True when `forward` honours {@link ForwardOptions.logitsAt} (absent: it does not). */
   readonly supportsLogitsAt?: boolean;
+  /** True when `forward` honours {@link ForwardOptions.startAt} (absent: it does not). */
+  readonly supportsStartAt?: boolean;
   /** A new empty KV cache for `batch` rows. */
   createCache(batch: number): KVCache;
   /** The weight at an address. */

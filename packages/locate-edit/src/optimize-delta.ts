@@ -8,6 +8,7 @@ import {
   Adam,
   add,
   addAtHook,
+  captureHook,
   crossEntropy,
   detach,
   div,
@@ -119,10 +120,24 @@ function disposeInputs(inp: LossInputs): void {
   if (inp.headAt) for (const t of Object.values(inp.headAt)) t.dispose();
 }
 
-/** What the loss captures on its first forward pass and keeps: v0 and the KL prompt's p_0 (log-probs). */
+/**
+ * What the loss captures on its first forward pass and keeps: v0, the KL prompt's p_0 (log-probs) and,
+ * when the later passes can resume there, the residual stream that the edited layer output at δ = 0.
+ */
 interface LossAnchors {
   v0: Tensor | null;
   lp0: Tensor | null;
+  base: Tensor | null;
+}
+
+/**
+ * The layer whose output stream is the unedited stream plus δ at the sites, when the model can resume
+ * a pass after it: δ on a layer's output (MEMIT's z) or on its MLP output, which the residual adds
+ * (ROME's v*). The layers up to it do not depend on δ, so from the second pass on they are skipped.
+ */
+function resumeLayer(model: LanguageModel, ref: ModuleRef): number | null {
+  if (!model.supportsStartAt) return null;
+  return ref.kind === 'layer' || ref.kind === 'mlp' ? ref.layer : null;
 }
 
 /** The loss at `delta` (NLL + KL + weight decay), and its NLL and KL parts for reporting. */
@@ -144,7 +159,16 @@ function deltaLoss(
       return add0.fn(x) as Tensor;
     },
   };
-  const { logits } = model.forward(inp.ids, { attentionMask: inp.mask, hooks: [hook], logitsAt: inp.headAt?.rows });
+  const at = resumeLayer(model, ref);
+  const common = { attentionMask: inp.mask, logitsAt: inp.headAt?.rows };
+  const { logits } =
+    at !== null && anchors.base
+      ? // the layers up to `at` gave `base` on the first pass; now only δ moves, at the sites
+        model.forward(inp.ids, { ...common, startAt: { layer: at + 1, hidden: add0.fn(anchors.base) as Tensor } })
+      : model.forward(inp.ids, {
+          ...common,
+          hooks: at === null ? [hook] : [hook, captureHook({ kind: 'layer', layer: at }, 'output', (t) => void (anchors.base ??= t))],
+        });
   if (!logits) throw new Error('optimizeDelta: the model returned no logits');
   const flat = inp.headAt ? logits : reshape(logits, [inp.rows * inp.seqLen, model.config.vocabSize]);
   const nll = crossEntropy(gather(flat, inp.headAt ? inp.headAt.labelPos : inp.labelPos), inp.labelIds);
@@ -209,7 +233,7 @@ export async function optimizeDelta(
 ): Promise<DeltaResult> {
   const inp = lossInputs(model, tok, rows, klRow);
   let delta = untrack(zeros([model.config.hiddenSize], { backend: model.backend }));
-  const anchors: LossAnchors = { v0: null, lp0: null };
+  const anchors: LossAnchors = { v0: null, lp0: null, base: null };
   const opt = new Adam({ lr: hp.lr });
   const losses: number[] = [];
   let nllInitial = NaN;
@@ -248,6 +272,7 @@ export async function optimizeDelta(
     delta.dispose();
     anchors.v0?.dispose();
     anchors.lp0?.dispose();
+    anchors.base?.dispose();
     disposeInputs(inp);
   }
 }

@@ -53,6 +53,8 @@ export class LlamaModel implements LanguageModel {
   readonly config: ModelConfig;
   /** {@inheritDoc LanguageModel.supportsLogitsAt} */
   readonly supportsLogitsAt = true;
+  /** {@inheritDoc LanguageModel.supportsStartAt} */
+  readonly supportsStartAt = true;
   readonly backend: Backend;
   readonly #weights: Map<string, Tensor>;
   readonly #source: string;
@@ -166,6 +168,15 @@ export class LlamaModel implements LanguageModel {
     if (opts.logitsAt && (opts.logitsAt.dtype !== 'i32' || opts.logitsAt.rank !== 1)) {
       throw new ShapeError(`forward: logitsAt must be i32 [N] (flat indices into B·S = ${b * s}), got ${opts.logitsAt.describe()}`);
     }
+    const start = opts.startAt;
+    if (start) {
+      if (!Number.isInteger(start.layer) || start.layer < 0 || start.layer > cfg.numLayers) throw new RangeError(`forward: startAt.layer ${start.layer} out of range [0, ${cfg.numLayers}]`);
+      if (start.layer > last + 1) throw new RangeError(`forward: startAt.layer ${start.layer} is past stopAfterLayer ${last}`);
+      if (cache) throw new RangeError('forward: startAt cannot be combined with a cache (the skipped layers would miss their keys)');
+      if (start.hidden.dtype !== 'f32' || !shapesEqual(start.hidden.shape, [b, s, cfg.hiddenSize])) {
+        throw new ShapeError(`forward: startAt.hidden must be f32 [${b}, ${s}, ${cfg.hiddenSize}], got ${start.hidden.describe()}`);
+      }
+    }
     if (opts.positions && (opts.positions.dtype !== 'i32' || !shapesEqual(opts.positions.shape, [b, s]))) {
       throw new ShapeError(`forward: positions must be i32 [${b}, ${s}], got ${opts.positions.describe()}`);
     }
@@ -188,9 +199,9 @@ export class LlamaModel implements LanguageModel {
         bias = attentionBias(keyMask, past, s);
       }
 
-      let h = hooks.run({ kind: 'embed' }, 'output', gather(this.weight({ kind: 'embed' }), ids));
+      let h = start ? start.hidden : hooks.run({ kind: 'embed' }, 'output', gather(this.weight({ kind: 'embed' }), ids));
       const kvs: LayerKV[] = [];
-      for (let layer = 0; layer <= last; layer++) {
+      for (let layer = start?.layer ?? 0; layer <= last; layer++) {
         const r = tidy(() => {
           const out = this.#layer(layer, h, positions, bias, cache?.layer(layer) ?? null, hooks);
           return { h: out.h, kv: cache ? out.kv : null };
