@@ -75,7 +75,9 @@ describe('MEND training killed with SIGKILL', () => {
     expect(saved).toBeGreaterThanOrEqual(2 * PER_CHECKPOINT);
     expect(saved).toBeLessThan(MAX_ITERS);
     expect(done - saved).toBeGreaterThanOrEqual(0);
-    expect(done - saved).toBeLessThan(PER_CHECKPOINT);
+    // lost: the iterations after the last completed checkpoint — at most one checkpoint interval (the
+    // kill may land while the next checkpoint is being written, after its last iteration was logged)
+    expect(done - saved).toBeLessThanOrEqual(PER_CHECKPOINT);
     expect(saved % PER_CHECKPOINT).toBe(0);
 
     const resumed = await train(run, join(dir, 'killed-art')).done;
