@@ -2,14 +2,15 @@
  * Per-edit latency of the editing methods on tiny random LLaMA models: `apply` + `restore` of one
  * single-fact edit, median over several edits after a warm-up edit, on the float64 CPU reference
  * backend, the f32 CPU backend (`cpu-f32`) and on WebGPU when `@crossedit/webgpu` provides a backend and
- * an adapter exists.
+ * an adapter exists. MEND and SERAC add two rows each (`editors/timing.ts`): a training iteration
+ * (`<id>-train`, trained on the benchmark's facts for this model) and an edit with that artifact.
  *
  * Then the stories260K rows (`stories/run.ts`): the same ROME, MEMIT and FT edit of the real stories260K
  * model in the project and in PyTorch fp32 (`benchmarks/torch/edit_reference.py`, when /usr/bin/python3
  * has torch), interleaved A/B, with the ratio project/PyTorch and how far the two ΔW are apart.
  *
  * Run: `pnpm bench methods [--backend cpu|cpu-f32|webgpu|all] [--models micro,small]
- * [--methods ft,kn,kn-ref,ike,rome,memit] [--edits N] [--stories on|off|only]
+ * [--methods ft,kn,kn-ref,ike,rome,memit,mend,serac] [--edits N] [--stories on|off|only]
  * [--stories-backends cpu,cpu-f32,webgpu] [--stories-edits N]`
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import ike from '../../plugins/method-ike/src/index.js';
 import kn from '../../plugins/method-kn/src/index.js';
 import { WordTokenizer, vocabOf } from '@crossedit/testing/fixtures';
 import { runStoryRows, storyTable } from './stories/run.js';
+import { trainedEditorRows } from './editors/timing.js';
 
 /** The facts edited (prompt, subject, new target). */
 const FACTS: [string, string, string][] = [
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     options: {
       backend: { type: 'string', default: 'all' },
       models: { type: 'string', default: 'micro,small' },
-      methods: { type: 'string', default: 'ft,kn,kn-ref,ike,rome,memit' },
+      methods: { type: 'string', default: 'ft,kn,kn-ref,ike,rome,memit,mend,serac' },
       edits: { type: 'string', default: '5' },
       stories: { type: 'string', default: 'on' },
       'stories-backends': { type: 'string', default: 'cpu,cpu-f32' },
@@ -182,6 +184,8 @@ async function main(): Promise<void> {
             rows.push({ method: id, backend: bname, model: mname, edits: 0, median: NaN, min: NaN, max: NaN, note: `failed: ${(e as Error).message.slice(0, 80)}` });
           }
         }
+        // MEND and SERAC: a training iteration and an edit with the artifact trained just before
+        for (const r of await trainedEditorRows(ctx, requests, { edits, methods: wanted })) rows.push({ ...r, backend: bname, model: mname });
         model.dispose();
       }
     }
