@@ -28,8 +28,8 @@ export class SeracModel implements LanguageModel {
   }
 
   forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {
-    if (opts.hooks?.length || opts.stopAfterLayer !== undefined || opts.cache || opts.positions) {
-      throw new Error('serac: the edited model supports plain forward passes only (no hooks, caches, explicit positions or early stops)');
+    if (opts.hooks?.length || opts.stopAfterLayer !== undefined || opts.cache || opts.positions || opts.logitsAt || opts.startAt) {
+      throw new Error('serac: the edited model supports plain forward passes only (no hooks, caches, explicit positions, early stops or starts, or logitsAt)');
     }
     const mask = opts.attentionMask ?? ones(ids.shape, { backend: this.backend });
     const out = seracForward(this.base, this.counterfactual, this.classifier, this.memory(), ids, mask, { hasBos: this.hasBos });
