@@ -32,6 +32,7 @@ export * from './ops/nn.js';
 export { GRAD_RULES, unbroadcast, broadcastTo, type GradRule, type InputGrads } from './grad/index.js';
 export { valueAndGrads, grads, type GradOptions } from './autograd.js';
 export { Rng } from './random.js';
+export { crc32 } from './checksum.js';
 export { Adam, type AdamOptions, type AdamState } from './optim/adam.js';
 export { clipGradNorm, allFinite } from './optim/clip.js';
 export * from './linalg.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FormatError } from '@crossedit/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { crc32 } from './checksum.js';
+import { crc32 } from '@crossedit/core';
 import { resultsPaths } from './files.js';
 import { readResults } from './reader.js';
 import type { EditRecord, RunHeader } from './types.js';

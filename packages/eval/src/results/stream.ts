@@ -6,8 +6,7 @@
  */
 import { clone, fromBinary, fromJsonString, toBinary, toJsonString } from '@bufbuild/protobuf';
 import { sizeDelimitedPeek } from '@bufbuild/protobuf/wire';
-import { FormatError } from '@crossedit/core';
-import { crc32 } from './checksum.js';
+import { FormatError, crc32 } from '@crossedit/core';
 import { StreamEntrySchema, type StreamEntry } from './gen/crossedit/v1/results_pb.js';
 
 /** Entries read from a file, and how many bytes of it are whole entries. */

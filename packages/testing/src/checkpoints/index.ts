@@ -17,5 +17,4 @@ export { writeTorchBin, type TorchTensor } from './torch-bin.js';
 export { writeHfCheckpoint, type CheckpointTensor, type WriteCheckpointOptions } from './hf.js';
 export { writeLlamaGguf, ggufNameOf, permuteToGguf, type WriteGgufOptions } from './gguf.js';
 export { randomHostWeights, modelFromHost, rowsOf, concatRows, llamaFileTensors, fusedQkvFileTensors, type HostWeights } from './host-weights.js';
-export { crc32 } from './crc32.js';
 export { TINY_LLAMA, tinyHfConfig, tempModelDir } from './tiny-config.js';

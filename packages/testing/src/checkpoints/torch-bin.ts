@@ -4,8 +4,8 @@
  * and the raw storages, in an uncompressed ZIP with torch's `archive/` prefix and 64-byte aligned data.
  */
 import { writeFileSync } from 'node:fs';
-import { f32ToBf16, f32ToF16, sizeOf } from '@crossedit/core';
-import { crc32 } from './crc32.js';
+import { crc32, f32ToBf16, f32ToF16, sizeOf } from '@crossedit/core';
+
 
 /** One tensor to write. */
 export interface TorchTensor {

@@ -1,4 +1,4 @@
-/** CRC-32 (IEEE 802.3, the zlib one) of results entries. */
+/** CRC-32 (IEEE 802.3, the zlib one): results entries, and the zip members of test checkpoints. */
 
 const TABLE = (() => {
   const t = new Uint32Array(256);
