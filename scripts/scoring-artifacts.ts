@@ -1,6 +1,6 @@
 /**
  * The two artifacts of the paper's published tables, measured on the embedded model: runs
- * `crossedit eval` for ROME (the `demo-tiny` preset, edits in Chinese) and IKE (edits in English) under
+ * `crossedit eval` for ROME (default hyperparameters, edits in Chinese) and IKE (edits in English) under
  * the `correct` and `bizsre-2023` scorer modes, and prints the tables docs/scoring.md shows.
  *
  *   node --conditions=@crossedit/source --import tsx scripts/scoring-artifacts.ts [--limit N] [--out DIR] [--data FILE]
@@ -28,7 +28,7 @@ if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit: expected a 
 
 /** The cells of the two artifacts: ROME's Chinese edits, IKE's English edits. */
 const RUNS = [
-  { method: 'rome', lang: 'zh', args: ['--preset', 'demo-tiny'] },
+  { method: 'rome', lang: 'zh', args: [] },
   { method: 'ike', lang: 'en', args: [] },
 ] as const;
 const MODES = ['correct', 'bizsre-2023'] as const;

@@ -64,8 +64,8 @@ describe('the shipped tiny backbone', () => {
     // the f16 weights score what training recorded in float64 (a few answers may flip on rounding)
     expect(Math.abs(en - summary.final.accEn)).toBeLessThan(0.05);
     expect(Math.abs(zh - summary.final.accZh)).toBeLessThan(0.05);
-    expect(en).toBeGreaterThan(0.9);
-    expect(zh).toBeGreaterThan(0.9);
+    expect(en).toBeGreaterThanOrEqual(0.95);
+    expect(zh).toBeGreaterThanOrEqual(0.95);
 
     // unseen (held-out) facts are not known: a far lower accuracy
     const held = await scoreTeacherForcedBatch(model, items(tok, corpus.heldOut.slice(0, 48).map((f) => f.en)), { padId: tok.special.pad!, paddingSide: 'left' });

@@ -11,7 +11,7 @@ import { tiny } from './backbone.js';
 export { tiny } from './backbone.js';
 export { packageDir, assetsDir, cacheDir, sharedDir, hasSharedData } from './paths.js';
 export { buildCorpus, writeCorpus, readCorpus, tokenizerTexts, qaText, CORPUS_INPUTS, CORPUS_FILES, type Corpus, type Fact, type ExtraLine, type BuildCorpusOptions } from './corpus/build.js';
-export { readPairs, readDevSet, readTestSet, type QA, type DevRecord, type TestSide } from './corpus/read.js';
+export { readPairs, readDevSet, readTestSet, readTrainRecords, type QA, type DevRecord, type TestSide, type TrainRecord } from './corpus/read.js';
 export { trainBpe, SPECIAL_TOKENS, type TrainBpeOptions, type TokenizerJson } from './tokenizer/train-bpe.js';
 export { loadHfEncoder, type HfSpecials } from './tokenizer/encode.js';
 export { hfLlamaConfig } from './hf-config.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCpuBackend } from '@crossedit/cpu';
+import { createCpuBackend, createCpuF32Backend } from '@crossedit/cpu';
 import { assetsDir } from './paths.js';
 import { sharedOrNull } from './testing/shared.js';
 import type { TrainConfig } from './train/config.js';
@@ -22,15 +22,19 @@ describe.skipIf(!sharedOrNull())('retraining the shipped model', () => {
 
   it('reproduces the first steps of the recorded loss curve from the same seed', async () => {
     const runDir = mkdtempSync(path.join(tmpdir(), 'tiny-repro-'));
-    const res = await train({ runDir, backend: createCpuBackend(), config: summary.config, stopAfter: 3, progress: false, log: () => undefined });
+    // the backend the shipped run used (both CPU backends are deterministic)
+    const backend = summary.backend === 'cpu-f32' ? createCpuF32Backend() : createCpuBackend();
+    const res = await train({ runDir, backend, config: summary.config, stopAfter: 3, progress: false, log: () => undefined });
+    backend.dispose();
     expect(res.state.steps).toHaveLength(3);
     res.state.steps.forEach((s, i) => {
       const rec = summary.steps[i];
       expect(s.step).toBe(rec.step);
       expect(s.tokens).toBe(rec.tokens);
-      // the shipped run used the CPU backend (float64): the same code replays it up to summation order
-      expect(Math.abs(s.loss - rec.loss)).toBeLessThan(summary.backend === 'cpu' ? 1e-6 : 2e-3);
-      expect(Math.abs(s.gradNorm - rec.gradNorm) / rec.gradNorm).toBeLessThan(summary.backend === 'cpu' ? 1e-6 : 1e-2);
+      // the same code on the same deterministic backend replays the recorded curve (float64: up to summation order)
+      const tol = summary.backend === 'cpu' ? 1e-6 : 1e-4;
+      expect(Math.abs(s.loss - rec.loss)).toBeLessThan(tol);
+      expect(Math.abs(s.gradNorm - rec.gradNorm) / rec.gradNorm).toBeLessThan(tol);
     });
   });
 });

@@ -9,14 +9,5 @@ export function romePresets(backbone: { config: ModelConfig }): { layers: number
   return { layers: [scaleLayer(5, backbone.config.numLayers)] };
 }
 
-/**
- * ROME's named presets. `demo-tiny` (what `crossedit demo` uses on the tiny backbone): the tiny model
- * memorised its facts without routing them through the subject token's MLP, so the key is the prompt's
- * last token and v* runs longer with a looser norm clamp.
- */
-export const ROME_NAMED_PRESETS: Readonly<Record<string, NamedPreset<RomeHparams>>> = {
-  'demo-tiny': {
-    doc: 'the tiny bilingual model: key on the last token, 100 v* steps, clamp 50, one 5-token template',
-    hparams: { factToken: 'last', vNumGradSteps: 100, clampNormFactor: 50, contextTemplateLengths: [[5, 5]] },
-  },
-};
+/** ROME's named presets (`--preset NAME`): none; the defaults are the reference's settings on every backbone. */
+export const ROME_NAMED_PRESETS: Readonly<Record<string, NamedPreset<RomeHparams>>> = {};

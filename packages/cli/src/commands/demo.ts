@@ -10,11 +10,6 @@ import { DTYPE_OPTION, openMethod, openModel } from '../session.js';
 import { sharedDir } from '../shared.js';
 import { answer } from './answers.js';
 
-/** The named preset the demo uses on a backbone when the method has one (`demo-tiny`). */
-export function demoPresetName(backboneId: string): string {
-  return `demo-${backboneId}`;
-}
-
 /** `crossedit demo`: ROME on the embedded bilingual model, one English edit, answers in both languages. */
 export const demoCommand: Command = {
   name: 'demo',
@@ -33,7 +28,7 @@ export const demoCommand: Command = {
     'model-dir': { type: 'string', help: 'model directory (not needed for tiny)', arg: 'DIR' },
     method: { type: 'string', help: 'method plugin', arg: 'ID', default: 'rome' },
     hparam: { type: 'string', multiple: true, help: 'hyperparameter override key=value', arg: 'K=V' },
-    preset: { type: 'string', help: "the method's named preset (default: its demo-<backbone> preset when it has one; 'none' for none)", arg: 'NAME' },
+    preset: { type: 'string', help: "one of the method's named hyperparameter sets (default: none, the method's defaults)", arg: 'NAME' },
     backend: { type: 'string', help: 'auto, webgpu, cpu (float64 reference) or cpu-f32', arg: 'KIND', default: 'auto' },
     dtype: DTYPE_OPTION,
     seed: { type: 'string', help: 'random seed', arg: 'N', default: '0' },
@@ -52,24 +47,27 @@ export const demoCommand: Command = {
       return f.byLang;
     };
     const e = fact(values.fact, 'fact');
-    const target = (values.target as string | undefined) ?? fact(values['target-fact'], 'target-fact')[src].answer;
+    const targetFact = values.target === undefined ? fact(values['target-fact'], 'target-fact') : undefined;
+    const target = (values.target as string | undefined) ?? targetFact![src].answer;
+    // the new answer in the other language, when the target is another fact's answer (its translation)
+    const otherTarget = targetFact?.[other].answer ?? '';
     const u = fact(values.unrelated, 'unrelated');
     const subject = (values.subject as string | undefined) ?? guessSubject(e[src].question, e[other].question);
     if (!e[src].question.includes(subject)) throw new UsageError(`--subject '${subject}' does not occur in '${e[src].question}'`);
     const method = await resolveMethod((values.method as string) ?? 'rome'); // fail fast on a bad id
     const s = await openModel(values);
-    // a method may carry settings for the demo on this backbone (ROME on the tiny model: see its README)
-    const preset = values.preset === 'none' ? undefined : ((values.preset as string | undefined) ?? (method.namedPresets?.[demoPresetName(s.backbone.id)] ? demoPresetName(s.backbone.id) : undefined));
+    // the method's default hyperparameters (the backbone presets only) unless --preset / --hparam say otherwise
+    const preset = values.preset as string | undefined;
     const m = await openMethod({ ...values, preset }, s, method);
     if (preset) process.stderr.write(`${method.id} preset '${preset}': ${method.namedPresets?.[preset]?.doc ?? ''}\n`);
-    const rows: [string, string, string][] = [
-      [`edit question (${src})`, e[src].question, target],
-      [`paraphrase (${src})`, String(values.paraphrase), target],
-      [`same question (${other})`, e[other].question, ''],
-      [`unrelated (${src})`, u[src].question, ''],
-      [`unrelated (${other})`, u[other].question, ''],
+    const rows: DemoRow[] = [
+      { label: `edit question (${src})`, q: e[src].question, target, kind: 'edit' },
+      { label: `paraphrase (${src})`, q: String(values.paraphrase), target, kind: 'edit' },
+      { label: `same question (${other})`, q: e[other].question, target: otherTarget, old: e[other].answer, kind: 'transfer' },
+      { label: `unrelated (${src})`, q: u[src].question, target: '', kind: 'unrelated' },
+      { label: `unrelated (${other})`, q: u[other].question, target: '', kind: 'unrelated' },
     ];
-    const questions = rows.map((r) => r[1]);
+    const questions = rows.map((r) => r.q);
     const before = await answer(s.model, s.tokenizer, questions, 10);
     const hash0 = await weightsHash(s.model);
     const req: EditRequest = { id: `fact${values.fact}:${src}`, prompt: e[src].question, subject, target, lang: src };
@@ -83,11 +81,10 @@ export const demoCommand: Command = {
     const out = process.stdout;
     out.write(`\ncrossedit demo — ${m.method.id} on the embedded ${s.backbone.id} model (${s.backend.name} backend)\n`);
     out.write(`edit (${src}): ${req.prompt}  →  ${target}   (was: ${e[src].answer} / ${e[other].answer})\n\n`);
-    const w0 = Math.max(...rows.map((r) => r[0].length));
+    const w0 = Math.max(...rows.map((r) => r.label.length));
     for (let i = 0; i < rows.length; i++) {
-      const [label, q, target] = rows[i];
-      const hit = target && after[i].includes(target) ? '  ✓ new answer' : '';
-      out.write(`${label.padEnd(w0)}  ${q}\n${''.padEnd(w0)}  before: ${before[i] || '∅'}\n${''.padEnd(w0)}  after:  ${after[i] || '∅'}${hit}\n`);
+      const r = rows[i];
+      out.write(`${r.label.padEnd(w0)}  ${r.q}\n${''.padEnd(w0)}  before: ${before[i] || '∅'}\n${''.padEnd(w0)}  after:  ${after[i] || '∅'}   ${verdict(r, before[i], after[i])}\n`);
     }
     const diag = Object.entries(result.diagnostics)
       .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(3) : v}`)
@@ -99,6 +96,37 @@ export const demoCommand: Command = {
     return restored ? 0 : 1;
   },
 };
+
+/** A question the demo asks before and after the edit, and what it should answer after it. */
+export interface DemoRow {
+  label: string;
+  q: string;
+  /** The new answer this question should give after the edit ('' when unknown or not wanted). */
+  target: string;
+  /** The answer before the edit that a failed transfer keeps (the other language's old answer). */
+  old?: string;
+  /** `edit`: the edit question or its paraphrase; `transfer`: the other language; `unrelated`: should not move. */
+  kind: 'edit' | 'transfer' | 'unrelated';
+}
+
+/**
+ * What happened to one question, honestly: a ✓ only for an answer exactly equal to the new answer (or, for
+ * an unrelated question, exactly the answer it gave before).
+ *
+ * @example
+ * ```ts
+ * verdict({ label: '', q: '', target: 'French', kind: 'edit' }, 'German', 'Frenches'); // '✗ not the new answer (contains it, but is not exactly it)'
+ * ```
+ */
+export function verdict(r: DemoRow, before: string, after: string): string {
+  if (r.kind === 'unrelated') return after === before ? '✓ unchanged' : '✗ changed by the edit';
+  if (r.target && after === r.target) return r.kind === 'edit' ? '✓ exactly the new answer' : `✓ the new answer carried over (${r.target})`;
+  const near = r.target && after.includes(r.target) ? ', contains it, but is not exactly it' : '';
+  if (r.kind === 'edit') return `✗ not the new answer${near}`;
+  if (after === before) return `✗ did not carry over: unchanged${r.target ? ` (the new answer would be ${r.target})` : ''}`;
+  if (r.old !== undefined && after === r.old) return '✗ did not carry over: still the old answer';
+  return `✗ changed, but not to the new answer${r.target ? ` ${r.target}` : ''}${near}`;
+}
 
 /**
  * The subject of a question: the longest run of words that the question shares with its translation

@@ -12,15 +12,39 @@ const shared = sharedOrNull();
 describe.skipIf(!shared)('buildCorpus (shared data)', () => {
   const corpus = buildCorpus(shared!, { seed: 1234, heldOut: 500 });
 
-  it('keeps the aligned facts with answers in both languages and holds 500 out', () => {
+  it('keeps the aligned facts with answers in both languages (less the few about test subjects) and holds 500 out', () => {
     const en = readPairs(path.join(shared!, CORPUS_INPUTS.trainEn));
     const zh = readPairs(path.join(shared!, CORPUS_INPUTS.trainZh));
     const withAnswers = en.filter((_, i) => en[i].a && zh[i].a).length;
-    expect(corpus.facts.length + corpus.heldOut.length).toBe(withAnswers);
+    // 19 of the facts with answers are about a subject the test set edits (see the next test)
+    expect(withAnswers - corpus.facts.length - corpus.heldOut.length).toBe(19);
     expect(corpus.heldOut).toHaveLength(500);
     const held = new Set(corpus.heldOut.map((f) => f.id));
     expect(corpus.facts.some((f) => held.has(f.id))).toBe(false);
-    expect(corpus.facts[0]).toEqual({ id: 0, en: { q: 'What is the native language of Christiane Cohendy?', a: 'German' }, zh: { q: 'Christiane Cohendy的母语是什么？', a: '德语' } });
+    expect(corpus.facts[0]).toEqual({
+      id: 0,
+      en: { q: 'What is the native language of Christiane Cohendy?', a: 'German' },
+      zh: { q: 'Christiane Cohendy的母语是什么？', a: '德语' },
+      enRephrase: "What's Christiane Cohendy's mother tongue?",
+      subject: 'Christiane Cohendy',
+    });
+    expect(corpus.facts.filter((f) => f.enRephrase).length).toBeGreaterThan(0.95 * corpus.facts.length);
+  });
+
+  it('keeps every fact about a subject an evaluation edits out (by subject and by mention)', () => {
+    const subjects = new Set<string>();
+    for (const rel of [CORPUS_INPUTS.test, CORPUS_INPUTS.testBizsre]) {
+      const test = JSON.parse(readFileSync(path.join(shared!, rel), 'utf8')) as Record<'en' | 'zh', { subject: string }>[];
+      for (const r of test) for (const s of [r.en, r.zh]) subjects.add(s.subject.trim());
+    }
+    const records = JSON.parse(readFileSync(path.join(shared!, CORPUS_INPUTS.trainEnRecords), 'utf8')) as { subject: string }[];
+    const about = records.map((r, i) => ({ r, i })).filter(({ r }) => subjects.has(r.subject.trim()));
+    expect(about.length).toBeGreaterThan(0); // the training records do share subjects with the test set
+    const kept = new Set([...corpus.facts, ...corpus.heldOut].map((f) => f.id));
+    for (const { i } of about) expect(kept.has(i)).toBe(false);
+    const long = [...subjects].filter((t) => t.length >= 4);
+    const mentions = [...corpus.facts, ...corpus.heldOut].filter((f) => long.some((t) => f.en.q.includes(t) || f.zh.q.includes(t) || (f.enRephrase ?? '').includes(t)));
+    expect(mentions.map((f) => f.id)).toEqual([]);
   });
 
   it('never contains what an evaluation scores against (test alt targets, portability answers)', () => {

@@ -9,13 +9,17 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FormatError, Rng } from '@crossedit/core';
-import { readDevSet, readPairs, readTestSet, type QA } from './read.js';
+import { readDevSet, readPairs, readTestSet, readTrainRecords, type QA } from './read.js';
 
 /** One training fact in both languages; `id` is its 0-based line number in the `mzsre/train` files. */
 export interface Fact {
   id: number;
   en: QA;
   zh: QA;
+  /** The English rephrase of the question (from the ZsRE training record of the same line), when there is one. */
+  enRephrase?: string;
+  /** The record's subject (English), when known. */
+  subject?: string;
 }
 
 /** A line of text that is not a training fact. */
@@ -46,6 +50,10 @@ export const CORPUS_INPUTS = {
   trainZh: 'data/mzsre/train/zsre_mend_train_zh_10000.txt',
   devZh: 'data/bizsre/zsre_mend_eval_chinese.json',
   test: 'data/bizsre/mzsre_test_duplicate_enzh.json',
+  /** The ZsRE training records (subject, rephrase) line-aligned with `trainEn`. */
+  trainEnRecords: 'data/zsre-train/zsre_mend_train_en_10000.json',
+  /** The Bi-ZsRE test set `crossedit eval` scores (its subjects are kept out too). */
+  testBizsre: 'data/bizsre/bizsre_test.json',
 } as const;
 
 /** A training sequence's text: the question, a space, the answer (the form teacher-forced evaluation uses). */
@@ -71,7 +79,15 @@ export function buildCorpus(shared: string, opts: BuildCorpusOptions = {}): Corp
   const zh = readPairs(zhFile);
   if (en.length !== zh.length) throw new FormatError(zhFile, `has ${zh.length} lines but ${enFile} has ${en.length}; the files must be line-aligned`);
   // Records with an empty answer in either language (35 of 10,000) are not facts.
-  const all: Fact[] = en.map((e, i) => ({ id: i, en: e, zh: zh[i] })).filter((f) => f.en.a && f.zh.a);
+  const recFile = path.join(shared, CORPUS_INPUTS.trainEnRecords);
+  const recs = readTrainRecords(recFile);
+  if (recs.length !== en.length) throw new FormatError(recFile, `has ${recs.length} records but ${enFile} has ${en.length} lines; they must be line-aligned`);
+  const all: Fact[] = en
+    .map((e, i): Fact => {
+      if (recs[i].src !== e.q) throw new FormatError(recFile, `record ${i}: src '${recs[i].src}' is not line ${i + 1} of ${enFile} ('${e.q}')`);
+      return { id: i, en: e, zh: zh[i], ...(recs[i].rephrase && recs[i].rephrase !== e.q ? { enRephrase: recs[i].rephrase } : {}), subject: recs[i].subject };
+    })
+    .filter((f) => f.en.a && f.zh.a);
   if (nHeld < 0 || nHeld >= all.length) throw new RangeError(`buildCorpus: heldOut must be in [0, ${all.length}), got ${nHeld}`);
 
   const order = all.map((f) => f.id);
@@ -90,6 +106,11 @@ export function buildCorpus(shared: string, opts: BuildCorpusOptions = {}): Corp
   const test = readTestSet(path.join(shared, CORPUS_INPUTS.test));
   const testQuestions = new Set<string>();
   const forbidden = new Set<string>();
+  // Every subject an evaluation edits: no training fact is about one of them (by subject or by mention).
+  const testSubjects = new Set<string>();
+  for (const r of [...test, ...readTestSet(path.join(shared, CORPUS_INPUTS.testBizsre))]) for (const s of [r.en, r.zh]) if (s.subject) testSubjects.add(s.subject);
+  const mentions = mentionFinder([...testSubjects].filter((t) => t.length >= 4));
+  const aboutTestSubject = (f: Fact): boolean => (f.subject !== undefined && testSubjects.has(f.subject)) || [f.en.q, f.zh.q, f.enRephrase ?? ''].some(mentions);
   for (const r of test) {
     for (const s of [r.en, r.zh]) {
       testQuestions.add(s.src);
@@ -100,8 +121,9 @@ export function buildCorpus(shared: string, opts: BuildCorpusOptions = {}): Corp
       forbidden.add(`${s.portability.q} ${s.portability.a}`);
     }
   }
-  const facts = kept.filter((f) => !testQuestions.has(f.en.q) && !testQuestions.has(f.zh.q));
-  const heldOut = held.filter((f) => !testQuestions.has(f.en.q) && !testQuestions.has(f.zh.q));
+  const clean = (f: Fact): boolean => !testQuestions.has(f.en.q) && !testQuestions.has(f.zh.q) && !testQuestions.has(f.enRephrase ?? '') && !aboutTestSubject(f);
+  const facts = kept.filter(clean);
+  const heldOut = held.filter(clean);
 
   const extra: ExtraLine[] = [];
   const seen = new Set<string>();
@@ -126,6 +148,22 @@ export function buildCorpus(shared: string, opts: BuildCorpusOptions = {}): Corp
     }
   }
   return { facts, heldOut, extra };
+}
+
+/** A test for whether a text contains one of `needles` (each at least 4 characters), indexed by their first 4 characters. */
+function mentionFinder(needles: readonly string[]): (text: string) => boolean {
+  const byPrefix = new Map<string, string[]>();
+  for (const n of needles) {
+    const k = n.slice(0, 4);
+    byPrefix.set(k, [...(byPrefix.get(k) ?? []), n]);
+  }
+  return (text) => {
+    for (let i = 0; i + 4 <= text.length; i++) {
+      const cands = byPrefix.get(text.slice(i, i + 4));
+      if (cands?.some((n) => text.startsWith(n, i))) return true;
+    }
+    return false;
+  };
 }
 
 /** Every text of the corpus a tokenizer is trained on: the training facts in both languages and the other lines (not the held-out facts). */

@@ -59,6 +59,8 @@ export function readDevSet(file: string): DevRecord[] {
 
 /** One side of a Bi-ZsRE test record. */
 export interface TestSide {
+  /** The edited subject. */
+  subject: string;
   src: string;
   rephrase: string;
   loc: string;
@@ -80,6 +82,7 @@ export function readTestSet(file: string): { en: TestSide; zh: TestSide }[] {
       const where = `record ${i}.${lang}`;
       const port = asObject(file, s.portability, `${where}.portability`);
       return {
+        subject: str(file, s, 'subject', where),
         src: str(file, s, 'src', where),
         rephrase: str(file, s, 'rephrase', where),
         loc: str(file, s, 'loc', where),
@@ -89,6 +92,23 @@ export function readTestSet(file: string): { en: TestSide; zh: TestSide }[] {
       };
     };
     return { en: side('en'), zh: side('zh') };
+  });
+}
+
+/** The fields of a ZsRE training record the corpus uses. */
+export interface TrainRecord {
+  subject: string;
+  src: string;
+  rephrase: string;
+}
+
+/** Reads the ZsRE training records (`[{subject, src, rephrase, ...}]`). */
+export function readTrainRecords(file: string): TrainRecord[] {
+  const data = parseJson(file);
+  if (!Array.isArray(data)) throw new FormatError(file, 'expected a JSON list of ZsRE records');
+  return data.map((r, i) => {
+    const rec = asObject(file, r, `record ${i}`);
+    return { subject: str(file, rec, 'subject', `record ${i}`), src: str(file, rec, 'src', `record ${i}`), rephrase: str(file, rec, 'rephrase', `record ${i}`) };
   });
 }
 

@@ -20,6 +20,8 @@ export interface EvalRecord {
   trainLoss: number;
   /** Mean token loss of the held-out facts' lines. */
   heldOutLoss: number;
+  /** Teacher-forced answer accuracy on the held-out English rephrases of training facts (when any are held out). */
+  accRephrase?: number;
 }
 
 /** The JSON state saved with a checkpoint. */

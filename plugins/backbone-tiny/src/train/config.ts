@@ -15,6 +15,14 @@ export interface TrainConfig {
   extraLines: number;
   /** Also train on `en question en answer zh question zh answer` lines, so the two languages are aligned. */
   pairedLines: boolean;
+  /** Also train on `en rephrase en answer` lines (the ZsRE training record's rephrase of the question). */
+  rephraseLines?: boolean;
+  /** Also train on `subject answer` lines (English), so the answer is predicted at the subject's last token. */
+  statementLines?: boolean;
+  /** Hold out the rephrase of every n-th training fact (positions n-1, 2n-1, …) and score it; 0 for none. */
+  heldOutRephraseEvery?: number;
+  /** Weight of the question tokens in the loss of a question-answer line (answer and EOS weigh 1); default 1. */
+  promptLossWeight?: number;
   /** Optimizer steps. */
   steps: number;
   /** Sequences per step. */
@@ -41,7 +49,7 @@ export interface TrainConfig {
   heldOutFacts: number;
 }
 
-/** The architecture of the shipped model: LLaMA with 4 layers, hidden size 64, 4 heads, tied embeddings. */
+/** The architecture of the shipped model: LLaMA with 4 layers, hidden size 64, 4 heads, tied embeddings, tied embeddings. */
 export const TINY_MODEL: ModelConfig = {
   vocabSize: 6144,
   hiddenSize: 64,
@@ -75,6 +83,46 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   checkpointEvery: 50,
   evalFacts: 0,
   heldOutFacts: 64,
+};
+
+/**
+ * The runs of the embedded-model study (README, "The study"), as overrides of {@link DEFAULT_TRAIN_CONFIG}:
+ * `crossedit train --set "$(JSON of the entry)"` repeats one. `v3-rephrases`: 1.18M parameters, 200 facts
+ * with their English rephrases (every fifth held out); `v4-statements`: the same on 96 facts, plus an English
+ * `subject answer` line per fact.
+ */
+export const STUDY_RUNS: Readonly<Record<string, TrainOverrides>> = {
+  'v3-rephrases': {
+    model: { hiddenSize: 96, intermediateSize: 384 },
+    facts: 200,
+    extraLines: 0,
+    rephraseLines: true,
+    heldOutRephraseEvery: 5,
+    promptLossWeight: 0.25,
+    steps: 1050,
+    batchSize: 16,
+    lr: 8e-3,
+    minLr: 8e-4,
+    warmupSteps: 30,
+    evalEvery: 150,
+    checkpointEvery: 150,
+  },
+  'v4-statements': {
+    model: { hiddenSize: 96, intermediateSize: 384 },
+    facts: 96,
+    extraLines: 0,
+    rephraseLines: true,
+    heldOutRephraseEvery: 5,
+    statementLines: true,
+    promptLossWeight: 0.25,
+    steps: 650,
+    batchSize: 16,
+    lr: 8e-3,
+    minLr: 8e-4,
+    warmupSteps: 30,
+    evalEvery: 130,
+    checkpointEvery: 130,
+  },
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */

@@ -41,6 +41,14 @@ describe('collate', () => {
     expect(Array.from(c.targets)).toEqual([101, 102, 103, 201, 3, 3]);
     expect(Array.from(c.mask)).toEqual([1, 1, 1, 1, 0, 0]);
   });
+
+  it('weighs the question tokens of a question-answer line by promptWeight (answer and EOS weigh 1)', () => {
+    // ids: BOS q1 q2 a1 a2 EOS; the answer starts at index 3, so targets q1, q2 (positions 0, 1) are question tokens
+    const qa: Seq = { ids: [1, 10, 11, 20, 21, 2], answerStart: 3, answerEnd: 5, lang: 'en' };
+    const c = collate([qa, seq(3, 4)], 3, 0.25);
+    expect(Array.from(c.mask)).toEqual([0.25, 0.25, 1, 1, 1, 1, 1, 0, 0, 0]);
+    expect(Array.from(collate([qa], 3).mask)).toEqual([1, 1, 1, 1, 1]);
+  });
 });
 
 describe('learningRate', () => {

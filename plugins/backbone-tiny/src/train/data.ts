@@ -36,6 +36,8 @@ export interface TrainData {
   evalFacts: { en: Seq[]; zh: Seq[] };
   /** Question-answer sequences of the first `heldOutFacts` held-out facts (both languages). */
   heldOut: Seq[];
+  /** `rephrase answer` sequences of the training facts whose rephrase was held out (`heldOutRephraseEvery`). */
+  heldOutRephrases: Seq[];
   /** Lines left out for being longer than `maxLen`. */
   dropped: number;
 }
@@ -71,6 +73,16 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
 
   const own = await factSeqs(facts);
   const lines: Seq[] = [...own.en, ...own.zh];
+  const every = cfg.heldOutRephraseEvery ?? 0;
+  const withRephrase = facts.map((f, i) => ({ f, held: every > 0 && i % every === every - 1 })).filter((x) => x.f.enRephrase);
+  const rephraseSeqs = async (xs: Fact[]): Promise<Seq[]> =>
+    (await qa(xs.map((f) => ({ q: f.enRephrase!, a: f.en.a })))).map((s, i) => ({ ...s, lang: 'en' as const, fact: xs[i].id }));
+  if (cfg.rephraseLines) lines.push(...(await rephraseSeqs(withRephrase.filter((x) => !x.held).map((x) => x.f))));
+  if (cfg.statementLines) {
+    const withSubject = facts.filter((f) => f.subject && f.subject !== f.en.q);
+    (await qa(withSubject.map((f) => ({ q: f.subject!, a: f.en.a })))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: withSubject[i].id }));
+  }
+  const heldOutRephrases = (await rephraseSeqs(withRephrase.filter((x) => x.held).map((x) => x.f))).filter((s) => s.ids.length <= cfg.maxLen);
   if (cfg.pairedLines) {
     const texts = facts.map((f) => (f.id % 2 === 0 ? `${qaText(f.en)} ${qaText(f.zh)}` : `${qaText(f.zh)} ${qaText(f.en)}`));
     (await plain(texts)).forEach((ids, i) => lines.push({ ids, answerStart: -1, answerEnd: -1, lang: facts[i].id % 2 === 0 ? 'en-zh' : 'zh-en', fact: facts[i].id }));
@@ -89,6 +101,7 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
     factIds: facts.map((f) => f.id),
     evalFacts: evalOwn,
     heldOut: [...held.en, ...held.zh].filter((s) => s.ids.length <= cfg.maxLen),
+    heldOutRephrases,
     dropped: lines.length - train.length,
   };
 }
@@ -147,8 +160,12 @@ export class BatchSchedule {
   }
 }
 
-/** Right-padded inputs, next-token targets and the loss mask of a batch, as flat row-major arrays. */
-export function collate(seqs: readonly Seq[], pad: number): { inputs: Int32Array; targets: Int32Array; mask: Float64Array; rows: number; cols: number } {
+/**
+ * Right-padded inputs, next-token targets and the loss mask of a batch, as flat row-major arrays. The mask
+ * is 1 on every predicted token, except the question tokens of question-answer lines, which weigh
+ * `promptWeight` (default 1).
+ */
+export function collate(seqs: readonly Seq[], pad: number, promptWeight = 1): { inputs: Int32Array; targets: Int32Array; mask: Float64Array; rows: number; cols: number } {
   const cols = Math.max(...seqs.map((s) => s.ids.length)) - 1;
   const rows = seqs.length;
   const inputs = new Int32Array(rows * cols).fill(pad);
@@ -158,7 +175,7 @@ export function collate(seqs: readonly Seq[], pad: number): { inputs: Int32Array
     for (let j = 0; j < s.ids.length - 1; j++) {
       inputs[r * cols + j] = s.ids[j];
       targets[r * cols + j] = s.ids[j + 1];
-      mask[r * cols + j] = 1;
+      mask[r * cols + j] = s.answerStart > 0 && j + 1 < s.answerStart ? promptWeight : 1;
     }
   });
   return { inputs, targets, mask, rows, cols };

@@ -117,7 +117,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const evalCsv = path.join(runDir, 'evals.csv');
   const rewriteCurves = (): void => {
     writeFileSync(lossCsv, 'step,lr,loss,grad_norm,tokens,seconds\n' + state.steps.map(stepRow).join(''));
-    writeFileSync(evalCsv, 'step,acc_en,acc_zh,train_loss,held_out_loss\n' + state.evals.map(evalRow).join(''));
+    writeFileSync(evalCsv, 'step,acc_en,acc_zh,train_loss,held_out_loss,acc_rephrase_held_out\n' + state.evals.map(evalRow).join(''));
     writeFileSync(path.join(runDir, 'curve.json'), JSON.stringify({ steps: state.steps, evals: state.evals }) + '\n');
   };
   rewriteCurves();
@@ -146,7 +146,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         bar?.clear();
         log(
           `step ${ev.step}: accuracy en ${ev.accEn.toFixed(3)} zh ${ev.accZh.toFixed(3)}, loss train ${ev.trainLoss.toFixed(3)} ` +
-            `held-out ${ev.heldOutLoss.toFixed(3)} (${fmtSeconds(state.seconds)})`,
+            `held-out ${ev.heldOutLoss.toFixed(3)}${ev.accRephrase === undefined ? '' : `, held-out rephrases ${ev.accRephrase.toFixed(3)}`} (${fmtSeconds(state.seconds)})`,
         );
       }
       if ((cfg.checkpointEvery > 0 && state.step % cfg.checkpointEvery === 0) || last) {
@@ -186,7 +186,9 @@ export async function evaluateRun(model: LlamaModel, data: TrainData, pad: numbe
   const zh = await evaluateSeqs(model, data.evalFacts.zh, { pad });
   const held = await evaluateSeqs(model, data.heldOut, { pad });
   const trainLoss = (en.loss * en.tokens + zh.loss * zh.tokens) / (en.tokens + zh.tokens);
-  return { step, accEn: round(en.accuracy), accZh: round(zh.accuracy), trainLoss: round(trainLoss), heldOutLoss: round(held.loss) };
+  const rec: EvalRecord = { step, accEn: round(en.accuracy), accZh: round(zh.accuracy), trainLoss: round(trainLoss), heldOutLoss: round(held.loss) };
+  if (data.heldOutRephrases.length) rec.accRephrase = round((await evaluateSeqs(model, data.heldOutRephrases, { pad })).accuracy);
+  return rec;
 }
 
 /** Writes the shipped files: f16 weights, HF config.json, a copy of tokenizer.json, training.json. */
@@ -227,7 +229,7 @@ function stepRow(r: { step: number; lr: number; loss: number; gradNorm: number; 
 }
 
 function evalRow(e: EvalRecord): string {
-  return `${e.step},${e.accEn},${e.accZh},${e.trainLoss},${e.heldOutLoss}\n`;
+  return `${e.step},${e.accEn},${e.accZh},${e.trainLoss},${e.heldOutLoss},${e.accRephrase ?? ''}\n`;
 }
 
 

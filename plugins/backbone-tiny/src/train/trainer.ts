@@ -53,6 +53,7 @@ export class Trainer {
     const c = collate(
       this.schedule.batch(step).map((i) => this.lines[i]),
       this.pad,
+      this.cfg.promptLossWeight ?? 1,
     );
     const lr = learningRate(this.cfg, step);
     const be = this.model.backend;
@@ -73,7 +74,7 @@ export class Trainer {
     out.norm.dispose();
     this.nextStep++;
     let tokens = 0;
-    for (let i = 0; i < c.mask.length; i++) tokens += c.mask[i];
+    for (let i = 0; i < c.mask.length; i++) if (c.mask[i] > 0) tokens++;
     return { step, lr, loss, gradNorm, tokens };
   }
 

@@ -1,0 +1,134 @@
+"""PyTorch scouting of the tiny backbone's architecture and schedule (NOT how the shipped model is made).
+
+Trains the same LLaMA (RMSNorm, RoPE, SwiGLU, tied embeddings, GPT-2 init) on the lines written by
+`dump-data.ts`, with the same loss (question tokens weighted), Adam, warm-up + cosine schedule and clip,
+and writes an HF directory (`model.safetensors` f32, `config.json`, `tokenizer.json`) that crossedit loads
+with `--model-dir`, so ROME can be measured on a scout. Rows it produced are labelled "PyTorch scouting"
+in the README's study table.
+
+  OMP_NUM_THREADS=1 /usr/bin/python3 train_torch.py DATA.json OUTDIR '{"hidden":128,...}'
+"""
+import json, math, os, random, struct, sys, time, shutil
+import torch
+import torch.nn.functional as F
+
+data = json.load(open(sys.argv[1]))
+out = sys.argv[2]
+hp = dict(hidden=128, inter=512, layers=4, heads=4, lr=3e-3, min_lr=3e-4, warmup=50, epochs=20, bs=32,
+          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9)
+hp.update(json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
+torch.manual_seed(hp['seed']); random.seed(hp['seed'])
+V = 6144; H = hp['hidden']; I = hp['inter']; L = hp['layers']; NH = hp['heads']; HD = H // NH
+sp = data['special']; PAD = sp['pad']
+
+def p(*shape, std=0.02):
+    return torch.nn.Parameter(torch.randn(*shape) * std)
+res = 0.02 / math.sqrt(2 * L)
+W = {'model.embed_tokens.weight': p(V, H), 'model.norm.weight': torch.nn.Parameter(torch.ones(H))}
+for l in range(L):
+    pre = f'model.layers.{l}.'
+    W[pre + 'input_layernorm.weight'] = torch.nn.Parameter(torch.ones(H))
+    W[pre + 'post_attention_layernorm.weight'] = torch.nn.Parameter(torch.ones(H))
+    for n in ['q_proj', 'k_proj', 'v_proj']: W[pre + f'self_attn.{n}.weight'] = p(H, H)
+    W[pre + 'self_attn.o_proj.weight'] = p(H, H, std=res)
+    W[pre + 'mlp.gate_proj.weight'] = p(I, H); W[pre + 'mlp.up_proj.weight'] = p(I, H)
+    W[pre + 'mlp.down_proj.weight'] = p(H, I, std=res)
+params = list(W.values())
+
+def rms(x, w): return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-5) * w
+inv = 1.0 / (10000 ** (torch.arange(0, HD, 2).float() / HD))
+def rope(x, T):
+    t = torch.arange(T).float(); f = torch.outer(t, inv); emb = torch.cat([f, f], -1)
+    cos, sin = emb.cos(), emb.sin()
+    x1, x2 = x[..., :HD // 2], x[..., HD // 2:]
+    return x * cos + torch.cat([-x2, x1], -1) * sin
+def forward(ids):
+    B, T = ids.shape
+    x = W['model.embed_tokens.weight'][ids]
+    mask = torch.full((T, T), float('-inf')).triu(1)
+    for l in range(L):
+        pre = f'model.layers.{l}.'
+        h = rms(x, W[pre + 'input_layernorm.weight'])
+        q = (h @ W[pre + 'self_attn.q_proj.weight'].T).view(B, T, NH, HD).transpose(1, 2)
+        k = (h @ W[pre + 'self_attn.k_proj.weight'].T).view(B, T, NH, HD).transpose(1, 2)
+        v = (h @ W[pre + 'self_attn.v_proj.weight'].T).view(B, T, NH, HD).transpose(1, 2)
+        q, k = rope(q, T), rope(k, T)
+        a = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(HD) + mask, -1) @ v
+        x = x + a.transpose(1, 2).reshape(B, T, H) @ W[pre + 'self_attn.o_proj.weight'].T
+        h = rms(x, W[pre + 'post_attention_layernorm.weight'])
+        x = x + (F.silu(h @ W[pre + 'mlp.gate_proj.weight'].T) * (h @ W[pre + 'mlp.up_proj.weight'].T)) @ W[pre + 'mlp.down_proj.weight'].T
+    return rms(x, W['model.norm.weight']) @ W['model.embed_tokens.weight'].T
+
+def collate(seqs, pw):
+    T = max(len(s['ids']) for s in seqs) - 1
+    ids = torch.full((len(seqs), T), PAD, dtype=torch.long); tg = torch.full_like(ids, PAD); m = torch.zeros(len(seqs), T)
+    for r, s in enumerate(seqs):
+        n = len(s['ids']) - 1
+        ids[r, :n] = torch.tensor(s['ids'][:-1]); tg[r, :n] = torch.tensor(s['ids'][1:]); m[r, :n] = 1
+        if s['answerStart'] > 0: m[r, :s['answerStart'] - 1] = pw
+    return ids, tg, m
+
+def acc(seqs):
+    if not seqs: return float('nan')
+    tot = 0.0
+    with torch.no_grad():
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]['ids']))
+        for i in range(0, len(order), 64):
+            b = [seqs[j] for j in order[i:i + 64]]
+            ids, tg, _ = collate(b, 1)
+            pred = forward(ids).argmax(-1)
+            for r, s in enumerate(b):
+                a0, a1 = s['answerStart'], s['answerEnd']
+                tot += (pred[r, a0 - 1:a1 - 1] == torch.tensor(s['ids'][a0:a1])).float().mean().item()
+    return tot / len(seqs)
+
+train = data['train']
+steps_per_epoch = math.ceil(len(train) / hp['bs'])
+steps = hp.get('steps') or hp['epochs'] * steps_per_epoch
+opt = torch.optim.AdamW(params, lr=hp['lr'], weight_decay=hp['wd']) if hp['wd'] else torch.optim.Adam(params, lr=hp['lr'])
+def lr_at(s):
+    if s < hp['warmup']: return hp['lr'] * (s + 1) / hp['warmup']
+    t = min(1, (s - hp['warmup']) / max(1, steps - hp['warmup']))
+    return hp['min_lr'] + 0.5 * (hp['lr'] - hp['min_lr']) * (1 + math.cos(math.pi * t))
+nparam = sum(x.numel() for x in params)
+print(f'params {nparam} lines {len(train)} steps {steps} ({steps_per_epoch}/epoch) hp {hp}', flush=True)
+t0 = time.time(); tokens = 0; step = 0; log = []
+def evaluate(tag):
+    r = dict(step=step, sec=round(time.time() - t0), tokens=tokens, en=round(acc(data['evalFacts']['en']), 4), zh=round(acc(data['evalFacts']['zh']), 4),
+             reph=round(acc(data['heldOutRephrases']), 4))
+    log.append(r); print(tag, json.dumps(r), flush=True)
+for ep in range(math.ceil(steps / steps_per_epoch)):
+    perm = list(range(len(train))); random.shuffle(perm)
+    # length-bucketed groups of 16 batches, like BatchSchedule
+    batches = []
+    g = hp['bs'] * 16
+    for i in range(0, len(perm), g):
+        ch = sorted(perm[i:i + g], key=lambda j: len(train[j]['ids']))
+        bb = [ch[k:k + hp['bs']] for k in range(0, len(ch), hp['bs'])]; random.shuffle(bb); batches += bb
+    for b in batches:
+        if step >= steps: break
+        for gp in opt.param_groups: gp['lr'] = lr_at(step)
+        ids, tg, m = collate([train[j] for j in b], hp['prompt_w'])
+        logits = forward(ids)
+        loss = (F.cross_entropy(logits.reshape(-1, V), tg.reshape(-1), reduction='none') * m.reshape(-1)).sum() / m.sum()
+        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, hp['clip']); opt.step()
+        tokens += int((m > 0).sum()); step += 1
+        if step % 200 == 0: print(f'step {step} loss {loss.item():.3f} {time.time() - t0:.0f}s {tokens / (time.time() - t0):.0f} tok/s', flush=True)
+    evaluate(f'epoch {ep + 1}')
+    if (time.time() - t0) / 60 > hp['max_minutes']: break
+os.makedirs(out, exist_ok=True)
+# safetensors by hand (header length, JSON header, raw little-endian f32)
+hdr = {}; off = 0; blobs = []
+for n, t in W.items():
+    b = t.detach().float().contiguous().numpy().tobytes(); hdr[n] = dict(dtype='F32', shape=list(t.shape), data_offsets=[off, off + len(b)]); off += len(b); blobs.append(b)
+hdr['__metadata__'] = {'format': 'pt'}
+hj = json.dumps(hdr).encode(); hj += b' ' * ((8 - len(hj) % 8) % 8)
+with open(os.path.join(out, 'model.safetensors'), 'wb') as f:
+    f.write(struct.pack('<Q', len(hj))); f.write(hj); [f.write(b) for b in blobs]
+here = os.path.dirname(os.path.abspath(__file__))
+cfg = json.load(open(os.path.join(here, '../../assets/config.json')))
+cfg.update(hidden_size=H, intermediate_size=I, num_hidden_layers=L, num_attention_heads=NH, num_key_value_heads=NH, torch_dtype='float32')
+json.dump(cfg, open(os.path.join(out, 'config.json'), 'w'), indent=2)
+shutil.copy(os.path.join(here, '../../assets/tokenizer.json'), os.path.join(out, 'tokenizer.json'))
+json.dump(dict(hp=hp, params=nparam, log=log), open(os.path.join(out, 'scout.json'), 'w'))
+print('wrote', out, flush=True)
