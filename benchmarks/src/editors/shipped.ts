@@ -7,6 +7,7 @@
  *   pnpm bench editors                         # train both, replace the shipped files, evaluate 50 records
  *   pnpm bench editors --only serac --eval 0   # retrain SERAC only, no evaluation
  *   pnpm bench editors --train 0 --eval 100    # evaluate the shipped artifacts only
+ *   pnpm bench editors --serac-iters 80 --mend-iters 400   # shorter schedules (a bigger model)
  *
  * Training data: `zsre_mend_train_en_10000.json` (English) and the MzsRE Chinese pairs file, 20 held out
  * each for validation; the schedules are each plugin's defaults plus {@link SCHEDULES}. Everything runs on
@@ -24,6 +25,13 @@ export const SCHEDULES: Record<'mend' | 'serac', unknown> = {
   serac: { loop: { maxIters: 200 } },
 };
 
+/** {@link SCHEDULES} of a method with the `--<method>-iters` cap applied. */
+function schedule(method: 'mend' | 'serac', o: EditorsOptions): unknown {
+  const base = SCHEDULES[method] as { loop?: Record<string, unknown> };
+  const cap = o.iters[method];
+  return cap === undefined ? base : { ...base, loop: { ...base.loop, maxIters: cap } };
+}
+
 /** Parsed options. */
 export interface EditorsOptions {
   methods: ('mend' | 'serac')[];
@@ -31,6 +39,8 @@ export interface EditorsOptions {
   eval: number;
   out: string;
   shared: string;
+  /** `--serac-iters N` / `--mend-iters N`: caps over {@link SCHEDULES} (a bigger model, a tighter clock). */
+  iters: Partial<Record<'mend' | 'serac', number>>;
 }
 
 function parse(argv: readonly string[]): EditorsOptions {
@@ -47,6 +57,14 @@ function parse(argv: readonly string[]): EditorsOptions {
     train: get('--train') !== '0',
     eval: n,
     out: path.resolve(get('--out') ?? path.join(REPO, '.cache/crossedit/editors-shipped')),
+    iters: Object.fromEntries(
+      (['mend', 'serac'] as const).flatMap((m) => {
+        const v = get(`--${m}-iters`);
+        if (v === undefined) return [];
+        if (!(Number.isInteger(Number(v)) && Number(v) > 0)) throw new Error(`--${m}-iters must be a positive integer (got '${v}')`);
+        return [[m, Number(v)]];
+      }),
+    ),
     shared: path.resolve(process.env.CROSSEDIT_SHARED ?? path.join(REPO, '..', 'shared')),
   };
 }
@@ -57,7 +75,7 @@ async function rebuild(method: 'mend' | 'serac', o: EditorsOptions): Promise<{ f
   const outDir = path.join(o.out, 'artifacts');
   const t0 = Date.now();
   const stdout = await crossedit(
-    ['train-editor', '--method', method, '--backbone', 'tiny', '--backend', 'cpu-f32', '--data', data.join(','), '--lang', 'en,zh', '--validation', '20', '--run', path.join(o.out, `run-${method}`), '--out', outDir, '--fresh', '--set', JSON.stringify(SCHEDULES[method])],
+    ['train-editor', '--method', method, '--backbone', 'tiny', '--backend', 'cpu-f32', '--data', data.join(','), '--lang', 'en,zh', '--validation', '20', '--run', path.join(o.out, `run-${method}`), '--out', outDir, '--fresh', '--set', JSON.stringify(schedule(method, o))],
     { nice: 10 },
   );
   const file = /artifact: (.+\.safetensors)/.exec(stdout)?.[1];
