@@ -136,7 +136,7 @@ export function checkFit(file: string, tensors: readonly FitTensor[], limits: De
   if (!est.problems.length) return est;
   const first = /^tensor '([^']+)'/.exec(est.problems[0])?.[1];
   const more = est.problems.length > 3 ? `; and ${est.problems.length - 3} more` : '';
-  throw new FitError(file, first, `${file}: ${what} does not fit: ${est.problems.slice(0, 3).join('; ')}${more}. Nothing was allocated. Try --dtype f16 (half-precision weights), a backend that shards tensors, --backend cpu-f32, or a larger device-memory budget (${DEVICE_MEMORY_ENV}, in GB)`);
+  throw new FitError(file, first, `${file}: ${what} does not fit: ${est.problems.slice(0, 3).join('; ')}${more}. Nothing was allocated. Try half-precision weights where the backend stores them natively (--dtype f16 on WebGPU), another backend, or a larger device-memory budget (${DEVICE_MEMORY_ENV}, in GB)`);
 }
 
 /** The host's available memory (`MemAvailable` of /proc/meminfo; `os.freemem()` elsewhere). */
