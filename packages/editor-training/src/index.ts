@@ -22,6 +22,7 @@ export {
 } from './artifact.js';
 export { locateArtifact, trainEditorCommand, MissingArtifactError, ArtifactMismatchError, type LocateOptions, type TrainCommandParts } from './locate.js';
 export { rotateTargets } from './targets.js';
+export { runEditorLoop, type TrainEditorOptions } from './run-editor.js';
 export { loadEditorData, combineData, type EditExample, type EditorData, type LoadEditorDataOptions } from './data.js';
 export { editRow, collate, disposeBatch, maskedNll, maskedKl, labelAccuracy, labelAgreement, headLogits, labelLogits, selNll, selKl, selAccuracy, selAgreement, type Row, type Batch } from './rows.js';
 export { trainLoop, trainingRecord, BatchOrder, type EditorTrainer, type LoopConfig, type LoopState, type LoopProgress, type TrainLoopOptions, type TrainLoopResult, type TrainPoint, type ValPoint } from './loop.js';

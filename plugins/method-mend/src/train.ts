@@ -1,6 +1,6 @@
 /** `trainMend`: the whole training run behind `crossedit train-editor --method mend`. */
-import type { LanguageModel, ModelConfig, Tokenizer } from '@crossedit/core';
-import { baseWeightsHash, rotateTargets, trainingRecord, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
+import type { ModelConfig } from '@crossedit/core';
+import { baseWeightsHash, runEditorLoop, trainingRecord, type LoopConfig, type TrainEditorOptions, type TrainLoopResult } from '@crossedit/editor-training';
 import { writeMendArtifact } from './artifact.js';
 import { MendEditor, type MendArch } from './editor.js';
 import { lastLayers, MLP_KINDS } from './matrices.js';
@@ -30,24 +30,7 @@ export function defaultMendConfig(config: ModelConfig, over: { seed?: number; ma
 }
 
 /** Options of {@link trainMend}. */
-export interface TrainMendOptions {
-  model: LanguageModel;
-  tokenizer: Tokenizer;
-  backbone: string;
-  config: MendTrainConfig;
-  train: readonly EditExample[];
-  validation: readonly EditExample[];
-  sources: DataSource[];
-  /** The run's folder (checkpoint, curves). */
-  runDir: string;
-  /** Where the finished artifact is written. */
-  outDir: string;
-  resume?: boolean;
-  stopAfter?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: LoopProgress) => void;
-  log?: (line: string) => void;
-}
+export type TrainMendOptions = TrainEditorOptions<MendTrainConfig>;
 
 /** Trains (or resumes) MEND; when finished writes the artifact and returns its path. */
 export async function trainMend(o: TrainMendOptions): Promise<{ result: TrainLoopResult; artifact: string | null }> {
@@ -56,18 +39,7 @@ export async function trainMend(o: TrainMendOptions): Promise<{ result: TrainLoo
   const trainer = new MendTrainer(o.model, o.tokenizer, editor, o.config.optim);
   const t0 = Date.now();
   try {
-    const result = await trainLoop({
-      runDir: o.runDir,
-      config: o.config.loop,
-      train: o.config.optim.counterfactualTargets ? rotateTargets(o.train) : o.train,
-      validation: o.config.optim.counterfactualTargets ? rotateTargets(o.validation) : o.validation,
-      trainer,
-      resume: o.resume,
-      stopAfter: o.stopAfter,
-      signal: o.signal,
-      onProgress: o.onProgress,
-      log: o.log,
-    });
+    const result = await runEditorLoop(o, trainer, o.config.loop, o.config.optim.counterfactualTargets);
     if (!result.finished || !result.params) return { result, artifact: null };
     const artifact = await writeMendArtifact(
       o.outDir,

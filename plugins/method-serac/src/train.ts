@@ -1,6 +1,6 @@
 /** `trainSerac`: the whole training run behind `crossedit train-editor --method serac`. */
-import type { LanguageModel, ModelConfig, Tokenizer } from '@crossedit/core';
-import { baseWeightsHash, rotateTargets, trainingRecord, trainLoop, type DataSource, type EditExample, type LoopConfig, type LoopProgress, type TrainLoopResult } from '@crossedit/editor-training';
+import type { ModelConfig } from '@crossedit/core';
+import { baseWeightsHash, runEditorLoop, trainingRecord, type LoopConfig, type TrainEditorOptions, type TrainLoopResult } from '@crossedit/editor-training';
 import { writeSeracArtifact } from './artifact.js';
 import { BagClassifier, type ClassifierArch } from './classifier.js';
 import { Counterfactual, type CounterfactualArch } from './counterfactual.js';
@@ -31,22 +31,7 @@ export function defaultSeracConfig(config: ModelConfig, over: { seed?: number; m
 }
 
 /** Options of {@link trainSerac}. */
-export interface TrainSeracOptions {
-  model: LanguageModel;
-  tokenizer: Tokenizer;
-  backbone: string;
-  config: SeracTrainConfig;
-  train: readonly EditExample[];
-  validation: readonly EditExample[];
-  sources: DataSource[];
-  runDir: string;
-  outDir: string;
-  resume?: boolean;
-  stopAfter?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: LoopProgress) => void;
-  log?: (line: string) => void;
-}
+export type TrainSeracOptions = TrainEditorOptions<SeracTrainConfig>;
 
 /** Trains (or resumes) SERAC; when finished writes the artifact and returns its path. */
 export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainLoopResult; artifact: string | null }> {
@@ -56,8 +41,7 @@ export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainL
   const trainer = new SeracTrainer(o.model, o.tokenizer, cls, cf, o.config.optim);
   const t0 = Date.now();
   try {
-    const cft = o.config.optim.counterfactualTargets;
-    const result = await trainLoop({ runDir: o.runDir, config: o.config.loop, train: cft ? rotateTargets(o.train) : o.train, validation: cft ? rotateTargets(o.validation) : o.validation, trainer, resume: o.resume, stopAfter: o.stopAfter, signal: o.signal, onProgress: o.onProgress, log: o.log });
+    const result = await runEditorLoop(o, trainer, o.config.loop, o.config.optim.counterfactualTargets);
     if (!result.finished || !result.params) return { result, artifact: null };
     const artifact = await writeSeracArtifact(
       o.outDir,
