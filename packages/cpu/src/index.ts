@@ -8,7 +8,7 @@ export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './backend.
 export { HostBackend } from './host-backend.js';
 export { CpuStorage, alloc, broadcastIndex, type CpuArray, type HostTensor } from './storage.js';
 export { CPU_KERNELS, HOST_KERNELS, adapt, type HostKernel } from './kernels/index.js';
-export { matmulImpl } from './kernels/MatMul.js';
+export { matmulImpl, matmulGeometry, type MatmulGeometry } from './kernels/MatMul.js';
 export { ropeImpl } from './kernels/Rope.js';
 export { rmsNormImpl, rmsNormGradImpl } from './kernels/RmsNorm.js';
 export { softmaxImpl, logSoftmaxImpl, softmaxGradImpl } from './kernels/Softmax.js';

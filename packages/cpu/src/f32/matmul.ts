@@ -6,6 +6,7 @@
  * operand is one GEMM.
  */
 import { sizeOf } from '@crossedit/core';
+import { matmulGeometry } from '../kernels/MatMul.js';
 import { broadcastIndex } from '../storage.js';
 import { gemmModuleBytes } from './gemm-wasm.js';
 
@@ -104,20 +105,8 @@ export class WasmGemm {
    * dimensions), in f32: products summed in k order in f32, rounded once per add.
    */
   matmul(a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[], transA: boolean, transB: boolean): Float32Array {
-    const ra = aShape.length;
+    const { M, K, N, batchA, batchB, batch } = matmulGeometry(aShape, bShape, transA, transB);
     const rb = bShape.length;
-    const M = transA ? aShape[ra - 1] : aShape[ra - 2];
-    const K = transA ? aShape[ra - 2] : aShape[ra - 1];
-    const N = transB ? bShape[rb - 2] : bShape[rb - 1];
-    const batchA = aShape.slice(0, -2);
-    const batchB = bShape.slice(0, -2);
-    const nb = Math.max(batchA.length, batchB.length);
-    const batch: number[] = [];
-    for (let i = 0; i < nb; i++) {
-      const da = batchA[batchA.length - nb + i] ?? 1;
-      const db = batchB[batchB.length - nb + i] ?? 1;
-      batch.push(da === 1 ? db : da);
-    }
     const nBatch = sizeOf(batch);
     const c = new Float32Array(nBatch * M * N);
     if (c.length === 0 || K === 0) return c;

@@ -76,6 +76,38 @@ function transposeInto(src: ArrayLike<number>, off: number, R: number, C: number
   for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) dst[c * R + r] = src[off + r * C + c];
 }
 
+/** The sizes of a batched matmul: `M`, `K`, `N`, each operand's batch dimensions and their broadcast `batch`. */
+export interface MatmulGeometry {
+  M: number;
+  K: number;
+  N: number;
+  batchA: number[];
+  batchB: number[];
+  batch: number[];
+}
+
+/**
+ * The sizes of `a @ b` for `a: [...batchA, M, K]` (`[..., K, M]` when `transA`) and `b: [...batchB, K, N]`
+ * (`[..., N, K]` when `transB`), batch dimensions broadcast numpy-style: what both CPU GEMMs start from.
+ */
+export function matmulGeometry(aShape: readonly number[], bShape: readonly number[], transA: boolean, transB: boolean): MatmulGeometry {
+  const ra = aShape.length;
+  const rb = bShape.length;
+  const M = transA ? aShape[ra - 1] : aShape[ra - 2];
+  const K = transA ? aShape[ra - 2] : aShape[ra - 1];
+  const N = transB ? bShape[rb - 2] : bShape[rb - 1];
+  const batchA = aShape.slice(0, -2);
+  const batchB = bShape.slice(0, -2);
+  const nb = Math.max(batchA.length, batchB.length);
+  const batch: number[] = [];
+  for (let i = 0; i < nb; i++) {
+    const da = batchA[batchA.length - nb + i] ?? 1;
+    const db = batchB[batchB.length - nb + i] ?? 1;
+    batch.push(da === 1 ? db : da);
+  }
+  return { M, K, N, batchA, batchB, batch };
+}
+
 /**
  * Batched matrix product in float64: `a: [...batchA, M, K]` (`[..., K, M]` when `transA`), `b: [...batchB,
  * K, N]` (`[..., N, K]` when `transB`); batch dimensions broadcast numpy-style. Returns `[...batch, M, N]`
@@ -94,20 +126,7 @@ export function matmulImpl(
   transA: boolean,
   transB: boolean,
 ): { data: Float64Array; shape: number[] } {
-  const ra = aShape.length;
-  const rb = bShape.length;
-  const M = transA ? aShape[ra - 1] : aShape[ra - 2];
-  const K = transA ? aShape[ra - 2] : aShape[ra - 1];
-  const N = transB ? bShape[rb - 2] : bShape[rb - 1];
-  const batchA = aShape.slice(0, -2);
-  const batchB = bShape.slice(0, -2);
-  const nb = Math.max(batchA.length, batchB.length);
-  const batch: number[] = [];
-  for (let i = 0; i < nb; i++) {
-    const da = batchA[batchA.length - nb + i] ?? 1;
-    const db = batchB[batchB.length - nb + i] ?? 1;
-    batch.push(da === 1 ? db : da);
-  }
+  const { M, K, N, batchA, batchB, batch } = matmulGeometry(aShape, bShape, transA, transB);
   const shape = [...batch, M, N];
   const c = new Float64Array(sizeOf(shape));
   const nBatch = sizeOf(batch);
