@@ -52,6 +52,8 @@ export async function trainedEditorRows(ctx: EditContext, requests: readonly Edi
       } else {
         const cfg = defaultSeracConfig(ctx.model.config);
         cfg.loop = { ...cfg.loop, maxIters: iters, valEvery: 0, valCount: 0, patience: 0, checkpointEvery: 1000 };
+        // the classifier-only phase (no language-model pass) is left out: the rows time end-to-end iterations
+        cfg.scope = { ...cfg.scope!, iters: 0 };
         batch = cfg.loop.batchSize;
         artifact = (await trainSerac({ ...common, config: cfg })).artifact;
       }

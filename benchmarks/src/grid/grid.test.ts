@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { readCellMeta } from './cell.js';
 import { defaultDataset, type GridConfig } from './grid.config.js';
 import { randomLlamaBackbone, stringsOf } from './random-backbone.js';
 import { reportMarkdown, reportText, scoreTable } from './report.js';
-import { runGrid, type CellId } from './run.js';
+import { COMMITTED_TRAINING_SCALE, runGrid, trainingScaleInfo, type CellId } from './run.js';
 
 const dataset = defaultDataset();
 const dirs: string[] = [];
@@ -128,6 +128,13 @@ describe.skipIf(!existsSync(dataset))('cross-lingual grid', () => {
     expect(md).toBe(reportMarkdown({ ...ref }));
     expect(md).toContain('| Method | Src | Reli. | Gene. En | Gene. Zh | Loca. En | Loca. Zh | Port. En | Port. Zh |');
     expect(md.match(/^\| (NUDGE|Prefix) \| (En|Zh)→ \|/gm)).toHaveLength(3 * 4); // F1, EM and cell tables
+    // the run has no training-scale.json of its own: Figure 3 is drawn from the committed study, and says so
+    expect(ref.trainingScale).toEqual({ file: COMMITTED_TRAINING_SCALE, present: true, origin: 'committed', looked: path.join(full, 'training-scale.json') });
+    expect(ref.figures?.map((f) => f.file)).toContain('figures/training-scale.svg');
+    expect(readFileSync(path.join(full, 'figures/training-scale.svg'), 'utf8')).toContain('training samples');
+    expect(md).toMatch(/!\[Training-scale curves \(Figure 3 layout\)[^\]]*data from the committed study docs\/grid\/training-scale\.json \(this run has no training-scale\.json/);
+    expect(md).not.toContain('no data');
+    expect(readFileSync(path.join(full, 'report.html'), 'utf8')).toContain('data from the committed study docs/grid/training-scale.json');
     expect(reportText(ref)).toContain('== rand — EM');
 
     // a grid killed during its third cell, then resumed
@@ -163,6 +170,17 @@ describe.skipIf(!existsSync(dataset))('cross-lingual grid', () => {
     expect(loads.n).toBe(n);
     expect(applies).toEqual({ nudge: 6, prefix: 6 });
     expect(again.rows.map((r) => r.aggregate!.f1)).toEqual(resumed.rows.map((r) => r.aggregate!.f1));
+  });
+
+  it("Figure 3's data: the file the config names, else the run's own, else the committed study, else none", () => {
+    const out = tmp();
+    const committed = path.join(tmp(), 'study.json');
+    expect(trainingScaleInfo({ outDir: out }, committed)).toEqual({ file: path.join(out, 'training-scale.json'), present: false, origin: 'run' });
+    writeFileSync(committed, '{}');
+    expect(trainingScaleInfo({ outDir: out }, committed)).toEqual({ file: committed, present: true, origin: 'committed', looked: path.join(out, 'training-scale.json') });
+    writeFileSync(path.join(out, 'training-scale.json'), '{}');
+    expect(trainingScaleInfo({ outDir: out }, committed)).toEqual({ file: path.join(out, 'training-scale.json'), present: true, origin: 'run' });
+    expect(trainingScaleInfo({ outDir: out, trainingScaleFile: path.join(out, 'gone.json') }, committed)).toEqual({ file: path.join(out, 'gone.json'), present: false, origin: 'config' });
   });
 
   it('builds the statistics a method needs on first use (resumable, content-addressed), and reuses them', async () => {

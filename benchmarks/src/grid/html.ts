@@ -3,7 +3,7 @@
  * the paper's, transfer matrices, cells, runs) and its figures (SVG, inlined). No script, no network.
  */
 import { FAMILIES } from './transfer.js';
-import { cellTable, comparisonTable, reportBackbones, scoreTable, transferTable, type GridReport, type Table } from './report.js';
+import { cellTable, comparisonTable, reportBackbones, scoreTable, trainingScaleCaption, transferTable, type GridReport, type Table } from './report.js';
 
 /** The figures a page shows (SVG markup), by role. */
 export interface ReportFigures {
@@ -34,7 +34,7 @@ export function reportHtml(r: GridReport, figs: ReportFigures): string {
   body.push('<h2>Figures</h2>');
   if (figs.radar) body.push(figure('radar', 'Figure 2 layout: F1 per backbone × edit language over Reli., Gene., Loca., Port. in each language (mean over methods).', figs.radar));
   else body.push('<p id="radar-missing">No cell has scores yet, so there is no radar chart.</p>');
-  if (figs.trainingScale) body.push(figure('training-scale', `Figure 3 layout: score against training samples (${r.trainingScale?.file ?? ''}).`, figs.trainingScale));
+  if (figs.trainingScale && r.trainingScale) body.push(figure('training-scale', `${trainingScaleCaption(r.trainingScale)}.`, figs.trainingScale));
   else body.push(`<p id="training-scale-missing">Figure 3 (training-scale curves of SERAC, IKE, MEND): no data — ${esc(r.trainingScale?.file ?? 'no training-scale file')} does not exist. The trained-editor training command writes it.</p>`);
   for (const [i, h] of figs.heatmaps.entries()) body.push(figure(`heatmap-${i}`, `Transfer heatmaps of ${h.method}`, h.svg));
   for (const bb of reportBackbones(r)) {

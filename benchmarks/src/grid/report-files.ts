@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { heatmapSvgs, radarSvg, trainingScaleSpec, vegaLiteToSvg } from './figures.js';
 import { reportHtml, type ReportFigures } from './html.js';
-import { reportMarkdown, type GridReport } from './report.js';
+import { reportMarkdown, trainingScaleCaption, type GridReport } from './report.js';
 import { readTrainingScale } from '@crossedit/editor-training';
 
 /** Renders the report's figures (the training-scale curves from `report.trainingScale.file` when it exists). */
@@ -31,7 +31,7 @@ export async function writeReportFiles(outDir: string, r: GridReport): Promise<s
     figures.push({ file, caption });
   };
   if (figs.radar) add('figures/radar.svg', 'Radar chart (Figure 2 layout): F1 per backbone × edit language', figs.radar);
-  if (figs.trainingScale) add('figures/training-scale.svg', 'Training-scale curves (Figure 3 layout)', figs.trainingScale);
+  if (figs.trainingScale && r.trainingScale) add('figures/training-scale.svg', trainingScaleCaption(r.trainingScale), figs.trainingScale);
   for (const h of figs.heatmaps) add(`figures/heatmap-${slug(h.method)}.svg`, `Transfer heatmaps of ${h.method}`, h.svg);
   r.figures = figures;
   files.push(['report.md', reportMarkdown(r)], ['report.json', JSON.stringify(r, null, 2) + '\n'], ['report.html', reportHtml(r, figs)]);

@@ -4,6 +4,7 @@
  * Loca. En/Zh, Port. En/Zh (values ×100), then a table of per-cell metadata (status, edits, weights and
  * hyperparameter hashes, timings, versions) and notes. Rendered as Markdown and for the terminal.
  */
+import path from 'node:path';
 import { langLabel, metricColumns, type AggregateTable } from '@crossedit/eval';
 import type { CellMeta } from './cell.js';
 import { provenance, publishedRow } from './paper/published.js';
@@ -60,9 +61,30 @@ export interface GridReport {
   /** The figure files written beside the report (`figures/radar.svg`, …), linked from `report.md`. */
   figures?: { file: string; caption: string }[];
   /** The training-scale data file looked for (Figure 3) and whether it was there. */
-  trainingScale?: { file: string; present: boolean };
+  trainingScale?: TrainingScaleSource;
   /** Per-method time per edit and the projected time of the whole dataset (see `timing.ts`). */
   timing?: GridTiming;
+}
+
+/** Where a report's Figure 3 data comes from. */
+export interface TrainingScaleSource {
+  file: string;
+  present: boolean;
+  /**
+   * `config`: the file the grid config names (`--training-scale`); `run`: the run's own
+   * `<outDir>/training-scale.json`; `committed`: the run has none, so the committed study
+   * (`docs/grid/training-scale.json`) is drawn. Absent in reports written before it existed.
+   */
+  origin?: 'config' | 'run' | 'committed';
+  /** With `committed`: the run's own file that was looked for first. */
+  looked?: string;
+}
+
+/** The caption of Figure 3: what it shows and where its data came from. */
+export function trainingScaleCaption(t: TrainingScaleSource): string {
+  const what = 'Training-scale curves (Figure 3 layout): score against training samples';
+  if (t.origin === 'committed') return `${what}; data from the committed study ${path.relative(process.cwd(), t.file) || t.file} (this run has no ${path.basename(t.looked ?? 'training-scale.json')}; \`pnpm bench training-scale` writes a run's own, docs/grid.md)`;
+  return `${what}; data from ${t.file}${t.origin === 'config' ? ' (--training-scale)' : ''}`;
 }
 
 /** A table: header and body cells; `align[i]` right-aligns numeric columns. */

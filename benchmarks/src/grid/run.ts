@@ -36,9 +36,9 @@ import { loadTokenizer } from '@crossedit/tokenizers';
 import { weightsHash } from '@crossedit/transformer';
 import { readCellMeta, writeCellMeta, type CellMeta } from './cell.js';
 import { gridTiming, recordTimings } from './timing.js';
-import { sharedDir, type GridBackboneSpec, type GridConfig, type GridMethodSpec } from './grid.config.js';
+import { repoRoot, sharedDir, type GridBackboneSpec, type GridConfig, type GridMethodSpec } from './grid.config.js';
 import { cellVersions, hashJson } from './meta.js';
-import type { GridReport, GridRow, GridRunInfo } from './report.js';
+import type { GridReport, GridRow, GridRunInfo, TrainingScaleSource } from './report.js';
 
 /** Identifies a cell to callbacks. */
 export interface CellId {
@@ -393,10 +393,23 @@ function runsOf(rows: readonly GridRow[], run: GridRunInfo, known: readonly Grid
   return out;
 }
 
-/** Where the training-scale data (Figure 3) is read from, and whether it is there. */
-function trainingScaleInfo(config: GridConfig): { file: string; present: boolean } {
-  const file = path.resolve(config.trainingScaleFile ?? path.join(config.outDir, 'training-scale.json'));
-  return { file, present: existsSync(file) };
+/** The committed training-scale study (Figure 3 data on the embedded model, see docs/grid.md). */
+export const COMMITTED_TRAINING_SCALE = path.join(repoRoot, 'docs', 'grid', 'training-scale.json');
+
+/**
+ * Where the training-scale data (Figure 3) is read from, and whether it is there: the file the config
+ * names; else the run's own `<outDir>/training-scale.json`; else, when the run has none, the committed
+ * study ({@link COMMITTED_TRAINING_SCALE}), so the default report draws Figure 3 and says where from.
+ */
+export function trainingScaleInfo(config: Pick<GridConfig, 'trainingScaleFile' | 'outDir'>, committed = COMMITTED_TRAINING_SCALE): TrainingScaleSource {
+  if (config.trainingScaleFile) {
+    const file = path.resolve(config.trainingScaleFile);
+    return { file, present: existsSync(file), origin: 'config' };
+  }
+  const own = path.resolve(config.outDir, 'training-scale.json');
+  if (existsSync(own)) return { file: own, present: true, origin: 'run' };
+  if (existsSync(committed)) return { file: committed, present: true, origin: 'committed', looked: own };
+  return { file: own, present: false, origin: 'run' };
 }
 
 interface CellEnv {

@@ -62,7 +62,8 @@ describe('crossedit train-editor', () => {
       expect(bad.code).not.toBe(0);
       expect(bad.err).toContain('not a readable');
       expect(bad.err).toContain(`crossedit train-editor --method ${method} --backbone tiny`);
-      const set = JSON.stringify({ loop: { maxIters: 2, accumulate: 1, valEvery: 1, valCount: 1, checkpointEvery: 1 } });
+      // SERAC's classifier-only phase shortened too (its default is 1,000 iterations)
+      const set = JSON.stringify({ loop: { maxIters: 2, accumulate: 1, valEvery: 1, valCount: 1, checkpointEvery: 1 }, ...(method === 'serac' ? { scope: { iters: 2 } } : {}) });
       const t = await run(['train-editor', '--method', method, '--data', data, '--lang', 'en', '--train-limit', '4', '--validation', '2', '--out', art, '--run', path.join(dir, 'run'), '--set', set]);
       expect(t.code, t.err).toBe(0);
       expect(t.out).toMatch(/finished \(max-iters\) after 2 iterations/);

@@ -8,7 +8,7 @@ import { Counterfactual, type CounterfactualArch } from './counterfactual.js';
 import { loadSeracTensors } from './state.js';
 
 /** The code version written into and required from artifacts. */
-export const SERAC_CODE_VERSION = 'serac@2';
+export const SERAC_CODE_VERSION = 'serac@3';
 
 /** Where artifacts shipped with the plugin live (for the embedded model). */
 export const SERAC_ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', 'assets');
@@ -47,6 +47,7 @@ export async function loadSeracArtifact(path: string, base: LanguageModel): Prom
   const { info, tensors } = await readArtifact(path);
   const arch = (info.hparams as { classifier?: ClassifierArch }).classifier;
   if (!arch || arch.kind !== 'bag') throw new Error(`${path}: the header names classifier ${JSON.stringify(arch)}; this code builds 'bag' classifiers`);
+  if (arch.pool !== undefined && arch.pool !== 'mean' && arch.pool !== 'attn') throw new Error(`${path}: the header's classifier pool is ${JSON.stringify(arch.pool)}; expected 'mean' or 'attn'`);
   const cfArch = (info.hparams as { counterfactual?: CounterfactualArch }).counterfactual;
   if (!cfArch || typeof cfArch !== 'object' || (cfArch.train !== 'head' && cfArch.train !== 'all')) throw new Error(`${path}: the header's hparams.counterfactual is ${JSON.stringify(cfArch)}; expected { train: 'head' | 'all', copyHead, source }`);
   if (cfArch.source) throw new Error(`${path}: its counterfactual model was loaded from ${cfArch.source}; pass the same checkpoint (loadSeracArtifact(path, base, cfBackbone))`);

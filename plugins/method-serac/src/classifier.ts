@@ -1,12 +1,20 @@
 /**
  * The scope classifier of the embedded default: a bag of the backbone's own (frozen) token embeddings,
- * weighted by a learned per-token gate and mapped by a learned projection,
- * `e(text) = P · Σ_t g[t] E[t] / n`. It reads token ids, so the same code embeds the evaluator's rows on
- * the device without a read-back. SERAC's similarity is `exp(−‖e(c) − e(x)‖²)` (EasyEdit `square: true`,
- * `cos: false`, scale fixed at 1). The reference's DistilBERT is a 66M-parameter encoder; this one has
- * `V + k·D` parameters, small enough to train here in minutes.
+ * weighted per token and mapped by a learned projection. It reads token ids, so the same code embeds the
+ * evaluator's rows on the device without a read-back. SERAC's similarity is `exp(−‖e(c) − e(x)‖²)`
+ * (EasyEdit `square: true`, `cos: false`, scale fixed at 1). The reference's DistilBERT is a 66M-parameter
+ * encoder; this one has `V + k·D` parameters (+1 with `normalize`), small enough to train here in minutes.
+ *
+ * Two poolings (`ClassifierArch.pool`):
+ * - `'mean'` (serac@2's): `e = P · Σ_t g[t] E[t] / n` — a gate near 0 shrinks the vector but still counts
+ *   in n, so texts of different lengths get different norms;
+ * - `'attn'`: `e = P · Σ_t a_t E[t]` with `a_t = exp(θ[t]) / Σ_u exp(θ[u])` over the row's tokens — a
+ *   learned per-token importance (an attention pooling keyed by the token alone), scale-free in length.
+ *
+ * With `normalize`, `e ← α · e / ‖e‖` (α learned): the squared distance is `2α²(1 − cos)`, a cosine
+ * similarity with a learned temperature.
  */
-import { div, gather, matmul, maximum, mul, reshape, sum, tensor, untrack, type Backend, type Tensor } from '@crossedit/core';
+import { div, exp, gather, matmul, maximum, mul, reshape, sqrt, square, sum, tensor, untrack, type Backend, type Tensor } from '@crossedit/core';
 
 /** Architecture of the classifier (recorded in the artifact). */
 export interface ClassifierArch {
@@ -15,14 +23,20 @@ export interface ClassifierArch {
   width: number;
   /** The projection starts as `projInit · I` (k = D) or `projInit ·` a scaled random matrix. */
   projInit: number;
+  /** Pooling of the token embeddings (absent: `'mean'`, serac@2's). */
+  pool?: 'mean' | 'attn';
+  /** L2-normalise the output and scale it by a learned α (starting at `projInit`). */
+  normalize?: boolean;
 }
 
 /** The bag-of-embeddings scope classifier. */
 export class BagClassifier {
-  /** `[V, 1]` per-token gates. */
+  /** `[V, 1]` per-token gates (`'mean'`) or log-importances θ (`'attn'`). */
   gate: Tensor;
   /** `[k, D]`. */
   proj: Tensor;
+  /** `[1, 1]` output scale α (only with `normalize`). */
+  scale: Tensor | null;
 
   constructor(
     /** `[V, D]` token embeddings of the backbone (not owned, never changed). */
@@ -31,21 +45,36 @@ export class BagClassifier {
     backend: Backend,
   ) {
     const [v, d] = embed.shape;
-    this.gate = untrack(tensor(new Float64Array(v).fill(1), [v, 1], { backend }));
+    this.gate = untrack(tensor(new Float64Array(v).fill(this.pool === 'attn' ? 0 : 1), [v, 1], { backend }));
     const p = new Float64Array(arch.width * d);
-    for (let i = 0; i < Math.min(arch.width, d); i++) p[i * d + i] = arch.projInit;
+    for (let i = 0; i < Math.min(arch.width, d); i++) p[i * d + i] = arch.normalize ? 1 : arch.projInit;
     this.proj = untrack(tensor(p, [arch.width, d], { backend }));
+    this.scale = arch.normalize ? untrack(tensor([arch.projInit], [1, 1], { backend })) : null;
   }
 
+  /** The pooling in use. */
+  get pool(): 'mean' | 'attn' {
+    return this.arch.pool ?? 'mean';
+  }
+
+  /** Trained tensors: gate, projection and (with `normalize`) the scale. */
   params(): Tensor[] {
-    return [this.gate, this.proj];
+    return this.scale ? [this.gate, this.proj, this.scale] : [this.gate, this.proj];
   }
 
-  setParams([g, p]: readonly Tensor[]): void {
-    if (g !== this.gate) this.gate.dispose();
-    if (p !== this.proj) this.proj.dispose();
-    this.gate = untrack(g);
-    this.proj = untrack(p);
+  /** Names of {@link params} in the artifact. */
+  paramNames(): string[] {
+    return this.scale ? ['cls.gate', 'cls.proj', 'cls.scale'] : ['cls.gate', 'cls.proj'];
+  }
+
+  setParams(ps: readonly Tensor[]): void {
+    const cur = this.params();
+    ps.forEach((p, i) => {
+      if (p !== cur[i]) cur[i].dispose();
+    });
+    this.gate = untrack(ps[0]);
+    this.proj = untrack(ps[1]);
+    if (this.scale) this.scale = untrack(ps[2]);
   }
 
   /**
@@ -55,14 +84,21 @@ export class BagClassifier {
   embedRows(ids: Tensor, weights: Tensor): Tensor {
     const [b, s] = ids.shape;
     const e = gather(this.embed, ids); // [B, S, D]
-    const g = reshape(gather(this.gate, ids), [b, s, 1]);
-    const w = reshape(weights, [b, s, 1]);
-    const bag = div(sum(mul(mul(e, g), w), 1), maximum(sum(reshape(weights, [b, s]), 1, true), 1)); // [B, D]
-    return matmul(bag, this.proj, { transB: true });
+    const g = reshape(gather(this.gate, ids), [b, s]);
+    let bag: Tensor;
+    if (this.pool === 'attn') {
+      // softmax of θ over the row's counted tokens; θ is bounded by training, so exp without the max shift is safe
+      const a = mul(exp(g), weights);
+      bag = div(sum(mul(e, reshape(a, [b, s, 1])), 1), maximum(sum(a, 1, true), 1e-30));
+    } else {
+      bag = div(sum(mul(e, reshape(mul(g, weights), [b, s, 1])), 1), maximum(sum(weights, 1, true), 1));
+    }
+    const out = matmul(bag, this.proj, { transB: true }); // [B, k]
+    if (!this.scale) return out;
+    return mul(div(out, sqrt(maximum(sum(square(out), 1, true), 1e-24))), this.scale);
   }
 
   dispose(): void {
-    this.gate.dispose();
-    this.proj.dispose();
+    for (const t of this.params()) t.dispose();
   }
 }

@@ -18,6 +18,7 @@ export { seracApply } from './apply.js';
 export { BagClassifier, type ClassifierArch } from './classifier.js';
 export { Counterfactual, counterfactualRefs, type CounterfactualArch } from './counterfactual.js';
 export { CopyHead, type CopyHeadArch, type PointerInputs } from './copy-head.js';
+export { scopeLoss, scopeRows, scopeScores, trainScope, type ScopeSchedule, type ScopeScores, type ScoreSummary } from './scope.js';
 export { diagnoseSerac, type SeracDiagnostics, type RowRates } from './diagnostics.js';
 export { memoryEntry, memoryOf, appendMemory, type MemoryEntry } from './memory.js';
 export { seracForward, similarities, mixLogProbs, MIX_EPS, type SeracOutput } from './mixture.js';

@@ -1,4 +1,4 @@
-/** SERAC's trained tensors by name (classifier gate and projection, counterfactual weights), and back. */
+/** SERAC's trained tensors by name (classifier gate, projection and scale, counterfactual weights), and back. */
 import { weightName } from '@crossedit/core';
 import { fromSafe, need, toSafe, type SafeTensor } from '@crossedit/editor-training';
 import type { BagClassifier } from './classifier.js';
@@ -11,7 +11,10 @@ export function cfParamNames(cf: Counterfactual): string[] {
 
 /** Host copies of the trained tensors. */
 export async function seracTensors(cls: BagClassifier, cf: Counterfactual): Promise<Record<string, SafeTensor>> {
-  const out: Record<string, SafeTensor> = { 'cls.gate': await toSafe(cls.gate), 'cls.proj': await toSafe(cls.proj) };
+  const out: Record<string, SafeTensor> = {};
+  const cp = cls.params();
+  const cn = cls.paramNames();
+  for (let i = 0; i < cp.length; i++) out[cn[i]] = await toSafe(cp[i]);
   const ps = cf.params();
   const names = cfParamNames(cf);
   for (let i = 0; i < ps.length; i++) out[names[i]] = await toSafe(ps[i]);
@@ -26,7 +29,8 @@ export function loadSeracTensors(cls: BagClassifier, cf: Counterfactual, t: Reco
     if (s.shape.join(',') !== shape.join(',')) throw new Error(`${where}: tensor '${name}' is [${s.shape}], expected [${shape}]`);
     return fromSafe(s, be);
   };
-  cls.setParams([check('cls.gate', cls.gate.shape), check('cls.proj', cls.proj.shape)]);
+  const cp = cls.params();
+  cls.setParams(cls.paramNames().map((name, i) => check(name, cp[i].shape)));
   const cur = cf.params();
   cf.setParams(cfParamNames(cf).map((name, i) => check(name, cur[i].shape)));
 }

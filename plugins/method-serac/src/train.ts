@@ -1,9 +1,12 @@
 /** `trainSerac`: the whole training run behind `crossedit train-editor --method serac`. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ModelConfig } from '@crossedit/core';
 import { baseWeightsHash, runEditorLoop, trainingRecord, type LoopConfig, type TrainEditorOptions, type TrainLoopResult } from '@crossedit/editor-training';
 import { writeSeracArtifact } from './artifact.js';
 import { BagClassifier, type ClassifierArch } from './classifier.js';
 import { Counterfactual, type CounterfactualArch } from './counterfactual.js';
+import { trainScope, type ScopeSchedule } from './scope.js';
 import { SeracTrainer, type SeracOptim } from './trainer.js';
 
 /** Everything a SERAC training run is configured by (recorded in the artifact). */
@@ -11,11 +14,17 @@ export interface SeracTrainConfig {
   classifier: ClassifierArch;
   counterfactual: CounterfactualArch;
   optim: SeracOptim;
+  /**
+   * The classifier-only phase before end-to-end training (`trainScope`: the scope BCE with in-batch
+   * negatives, no language-model pass; `iters: 0` skips it). Absent in serac@2 configs.
+   */
+  scope?: Omit<ScopeSchedule, 'seed'>;
   loop: LoopConfig;
 }
 
 /**
- * Defaults for a backbone: the bag classifier at the model's width; the backbone frozen with a copy head
+ * Defaults for a backbone: the bag classifier (attention pooling) at the model's width, first trained
+ * alone for 1,000 iterations of 32 examples; the backbone frozen with a copy head
  * as the counterfactual model; the reference's mixture loss weights plus the original SERAC's component
  * losses; counterfactual (rotated) targets; the rephrase as a second edit input; and a schedule short
  * enough for small models. The reference's 7B schedule is `lr 1e-5, batch 10, accumulate 10, maxIters
@@ -23,9 +32,10 @@ export interface SeracTrainConfig {
  */
 export function defaultSeracConfig(config: ModelConfig, over: { seed?: number; maxIters?: number } = {}): SeracTrainConfig {
   return {
-    classifier: { kind: 'bag', width: config.hiddenSize, projInit: 4 },
+    classifier: { kind: 'bag', width: config.hiddenSize, projInit: 4, pool: 'attn' },
     counterfactual: { train: 'head', copyHead: { width: config.hiddenSize }, source: null },
     optim: { lr: 3e-3, cEdit: 0.1, cLoc: 1.0, rephrase: true, cCf: 1.0, cCls: 1.0, counterfactualTargets: true },
+    scope: { iters: 1000, batchSize: 32, lr: 1e-2 },
     loop: { seed: over.seed ?? 42, maxIters: over.maxIters ?? 600, batchSize: 8, accumulate: 1, gradClip: 100, valEvery: 50, valCount: 20, patience: 0, checkpointEvery: 25 },
   };
 }
@@ -41,6 +51,16 @@ export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainL
   const trainer = new SeracTrainer(o.model, o.tokenizer, cls, cf, o.config.optim);
   const t0 = Date.now();
   try {
+    // the classifier-only phase runs before the first end-to-end iteration; a resumed run restores the
+    // classifier from its checkpoint instead
+    const resuming = (o.resume ?? true) && existsSync(join(o.runDir, 'checkpoint.safetensors'));
+    if (o.config.scope && o.config.scope.iters > 0 && !resuming) {
+      const train = o.train;
+      await trainScope(cls, o.tokenizer, train, { ...o.config.scope, seed: o.config.loop.seed }, {
+        counterfactualTargets: o.config.optim.counterfactualTargets,
+        onProgress: (iter, loss) => o.log?.(`serac classifier phase: iteration ${iter}/${o.config.scope!.iters}, scope loss ${loss.toFixed(4)}`),
+      });
+    }
     const result = await runEditorLoop(o, trainer, o.config.loop, o.config.optim.counterfactualTargets);
     if (!result.finished || !result.params) return { result, artifact: null };
     const artifact = await writeSeracArtifact(
@@ -51,7 +71,7 @@ export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainL
         sources: o.sources,
         classifier: o.config.classifier,
         counterfactual: o.config.counterfactual,
-        hparams: { optim: o.config.optim, loop: o.config.loop },
+        hparams: { optim: o.config.optim, ...(o.config.scope ? { scope: o.config.scope } : {}), loop: o.config.loop },
         training: trainingRecord(result.state, t0, o.model.backend.name),
       },
       result.params,

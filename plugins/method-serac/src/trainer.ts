@@ -31,6 +31,7 @@ import { batchPointer, cfBatch, disposeCfBatch, type CfBatch } from './cf-batch.
 import { memoryEntry, type MemoryEntry } from './memory.js';
 import { MIX_EPS, mixLogProbs, similarities } from './mixture.js';
 import { seracTensors, loadSeracTensors } from './state.js';
+import { scopeLoss } from './scope.js';
 
 /** Loss weights and optimiser. */
 export interface SeracOptim {
@@ -116,29 +117,6 @@ export class SeracTrainer implements EditorTrainer {
     return { logMix: mixLogProbs(logBase, pCf, sPos), logCf, sim };
   }
 
-  /** Balanced BCE of the similarities: row r against its own entry in scope (edit rows only), all else out. */
-  #scopeLoss(j: Joint, mem: readonly MemoryEntry[], sim: Tensor): Tensor {
-    const r = j.all.rows;
-    const c = mem.length;
-    const pos = new Float64Array(r * c);
-    const neg = new Float64Array(r * c);
-    for (let row = 0; row < r; row++) {
-      for (let k = 0; k < c; k++) {
-        const own = k === j.owner[row];
-        // another example with the very same prompt is neither a positive nor a negative
-        const same = !own && row < j.editRows && mem[k].ctxIds.join() === mem[j.owner[row]].ctxIds.join();
-        if (row < j.editRows && own) pos[row * c + k] = 1;
-        else if (!same) neg[row * c + k] = 1;
-      }
-    }
-    const np = pos.reduce((a, v) => a + v, 0);
-    const nn = neg.reduce((a, v) => a + v, 0);
-    const be = this.base.backend;
-    const lp = mul(sum(mul(log(add(sim, MIX_EPS)), tensor(pos, [r, c], { backend: be }))), -1 / Math.max(1, np));
-    const ln = mul(sum(mul(log(add(sub(1, sim), MIX_EPS)), tensor(neg, [r, c], { backend: be }))), -1 / Math.max(1, nn));
-    return add(lp, ln);
-  }
-
   async iteration(batch: readonly EditExample[]): Promise<{ loss: number; edit: number; loc: number; grads: Tensor[] }> {
     const ex = batch;
     const j = this.#joint(ex, this.optim.rephrase);
@@ -157,7 +135,7 @@ export class SeracTrainer implements EditorTrainer {
         const lLoc = selKl(sliceAxis(logBase, 0, j.ne, n), sliceAxis(f.logMix, 0, j.ne, n));
         let total = add(mul(lEdit, o.cEdit), mul(lLoc, o.cLoc));
         if (o.cCf > 0) total = add(total, mul(mean(pickLast(sliceAxis(f.logCf, 0, 0, j.ne), tEdit)), -o.cCf));
-        if (o.cCls > 0) total = add(total, mul(this.#scopeLoss(j, mem, f.sim), o.cCls));
+        if (o.cCls > 0) total = add(total, mul(scopeLoss(f.sim, j.owner, j.editRows, mem, this.base.backend), o.cCls));
         parts = [untrack(lEdit), untrack(lLoc)];
         return total;
       }, this.params());
