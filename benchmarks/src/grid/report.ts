@@ -83,7 +83,7 @@ export interface TrainingScaleSource {
 /** The caption of Figure 3: what it shows and where its data came from. */
 export function trainingScaleCaption(t: TrainingScaleSource): string {
   const what = 'Training-scale curves (Figure 3 layout): score against training samples';
-  if (t.origin === 'committed') return `${what}; data from the committed study ${path.relative(process.cwd(), t.file) || t.file} (this run has no ${path.basename(t.looked ?? 'training-scale.json')}; \`pnpm bench training-scale` writes a run's own, docs/grid.md)`;
+  if (t.origin === 'committed') return `${what}; data from the committed study ${path.relative(process.cwd(), t.file) || t.file} (this run has no ${path.basename(t.looked ?? 'training-scale.json')}; \`pnpm bench training-scale\` writes a run's own, see docs/grid.md)`;
   return `${what}; data from ${t.file}${t.origin === 'config' ? ' (--training-scale)' : ''}`;
 }
 
