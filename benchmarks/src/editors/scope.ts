@@ -16,7 +16,7 @@ import { setBackend } from '@crossedit/core';
 import { createCpuF32Backend } from '@crossedit/cpu';
 import { combineData, loadEditorData } from '@crossedit/editor-training';
 import tiny from '@crossedit/backbone-tiny';
-import { BagClassifier, loadSeracArtifact, scopeScores, trainScope, type ClassifierArch, type ScopeScores } from '@crossedit/method-serac';
+import { BagClassifier, loadSeracArtifact, scopeScores, trainScope, type ClassifierArch, type ScopeClassifier, type ScopeScores } from '@crossedit/method-serac';
 import { REPO } from './cli.js';
 
 /** Markdown rows of {@link ScopeScores} per language. */
@@ -48,7 +48,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(REPO, 'ben
   const files = { en: 'data/zsre-train/zsre_mend_train_en_10000.json', zh: 'data/mzsre/train/zsre_mend_train_zh_10000.txt' };
   const parts = Object.entries(files).map(([lang, f]) => loadEditorData(path.join(shared, f), { lang, validation: heldOut }));
   const data = combineData(parts);
-  let cls: BagClassifier;
+  let cls: ScopeClassifier;
   const artifact = get('--artifact');
   const t0 = performance.now();
   const c0 = process.cpuUsage();

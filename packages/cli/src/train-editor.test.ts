@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { writeTinyBert } from '@crossedit/transformer/testing';
 import { main } from './main.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -45,6 +47,18 @@ describe('crossedit train-editor', () => {
     const usage = await run(['train-editor', '--method', 'rome', '--data', f]);
     expect(usage.code).toBe(2);
     expect(usage.err).toContain('the method trains no artifact (mend and serac do)');
+    // SERAC's component directories: SERAC only, and a directory that is not there is named
+    const notSerac = await run(['train-editor', '--method', 'mend', '--data', f, '--classifier-dir', dir]);
+    expect(notSerac.code).toBe(2);
+    expect(notSerac.err).toContain('--classifier-dir applies to --method serac only');
+    const gone = path.join(dir, 'no-such-model');
+    const missing = await run(['train-editor', '--method', 'serac', '--data', f, '--cf-model-dir', gone]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain(`--cf-model-dir ${gone}: directory not found`);
+    const evalFlag = await run(['eval', '--method', 'rome', '--data', f, '--out', path.join(dir, 'res'), '--classifier-dir', dir]);
+    expect(evalFlag.code).toBe(2);
+    expect(evalFlag.err).toContain("--classifier-dir applies to SERAC (a method with a 'classifierDir' hyperparameter); 'rome' has none");
+    expect(existsSync(path.join(dir, 'res'))).toBe(false);
   });
 
   for (const method of ['mend', 'serac']) {
@@ -85,4 +99,28 @@ describe('crossedit train-editor', () => {
       for (const r of recs) expect(r.record!.diagnostics?.artifact?.text).toBe(id);
     });
   }
+
+  it('serac --classifier-dir (a tiny BERT written here) and --cf-model-dir (the embedded model\'s checkpoint directory): trained with both, evaluated with both, refused without', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'train-editor-serac-dirs-'));
+    dirs.push(dir);
+    const data = path.join(dir, 'train.json');
+    writeFileSync(data, JSON.stringify(records(8)));
+    const bert = path.join(dir, 'bert');
+    await writeTinyBert(bert, { extraWords: ['native', 'language', 'ada', 'lovelace', 'alan', 'turing', 'dutch', 'english'] });
+    const cfDir = fileURLToPath(new URL('../../../plugins/backbone-tiny/assets', import.meta.url));
+    const art = path.join(dir, 'art');
+    const set = JSON.stringify({ loop: { maxIters: 2, valEvery: 1, valCount: 1, checkpointEvery: 1 }, scope: { iters: 2 } });
+    const t = await run(['train-editor', '--method', 'serac', '--data', data, '--lang', 'en', '--train-limit', '4', '--validation', '2', '--out', art, '--run', path.join(dir, 'run'), '--set', set, '--classifier-dir', bert, '--cf-model-dir', cfDir]);
+    expect(t.code, t.err).toBe(0);
+    const file = readdirSync(art).find((n) => n.startsWith('serac-'))!;
+    const header = JSON.parse(readFileSync(path.join(art, file)).subarray(8, 8 + Number(readFileSync(path.join(art, file)).readBigUInt64LE(0))).toString('utf8')) as { __metadata__: Record<string, string> };
+    expect(JSON.stringify(header.__metadata__)).toContain(bert);
+    const evalArgs = ['eval', '--backbone', 'tiny', '--backend', 'cpu', '--method', 'serac', '--data', data, '--source-lang', 'en', '--limit', '2', '--hparam', `artifactDir=${art}`, '--cache-dir', path.join(dir, 'cache')];
+    const e = await run([...evalArgs, '--out', path.join(dir, 'res'), '--classifier-dir', bert, '--cf-model-dir', cfDir]);
+    expect(e.code, e.err).toBe(0);
+    expect(readFileSync(path.join(dir, 'res', 'results.jsonl'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    const without = await run([...evalArgs, '--out', path.join(dir, 'res2'), '--cf-model-dir', cfDir]);
+    expect(without.code).not.toBe(0);
+    expect(without.err).toMatch(/trained with the BERT classifier in .*bert.*pass that directory \(--classifier-dir/s);
+  }, 240_000);
 });

@@ -114,6 +114,13 @@ export interface LanguageModel {
   readonly backend: Backend;
   /** Forward pass on `ids: [B, S]` (i32). */
   forward(ids: Tensor, opts?: ForwardOptions): ForwardResult;
+  /**
+   * Asynchronous work a model needs before `forward(ids, opts)` on this very `ids` tensor (absent: none).
+   * A wrapper whose forward pass depends on host-side work — SERAC with a BERT scope classifier decodes
+   * the rows and tokenizes them with WordPiece, which is asynchronous — does it here, so `forward` stays
+   * synchronous. Callers that build their own batches (the evaluator) await it before each forward pass.
+   */
+  prepare?(ids: Tensor, opts?: ForwardOptions): Promise<void>;
   /** True when `forward` honours {@link ForwardOptions.logitsAt} (absent: it does not). */
   readonly supportsLogitsAt?: boolean;
   /** True when `forward` honours {@link ForwardOptions.startAt} (absent: it does not). */

@@ -30,17 +30,18 @@ export async function seracApply(ctx: EditContext, requests: readonly EditReques
   let byPath = loaded.get(ctx.model);
   if (!byPath) loaded.set(ctx.model, (byPath = new Map()));
   const cache = byPath;
-  let p = cache.get(info.path);
+  const key = `${info.path}|${h.classifierDir}|${h.cfModelDir}`;
+  let p = cache.get(key);
   if (!p) {
-    p = loadSeracArtifact(info.path, ctx.model);
-    cache.set(info.path, p);
-    p.catch(() => cache.delete(info.path));
+    p = loadSeracArtifact(info.path, ctx.model, { tokenizer: ctx.tokenizer, classifierDir: h.classifierDir || undefined, cfModelDir: h.cfModelDir || undefined });
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
   }
   const c = await p;
-  const remove = appendMemory(
-    ctx.model,
-    requests.map((r) => memoryEntry(ctx.tokenizer, r)),
-  );
+  const entries = requests.map((r) => memoryEntry(ctx.tokenizer, r));
+  // a BERT classifier tokenizes the entries now (asynchronous), so the wrapper's forward can stay synchronous
+  await c.classifier.prepareEntries(entries);
+  const remove = appendMemory(ctx.model, entries);
   const base = ctx.model;
   return {
     deltas: [],

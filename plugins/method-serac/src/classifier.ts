@@ -15,6 +15,8 @@
  * similarity with a learned temperature.
  */
 import { div, exp, gather, matmul, maximum, mul, reshape, sqrt, square, sum, tensor, untrack, type Backend, type Tensor } from '@crossedit/core';
+import type { BertClassifierArch } from './bert-classifier.js';
+import type { MemoryEntry } from './memory.js';
 
 /** Architecture of the classifier (recorded in the artifact). */
 export interface ClassifierArch {
@@ -29,8 +31,33 @@ export interface ClassifierArch {
   normalize?: boolean;
 }
 
+/** Any classifier architecture an artifact can name: the embedded bag, or a BERT-family encoder directory. */
+export type AnyClassifierArch = ClassifierArch | BertClassifierArch;
+
+/**
+ * What SERAC needs of a scope classifier: trainable tensors, embeddings of token rows and of memory
+ * entries (synchronous, differentiable), and an asynchronous preparation of both that must be awaited
+ * before the embeddings are asked for (a no-op for the bag; the WordPiece tokenization for BERT).
+ */
+export interface ScopeClassifier {
+  readonly arch: AnyClassifierArch;
+  readonly backend: Backend;
+  params(): Tensor[];
+  paramNames(): string[];
+  setParams(ps: readonly Tensor[]): void;
+  /** Prepares rows `ids` (`host`: the same ids on the host and the per-token weights) for {@link embedRows}. */
+  prepareRows(ids: Tensor, host: { ids: ArrayLike<number>; weights: ArrayLike<number> }): Promise<void>;
+  /** Prepares memory entries for {@link embedEntries}. */
+  prepareEntries(mem: readonly MemoryEntry[]): Promise<void>;
+  /** `[B, k]` embeddings of rows `ids` `[B, S]` weighted by `weights` `[B, S]` (1 for the tokens that count). */
+  embedRows(ids: Tensor, weights: Tensor): Tensor;
+  /** `[C, k]` embeddings of memory entries' classifier contexts. */
+  embedEntries(mem: readonly MemoryEntry[]): Tensor;
+  dispose(): void;
+}
+
 /** The bag-of-embeddings scope classifier. */
-export class BagClassifier {
+export class BagClassifier implements ScopeClassifier {
   /** `[V, 1]` per-token gates (`'mean'`) or log-importances θ (`'attn'`). */
   gate: Tensor;
   /** `[k, D]`. */
@@ -50,6 +77,31 @@ export class BagClassifier {
     for (let i = 0; i < Math.min(arch.width, d); i++) p[i * d + i] = arch.normalize ? 1 : arch.projInit;
     this.proj = untrack(tensor(p, [arch.width, d], { backend }));
     this.scale = arch.normalize ? untrack(tensor([arch.projInit], [1, 1], { backend })) : null;
+  }
+
+  get backend(): Backend {
+    return this.gate.backend;
+  }
+
+  /** Nothing to prepare: the bag reads token ids on the device. */
+  async prepareRows(): Promise<void> {}
+
+  /** Nothing to prepare. */
+  async prepareEntries(): Promise<void> {}
+
+  /** Embeddings `[C, k]` of the entries' classifier contexts (all their tokens count). */
+  embedEntries(mem: readonly MemoryEntry[]): Tensor {
+    const l = Math.max(1, ...mem.map((m) => m.ctxIds.length));
+    const ids = new Int32Array(mem.length * l);
+    const w = new Float64Array(mem.length * l);
+    mem.forEach((m, i) =>
+      m.ctxIds.forEach((id, p) => {
+        ids[i * l + p] = id;
+        w[i * l + p] = 1;
+      }),
+    );
+    const be = this.backend;
+    return this.embedRows(tensor(ids, [mem.length, l], { dtype: 'i32', backend: be }), tensor(w, [mem.length, l], { backend: be }));
   }
 
   /** The pooling in use. */

@@ -9,6 +9,7 @@
 import { add, cast, matmul, rmsNorm, softmax, untrack, weightName, type LanguageModel, type ModelConfig, type Tensor, type WeightRef } from '@crossedit/core';
 import { LlamaModel } from '@crossedit/transformer';
 import { CopyHead, type CopyHeadArch, type PointerInputs } from './copy-head.js';
+import type { CfSource } from './sources.js';
 
 /** Architecture of the counterfactual model (recorded in the artifact). */
 export interface CounterfactualArch {
@@ -16,8 +17,8 @@ export interface CounterfactualArch {
   train: 'head' | 'all';
   /** The copy head, or null for a plain language model. */
   copyHead: CopyHeadArch | null;
-  /** A checkpoint directory the counterfactual backbone was loaded from (null: the base model). */
-  source: string | null;
+  /** The checkpoint directory the counterfactual backbone was loaded from and its weights hash (null: the base model). */
+  source: CfSource | null;
 }
 
 /** The weights of the counterfactual model that `train: 'all'` trains (and stores in the artifact). */

@@ -8,10 +8,10 @@
 import { argmax, gather, logSoftmax, reshape, tensor, tidy, type LanguageModel, type Tensor, type Tokenizer } from '@crossedit/core';
 import { collate, disposeBatch, editRow, labelLogits, rotateTargets, type Batch, type EditExample, type Row } from '@crossedit/editor-training';
 import { batchPointer, cfBatch, disposeCfBatch } from './cf-batch.js';
-import type { BagClassifier } from './classifier.js';
+import type { ScopeClassifier } from './classifier.js';
 import type { Counterfactual } from './counterfactual.js';
 import { memoryEntry } from './memory.js';
-import { mixLogProbs, similarities } from './mixture.js';
+import { lengthsMask, mixLogProbs, prepareScope, similarities } from './mixture.js';
 
 /** Rates in [0, 1] per kind of row. */
 export interface RowRates {
@@ -64,7 +64,7 @@ function perRow(b: Batch, hit: (i: number) => boolean): number[] {
 export async function diagnoseSerac(o: {
   base: LanguageModel;
   tokenizer: Tokenizer;
-  classifier: BagClassifier;
+  classifier: ScopeClassifier;
   counterfactual: Counterfactual;
   examples: readonly EditExample[];
   counterfactualTargets: boolean;
@@ -95,6 +95,7 @@ export async function diagnoseSerac(o: {
       const owner = kind.owner.slice(at, at + chunk);
       const b = collate(rows, pad, be);
       const c = mem.length;
+      await prepareScope(o.classifier, mem, b.ids, b.host.ids, lengthsMask(b.host.lengths, b.cols), hasBos);
       const sim = await (async () => {
         const t = tidy(() => similarities(o.classifier, mem, b.ids, b.mask, hasBos));
         const v = await t.data();

@@ -15,18 +15,20 @@ import { SERAC_HPARAMS, type SeracHparams } from './hparams.js';
 export { SERAC_HPARAMS, type SeracHparams } from './hparams.js';
 export { seracTrain } from './entry.js';
 export { seracApply } from './apply.js';
-export { BagClassifier, type ClassifierArch } from './classifier.js';
+export { BagClassifier, type ClassifierArch, type AnyClassifierArch, type ScopeClassifier } from './classifier.js';
+export { BertClassifier, type BertClassifierArch } from './bert-classifier.js';
+export { loadCounterfactualDir, loadClassifierDir, SeracComponentError, type CfSource, type EncoderSource } from './sources.js';
 export { Counterfactual, counterfactualRefs, type CounterfactualArch } from './counterfactual.js';
 export { CopyHead, type CopyHeadArch, type PointerInputs } from './copy-head.js';
 export { scopeLoss, scopeRows, scopeScores, trainScope, type ScopeSchedule, type ScopeScores, type ScoreSummary } from './scope.js';
 export { diagnoseSerac, type SeracDiagnostics, type RowRates } from './diagnostics.js';
 export { memoryEntry, memoryOf, appendMemory, type MemoryEntry } from './memory.js';
-export { seracForward, similarities, mixLogProbs, MIX_EPS, type SeracOutput } from './mixture.js';
+export { seracForward, similarities, mixLogProbs, prepareScope, lengthsMask, MIX_EPS, type SeracOutput } from './mixture.js';
 export { cfBatch, batchPointer, disposeCfBatch, type CfBatch } from './cf-batch.js';
 export { SeracModel } from './wrapper.js';
 export { SeracTrainer, type SeracOptim } from './trainer.js';
 export { trainSerac, defaultSeracConfig, type SeracTrainConfig, type TrainSeracOptions } from './train.js';
-export { writeSeracArtifact, loadSeracArtifact, SERAC_CODE_VERSION, SERAC_ASSETS, type SeracComponents } from './artifact.js';
+export { writeSeracArtifact, loadSeracArtifact, SERAC_CODE_VERSION, SERAC_ASSETS, type SeracComponents, type SeracComponentDirs } from './artifact.js';
 
 /** The SERAC method plugin. */
 const serac = defineMethod<SeracHparams>({

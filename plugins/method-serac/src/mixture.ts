@@ -6,7 +6,7 @@
  * entry (an argmax) is not.
  */
 import { add, concat, equal, exp, log, logSoftmax, max, mul, neg, reshape, sliceAxis, square, sub, sum, tensor, div, zeros, type LanguageModel, type Tensor } from '@crossedit/core';
-import type { BagClassifier } from './classifier.js';
+import type { ScopeClassifier } from './classifier.js';
 import type { Counterfactual } from './counterfactual.js';
 import type { MemoryEntry } from './memory.js';
 
@@ -23,32 +23,37 @@ export interface SeracOutput {
   hidden: Tensor;
 }
 
-/** Classifier rows of the memory entries: `[C, L]` ids and weights (1 on real tokens). */
-function entryRows(mem: readonly MemoryEntry[], backend: LanguageModel['backend']): { ids: Tensor; w: Tensor } {
-  const l = Math.max(1, ...mem.map((m) => m.ctxIds.length));
-  const ids = new Int32Array(mem.length * l);
-  const w = new Float64Array(mem.length * l);
-  mem.forEach((m, i) =>
-    m.ctxIds.forEach((id, p) => {
-      ids[i * l + p] = id;
-      w[i * l + p] = 1;
-    }),
-  );
-  return { ids: tensor(ids, [mem.length, l], { dtype: 'i32', backend }), w: tensor(w, [mem.length, l], { backend }) };
-}
-
 /** `[B, C]` similarities `exp(−‖e(c) − e(x)‖²)` of rows `ids` (BOS and padding left out) to every entry. */
-export function similarities(cls: BagClassifier, mem: readonly MemoryEntry[], ids: Tensor, mask: Tensor, hasBos: boolean): Tensor {
+export function similarities(cls: ScopeClassifier, mem: readonly MemoryEntry[], ids: Tensor, mask: Tensor, hasBos: boolean): Tensor {
   const [b, s] = ids.shape;
   const be = ids.backend;
   const skip = new Float64Array(s).fill(1);
   if (hasBos) skip[0] = 0;
   const ex = cls.embedRows(ids, mul(mask, tensor(skip, [1, s], { backend: be }))); // [B, k]
-  const er = entryRows(mem, be);
-  const ec = cls.embedRows(er.ids, er.w); // [C, k]
+  const ec = cls.embedEntries(mem); // [C, k]
   const k = ex.shape[1];
   const dist = sum(square(sub(reshape(ex, [b, 1, k]), reshape(ec, [1, mem.length, k]))), -1);
   return exp(neg(dist));
+}
+
+/**
+ * Awaits the classifier's preparation of rows `ids` (host copies `hostIds`, `[B × S]`, real tokens
+ * where `hostMask` is 1, BOS left out when `hasBos`, as {@link similarities} weighs them) and of the
+ * memory `mem`: what must precede {@link similarities} and {@link seracForward} (a no-op for the bag).
+ */
+export async function prepareScope(cls: ScopeClassifier, mem: readonly MemoryEntry[], ids: Tensor, hostIds: ArrayLike<number>, hostMask: ArrayLike<number>, hasBos: boolean): Promise<void> {
+  if (cls.arch.kind === 'bag') return;
+  const s = ids.shape[1];
+  const weights = Float64Array.from({ length: hostIds.length }, (_, i) => (hasBos && i % s === 0 ? 0 : hostMask[i] > 0 ? 1 : 0));
+  await cls.prepareEntries(mem);
+  await cls.prepareRows(ids, { ids: hostIds, weights });
+}
+
+/** Row-major host mask of right-padded rows of `lengths` in `cols` columns. */
+export function lengthsMask(lengths: readonly number[], cols: number): Float64Array {
+  const m = new Float64Array(lengths.length * cols);
+  lengths.forEach((n, r) => m.fill(1, r * cols, r * cols + n));
+  return m;
 }
 
 /** `log((1 − s) · p_base + s · p_cf + ε)`; `s` broadcasts against the probabilities. */
@@ -64,7 +69,7 @@ export function mixLogProbs(logBase: Tensor, pCf: Tensor, s: Tensor): Tensor {
 export function seracForward(
   base: LanguageModel,
   cf: Counterfactual,
-  cls: BagClassifier,
+  cls: ScopeClassifier,
   mem: readonly MemoryEntry[],
   ids: Tensor,
   mask: Tensor,

@@ -6,9 +6,9 @@
  */
 import { Adam, add, clipGradNorm, log, mul, sub, sum, tensor, tidy, untrack, valueAndGrads, Rng, type Backend, type Tensor, type Tokenizer } from '@crossedit/core';
 import { collate, disposeBatch, editRow, rotateTargets, type EditExample, type Row } from '@crossedit/editor-training';
-import type { BagClassifier } from './classifier.js';
+import type { ScopeClassifier } from './classifier.js';
 import { memoryEntry, type MemoryEntry } from './memory.js';
-import { MIX_EPS, similarities } from './mixture.js';
+import { lengthsMask, MIX_EPS, prepareScope, similarities } from './mixture.js';
 
 /**
  * Balanced BCE of similarities `sim` `[R, C]`: row r against its own entry `owner[r]` is in scope (the first
@@ -67,7 +67,7 @@ export interface ScopeSchedule {
  * `counterfactualTargets` — the phase that precedes end-to-end training. Returns the loss curve
  * (one mean per 50 iterations).
  */
-export async function trainScope(cls: BagClassifier, tok: Tokenizer, examples: readonly EditExample[], s: ScopeSchedule, o: { counterfactualTargets: boolean; onProgress?: (iter: number, loss: number) => void }): Promise<number[]> {
+export async function trainScope(cls: ScopeClassifier, tok: Tokenizer, examples: readonly EditExample[], s: ScopeSchedule, o: { counterfactualTargets: boolean; onProgress?: (iter: number, loss: number) => void }): Promise<number[]> {
   if (s.iters <= 0 || examples.length === 0) return [];
   const ex = o.counterfactualTargets ? rotateTargets(examples) : [...examples];
   const rng = new Rng(s.seed * 7919 + 17);
@@ -82,7 +82,7 @@ export async function trainScope(cls: BagClassifier, tok: Tokenizer, examples: r
   const adam = new Adam({ lr: s.lr });
   const hasBos = tok.special.bos !== null;
   const pad = tok.special.pad ?? tok.special.eos ?? 0;
-  const be = cls.gate.backend;
+  const be = cls.backend;
   const curve: number[] = [];
   let acc = 0;
   let at = 0;
@@ -98,6 +98,7 @@ export async function trainScope(cls: BagClassifier, tok: Tokenizer, examples: r
       const b = collate(sr.rows, pad, be);
       const editRows = sr.kind.filter((k) => k !== 'loc').length;
       try {
+        await prepareScope(cls, sr.mem, b.ids, b.host.ids, lengthsMask(b.host.lengths, b.cols), hasBos);
         const { value, grads } = valueAndGrads(() => scopeLoss(similarities(cls, sr.mem, b.ids, b.mask, hasBos), sr.owner, editRows, sr.mem, be), cls.params());
         const loss = await value.item();
         value.dispose();
@@ -152,12 +153,12 @@ export interface ScopeScores {
  * at a time: in scope (prompt, paraphrase) against out of scope (locality), with one edit and with all
  * of them in memory.
  */
-export async function scopeScores(cls: BagClassifier, tok: Tokenizer, examples: readonly EditExample[], o: { counterfactualTargets: boolean; chunk?: number }): Promise<ScopeScores> {
+export async function scopeScores(cls: ScopeClassifier, tok: Tokenizer, examples: readonly EditExample[], o: { counterfactualTargets: boolean; chunk?: number }): Promise<ScopeScores> {
   const ex = o.counterfactualTargets ? rotateTargets(examples) : [...examples];
   const sr = scopeRows(tok, ex);
   const hasBos = tok.special.bos !== null;
   const pad = tok.special.pad ?? tok.special.eos ?? 0;
-  const be = cls.gate.backend;
+  const be = cls.backend;
   const c = sr.mem.length;
   const chunk = o.chunk ?? 64;
   const single: Record<string, number[]> = { prompt: [], rephrase: [], loc: [] };
@@ -165,6 +166,7 @@ export async function scopeScores(cls: BagClassifier, tok: Tokenizer, examples: 
   const hits: Record<string, number[]> = { prompt: [], rephrase: [] };
   for (let at = 0; at < sr.rows.length; at += chunk) {
     const b = collate(sr.rows.slice(at, at + chunk), pad, be);
+    await prepareScope(cls, sr.mem, b.ids, b.host.ids, lengthsMask(b.host.lengths, b.cols), hasBos);
     const t = tidy(() => similarities(cls, sr.mem, b.ids, b.mask, hasBos));
     const sim = await t.data();
     t.dispose();

@@ -1,7 +1,7 @@
 /** SERAC's trained tensors by name (classifier gate, projection and scale, counterfactual weights), and back. */
 import { weightName } from '@crossedit/core';
 import { fromSafe, need, toSafe, type SafeTensor } from '@crossedit/editor-training';
-import type { BagClassifier } from './classifier.js';
+import type { ScopeClassifier } from './classifier.js';
 import type { Counterfactual } from './counterfactual.js';
 
 /** Tensor names of {@link Counterfactual.params}: `cf.<weight>` for backbone weights, `cf.head.<w>` for the copy head's. */
@@ -10,7 +10,7 @@ export function cfParamNames(cf: Counterfactual): string[] {
 }
 
 /** Host copies of the trained tensors. */
-export async function seracTensors(cls: BagClassifier, cf: Counterfactual): Promise<Record<string, SafeTensor>> {
+export async function seracTensors(cls: ScopeClassifier, cf: Counterfactual): Promise<Record<string, SafeTensor>> {
   const out: Record<string, SafeTensor> = {};
   const cp = cls.params();
   const cn = cls.paramNames();
@@ -22,8 +22,8 @@ export async function seracTensors(cls: BagClassifier, cf: Counterfactual): Prom
 }
 
 /** Loads {@link seracTensors}' output. */
-export function loadSeracTensors(cls: BagClassifier, cf: Counterfactual, t: Record<string, SafeTensor>, where: string): void {
-  const be = cls.gate.backend;
+export function loadSeracTensors(cls: ScopeClassifier, cf: Counterfactual, t: Record<string, SafeTensor>, where: string): void {
+  const be = cls.backend;
   const check = (name: string, shape: readonly number[]) => {
     const s = need(t, name, where);
     if (s.shape.join(',') !== shape.join(',')) throw new Error(`${where}: tensor '${name}' is [${s.shape}], expected [${shape}]`);

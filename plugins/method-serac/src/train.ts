@@ -1,17 +1,27 @@
 /** `trainSerac`: the whole training run behind `crossedit train-editor --method serac`. */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import path, { join } from 'node:path';
 import type { ModelConfig } from '@crossedit/core';
 import { baseWeightsHash, runEditorLoop, trainingRecord, type LoopConfig, type TrainEditorOptions, type TrainLoopResult } from '@crossedit/editor-training';
 import { writeSeracArtifact } from './artifact.js';
-import { BagClassifier, type ClassifierArch } from './classifier.js';
+import { BertClassifier } from './bert-classifier.js';
+import { BagClassifier, type AnyClassifierArch, type ClassifierArch, type ScopeClassifier } from './classifier.js';
+import { loadClassifierDir, loadCounterfactualDir } from './sources.js';
 import { Counterfactual, type CounterfactualArch } from './counterfactual.js';
 import { trainScope, type ScopeSchedule } from './scope.js';
 import { SeracTrainer, type SeracOptim } from './trainer.js';
 
 /** Everything a SERAC training run is configured by (recorded in the artifact). */
 export interface SeracTrainConfig {
+  /** The embedded bag classifier (used unless `classifierDir` is set). */
   classifier: ClassifierArch;
+  /**
+   * A BERT-family encoder directory (`--classifier-dir`): the classifier is then that encoder (frozen)
+   * and a learned projection of its [CLS] state, recorded with the directory's content hash.
+   */
+  classifierDir: string | null;
+  /** A LLaMA-family checkpoint directory (`--cf-model-dir`) the counterfactual model is built on (null: the base model). */
+  cfModelDir: string | null;
   counterfactual: CounterfactualArch;
   optim: SeracOptim;
   /**
@@ -33,6 +43,8 @@ export interface SeracTrainConfig {
 export function defaultSeracConfig(config: ModelConfig, over: { seed?: number; maxIters?: number } = {}): SeracTrainConfig {
   return {
     classifier: { kind: 'bag', width: config.hiddenSize, projInit: 4, pool: 'attn' },
+    classifierDir: null,
+    cfModelDir: null,
     counterfactual: { train: 'head', copyHead: { width: config.hiddenSize }, source: null },
     optim: { lr: 3e-3, cEdit: 0.1, cLoc: 1.0, rephrase: true, cCf: 1.0, cCls: 1.0, counterfactualTargets: true },
     scope: { iters: 1000, batchSize: 32, lr: 1e-2 },
@@ -46,8 +58,21 @@ export type TrainSeracOptions = TrainEditorOptions<SeracTrainConfig>;
 /** Trains (or resumes) SERAC; when finished writes the artifact and returns its path. */
 export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainLoopResult; artifact: string | null }> {
   const weightsHash = await baseWeightsHash(o.model);
-  const cls = new BagClassifier(o.model.weight({ kind: 'embed' }), o.config.classifier, o.model.backend);
-  const cf = new Counterfactual(o.model, o.config.counterfactual);
+  let classifierArch: AnyClassifierArch = o.config.classifier;
+  let cls: ScopeClassifier;
+  if (o.config.classifierDir) {
+    const enc = await loadClassifierDir(o.config.classifierDir, o.model.backend);
+    classifierArch = { kind: 'bert', width: enc.dim, projInit: 1, source: { dir: path.resolve(o.config.classifierDir), sha256: enc.loaded.sha256 } };
+    cls = new BertClassifier(enc, classifierArch, o.tokenizer, o.model.backend);
+  } else cls = new BagClassifier(o.model.weight({ kind: 'embed' }), o.config.classifier, o.model.backend);
+  let cfArch = o.config.counterfactual;
+  let cfBackbone = o.model;
+  if (o.config.cfModelDir) {
+    const c = await loadCounterfactualDir(o.config.cfModelDir, o.model);
+    cfBackbone = c.model;
+    cfArch = { ...cfArch, source: c.source };
+  }
+  const cf = new Counterfactual(cfBackbone, cfArch);
   const trainer = new SeracTrainer(o.model, o.tokenizer, cls, cf, o.config.optim);
   const t0 = Date.now();
   try {
@@ -69,8 +94,8 @@ export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainL
         backbone: o.backbone,
         weightsHash,
         sources: o.sources,
-        classifier: o.config.classifier,
-        counterfactual: o.config.counterfactual,
+        classifier: classifierArch,
+        counterfactual: cfArch,
         hparams: { optim: o.config.optim, ...(o.config.scope ? { scope: o.config.scope } : {}), loop: o.config.loop },
         training: trainingRecord(result.state, t0, o.model.backend.name),
       },

@@ -25,11 +25,11 @@ import {
   type EditorTrainer,
   type SafeTensor,
 } from '@crossedit/editor-training';
-import type { BagClassifier } from './classifier.js';
+import type { ScopeClassifier } from './classifier.js';
 import type { Counterfactual } from './counterfactual.js';
 import { batchPointer, cfBatch, disposeCfBatch, type CfBatch } from './cf-batch.js';
 import { memoryEntry, type MemoryEntry } from './memory.js';
-import { MIX_EPS, mixLogProbs, similarities } from './mixture.js';
+import { lengthsMask, MIX_EPS, mixLogProbs, prepareScope, similarities } from './mixture.js';
 import { seracTensors, loadSeracTensors } from './state.js';
 import { scopeLoss } from './scope.js';
 
@@ -67,7 +67,7 @@ export class SeracTrainer implements EditorTrainer {
   constructor(
     readonly base: LanguageModel,
     readonly tokenizer: Tokenizer,
-    readonly cls: BagClassifier,
+    readonly cls: ScopeClassifier,
     readonly cf: Counterfactual,
     readonly optim: SeracOptim,
   ) {
@@ -125,6 +125,7 @@ export class SeracTrainer implements EditorTrainer {
     const cb = cfBatch(j.all, mem, j.owner, this.hasBos, this.pad, this.base.backend);
     const frozen = this.#frozenHidden(cb);
     const n = j.all.host.sel.length;
+    await prepareScope(this.cls, mem, j.all.ids, j.all.host.ids, lengthsMask(j.all.host.lengths, j.all.cols), this.hasBos);
     const o = this.optim;
     try {
       let parts: Tensor[] = [];
@@ -171,6 +172,7 @@ export class SeracTrainer implements EditorTrainer {
       const mem = [memoryEntry(this.tokenizer, { id: 'val', prompt: ex.prompt, target: ex.target })];
       const cb = cfBatch(j.all, mem, [0, 0], this.hasBos, this.pad, this.base.backend);
       try {
+        await prepareScope(this.cls, mem, j.all.ids, j.all.host.ids, lengthsMask(j.all.host.lengths, j.all.cols), this.hasBos);
         const { logMix, base } = tidy(() => {
           const b = labelLogits(this.base, j.all);
           return { logMix: this.#forward(j, mem, [0, 0], cb, logSoftmax(b), this.cf.normHidden(cb.ids, cb.mask)).logMix, base: b };

@@ -3,17 +3,17 @@
  * mixes it with the counterfactual model according to the classifier and the live edit memory.
  */
 import { ones, type ForwardOptions, type ForwardResult, type KVCache, type LanguageModel, type Tensor, type WeightRef } from '@crossedit/core';
-import type { BagClassifier } from './classifier.js';
+import type { ScopeClassifier } from './classifier.js';
 import type { Counterfactual } from './counterfactual.js';
 import type { MemoryEntry } from './memory.js';
-import { seracForward } from './mixture.js';
+import { prepareScope, seracForward } from './mixture.js';
 
 /** A {@link LanguageModel} answering with SERAC's soft mixture (plain forward passes only). */
 export class SeracModel implements LanguageModel {
   constructor(
     readonly base: LanguageModel,
     readonly counterfactual: Counterfactual,
-    readonly classifier: BagClassifier,
+    readonly classifier: ScopeClassifier,
     /** The memory to consult (read at every forward pass). */
     readonly memory: () => readonly MemoryEntry[],
     readonly hasBos: boolean,
@@ -25,6 +25,19 @@ export class SeracModel implements LanguageModel {
 
   get backend() {
     return this.base.backend;
+  }
+
+  /**
+   * Prepares a forward pass on `ids`: a BERT classifier tokenizes the decoded rows (asynchronous) so that
+   * {@link forward} can run it synchronously; the evaluator awaits this before each forward pass. Nothing
+   * to do for the bag classifier or an empty memory.
+   */
+  async prepare(ids: Tensor, opts: ForwardOptions = {}): Promise<void> {
+    const mem = this.memory();
+    if (this.classifier.arch.kind === 'bag' || mem.length === 0) return;
+    const host = await ids.data();
+    const mask = opts.attentionMask ? await opts.attentionMask.data() : new Float64Array(host.length).fill(1);
+    await prepareScope(this.classifier, mem, ids, host, mask, this.hasBos);
   }
 
   forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   biZsreCase,
@@ -80,6 +81,23 @@ export function loadCases(
 }
 
 /** `crossedit eval`: one method × backbone × source language over a dataset. */
+/**
+ * `--classifier-dir` / `--cf-model-dir`: SERAC's component directories, passed on as its `classifierDir`
+ * / `cfModelDir` hyperparameters (a method without them refuses the flags).
+ */
+function componentDirHparams(values: Record<string, unknown>, method: { id: string; hparams: Record<string, unknown> }): void {
+  for (const [flag, key] of [
+    ['classifier-dir', 'classifierDir'],
+    ['cf-model-dir', 'cfModelDir'],
+  ] as const) {
+    const dir = values[flag] as string | undefined;
+    if (dir === undefined) continue;
+    if (!(key in method.hparams)) throw new UsageError(`--${flag} applies to SERAC (a method with a '${key}' hyperparameter); '${method.id}' has none`);
+    if (!existsSync(dir)) throw new UsageError(`--${flag} ${path.resolve(dir)}: directory not found`);
+    values.hparam = [...((values.hparam as string[] | undefined) ?? []), `${key}=${path.resolve(dir)}`];
+  }
+}
+
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'evaluate a method on a Bi-ZsRE / ZsRE dataset, writing resumable results',
@@ -96,6 +114,8 @@ export const evalCommand: Command = {
     scorer: { type: 'string', help: "'correct', 'bizsre-2023' (the paper's code, its tables) or 'bizsre-2024' (its later revision); see docs/scoring.md", arg: 'MODE', default: 'correct' },
     'f1-tokenizer': { type: 'string', help: 'tokenizer for F1 (default: Chinese-LLaMA-Plus from ../shared)', arg: 'FILE' },
     'verify-restore': { type: 'boolean', help: 'hash the weights after every restore (slow on 7B models)' },
+    'classifier-dir': { type: 'string', help: "SERAC: the BERT-family encoder directory its artifact was trained with (hparam classifierDir)", arg: 'DIR' },
+    'cf-model-dir': { type: 'string', help: "SERAC: the counterfactual model's checkpoint directory its artifact was trained with (hparam cfModelDir)", arg: 'DIR' },
   },
   async run(values) {
     const data = required(values, 'data');
@@ -106,6 +126,7 @@ export const evalCommand: Command = {
     const schedule = parseSchedule(String(values.schedule));
     const limit = intOption(values, 'limit', 1);
     const method = await resolveMethod((values.method as string) ?? 'rome'); // fail fast on a bad id
+    componentDirHparams(values, method);
     precheckHparams(values, method);
     try {
       checkSchedule(method, schedule);

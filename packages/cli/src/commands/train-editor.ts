@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainProgress } from '@crossedit/core';
 import type { Command } from '../args.js';
@@ -18,7 +19,7 @@ function positiveInt(v: unknown, flag: string): number | undefined {
 export const trainEditorCommand: Command = {
   name: 'train-editor',
   summary: 'train a MEND or SERAC artifact for a backbone (seeded, resumable, early stopping, loss curves)',
-  usage: 'train-editor --method mend|serac --backbone ID [--model-dir DIR] --data FILE[,FILE] --lang en[,zh] [--train-limit N] [--out DIR] [--run DIR]',
+  usage: 'train-editor --method mend|serac --backbone ID [--model-dir DIR] --data FILE[,FILE] --lang en[,zh] [--train-limit N] [--out DIR] [--run DIR] [--classifier-dir DIR] [--cf-model-dir DIR]',
   options: {
     ...MODEL_OPTIONS,
     backend: { type: 'string', help: 'auto, webgpu or cpu', arg: 'KIND', default: 'cpu' },
@@ -32,6 +33,8 @@ export const trainEditorCommand: Command = {
     set: { type: 'string', help: 'JSON overrides of the training config, e.g. {"loop":{"maxIters":200}}', arg: 'JSON' },
     fresh: { type: 'boolean', help: 'ignore an existing checkpoint' },
     'stop-after': { type: 'string', help: 'stop after N iterations of this session (resume later)', arg: 'N' },
+    'classifier-dir': { type: 'string', help: 'SERAC: a BERT-family encoder directory as the scope classifier (e.g. distilbert-base-cased)', arg: 'DIR' },
+    'cf-model-dir': { type: 'string', help: 'SERAC: a LLaMA-family checkpoint directory as the counterfactual model (e.g. llama-160m; same vocabulary as the backbone)', arg: 'DIR' },
   },
   async run(values) {
     const method = required(values, 'method');
@@ -49,6 +52,24 @@ export const trainEditorCommand: Command = {
       overrides = values.set === undefined ? undefined : JSON.parse(String(values.set));
     } catch (e) {
       throw new UsageError(`--set must be JSON: ${(e as Error).message}`);
+    }
+    // SERAC's component directories go into its training config (recorded in the artifact with their hashes)
+    const dirs = { classifierDir: values['classifier-dir'] as string | undefined, cfModelDir: values['cf-model-dir'] as string | undefined };
+    for (const [flag, dir] of [
+      ['--classifier-dir', dirs.classifierDir],
+      ['--cf-model-dir', dirs.cfModelDir],
+    ] as const) {
+      if (dir === undefined) continue;
+      if (m.id !== 'serac') throw new UsageError(`${flag} applies to --method serac only`);
+      if (!existsSync(dir)) throw new UsageError(`${flag} ${path.resolve(dir)}: directory not found`);
+    }
+    if (dirs.classifierDir !== undefined || dirs.cfModelDir !== undefined) {
+      if (overrides !== undefined && (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))) throw new UsageError('--set must be a JSON object');
+      overrides = {
+        ...(overrides as Record<string, unknown> | undefined),
+        ...(dirs.classifierDir !== undefined ? { classifierDir: path.resolve(dirs.classifierDir) } : {}),
+        ...(dirs.cfModelDir !== undefined ? { cfModelDir: path.resolve(dirs.cfModelDir) } : {}),
+      };
     }
     // editors train on f32 weights (their inner steps add f32 deltas to the matrices): auto means f32 here
     if (values.dtype === 'f16') throw new UsageError('--dtype f16: train-editor trains MEND/SERAC on f32 weights; use --dtype f32');

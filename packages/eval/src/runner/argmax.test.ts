@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type LanguageModel } from '@crossedit/core';
+import { type ForwardOptions, type LanguageModel, type Tensor } from '@crossedit/core';
 import { cpuBackend, tinyLlama } from '@crossedit/testing';
 import { argmaxRows } from './argmax.js';
 
@@ -27,5 +27,34 @@ describe('argmaxRows', () => {
     expect(await argmaxRows(fullHead(model), seqs, { batchTokens: 8 }, want)).toEqual(full);
     // a sequence with nothing wanted reads -1 everywhere, without a forward pass of its own
     expect(await argmaxRows(model, [[1, 2]], {}, [[]])).toEqual([[-1, -1]]);
+  });
+
+  it("awaits a model's prepare(ids) before forward on those very ids (a wrapper with host-side work, e.g. SERAC with a BERT classifier)", async () => {
+    cpuBackend();
+    const model = tinyLlama({ vocabSize: 40, seed: 9 });
+    const prepared = new Set<unknown>();
+    const seen: number[][] = [];
+    const wrapped = new Proxy(model, {
+      get: (t, k) => {
+        if (k === 'prepare')
+          return async (ids: Tensor) => {
+            await new Promise((r) => setTimeout(r, 1)); // really asynchronous
+            seen.push(Array.from(await ids.data()));
+            prepared.add(ids);
+          };
+        if (k === 'forward')
+          return (ids: Tensor, o?: ForwardOptions) => {
+            if (!prepared.has(ids)) throw new Error('forward before prepare');
+            return t.forward(ids, o);
+          };
+        const v = Reflect.get(t, k);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    }) as LanguageModel;
+    const full = await argmaxRows(model, seqs, { batchTokens: 8 });
+    expect(await argmaxRows(wrapped, seqs, { batchTokens: 8 })).toEqual(full);
+    // every row was prepared (padded batches, so each prepared tensor holds whole rows)
+    const rows = seen.flat();
+    for (const s of seqs) expect(rows.join(',')).toContain(s.join(','));
   });
 });

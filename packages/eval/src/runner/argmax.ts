@@ -1,5 +1,5 @@
 /** Batched forward passes that return only argmax ids (never the full logits) to the host. */
-import { argmax, tensor, tidy, type LanguageModel } from '@crossedit/core';
+import { argmax, tensor, tidy, type LanguageModel, type Tensor } from '@crossedit/core';
 
 /** Options of {@link argmaxRows}. */
 export interface ArgmaxOptions {
@@ -44,16 +44,29 @@ export async function argmaxRows(model: LanguageModel, sequences: readonly (read
       at = end;
       continue;
     }
-    const am = tidy(() => {
-      const be = model.backend;
-      const { logits } = model.forward(tensor(ids, [b, s], { backend: be, dtype: 'i32' }), {
-        attentionMask: tensor(mask, [b, s], { backend: be }),
-        ...(headRows ? { logitsAt: tensor(Int32Array.from(headRows), [headRows.length], { backend: be, dtype: 'i32' }) } : {}),
+    const be = model.backend;
+    const idsT = tensor(ids, [b, s], { backend: be, dtype: 'i32' });
+    const maskT = tensor(mask, [b, s], { backend: be });
+    let v: Awaited<ReturnType<Tensor['data']>>;
+    try {
+      // a model with host-side work before its forward pass (SERAC with a BERT classifier) does it now
+      await model.prepare?.(idsT, { attentionMask: maskT });
+      const am = tidy(() => {
+        const { logits } = model.forward(idsT, {
+          attentionMask: maskT,
+          ...(headRows ? { logitsAt: tensor(Int32Array.from(headRows), [headRows.length], { backend: be, dtype: 'i32' }) } : {}),
+        });
+        return argmax(logits!, -1);
       });
-      return argmax(logits!, -1);
-    });
-    const v = await am.data();
-    am.dispose();
+      try {
+        v = await am.data();
+      } finally {
+        am.dispose();
+      }
+    } finally {
+      idsT.dispose();
+      maskT.dispose();
+    }
     let k = 0;
     group.forEach((g, r) => {
       if (!headRows) out[g] = Array.from(v.subarray(r * s, r * s + sequences[g].length));
