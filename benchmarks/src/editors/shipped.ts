@@ -21,7 +21,7 @@ import { diagnoseShipped, diagnosticsTable } from './diagnose.js';
 
 /** Training-config overrides per method (on top of the plugin's defaults), as `--set` JSON. */
 export const SCHEDULES: Record<'mend' | 'serac', unknown> = {
-  mend: { loop: { maxIters: 1200, batchSize: 1, accumulate: 4, valEvery: 25, valCount: 20, patience: 100, checkpointEvery: 25 } },
+  mend: { loop: { maxIters: 3000, batchSize: 1, accumulate: 10, valEvery: 20, valCount: 40, patience: 100, checkpointEvery: 20 } },
   serac: { loop: { maxIters: 200 } },
 };
 

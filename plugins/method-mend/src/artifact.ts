@@ -6,8 +6,11 @@ import { asF32, dataHash, readArtifact, writeArtifact, type ArtifactHeader, type
 import { MendEditor, type MendArch } from './editor.js';
 import { loadEditorTensors } from './state.js';
 
-/** The code version written into and required from artifacts. */
-export const MEND_CODE_VERSION = 'mend@1';
+/**
+ * The code version written into and required from artifacts. `mend@2`: the networks' activation has
+ * `clamp(min=0)`'s gradient (1 at 0), so training reaches the networks (under `mend@1` only η trained).
+ */
+export const MEND_CODE_VERSION = 'mend@2';
 
 /** Where artifacts shipped with the plugin live (for the embedded model). */
 export const MEND_ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', 'assets');

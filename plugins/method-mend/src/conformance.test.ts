@@ -2,7 +2,8 @@
  * MEND against the method contract (`describeMethodConformance`). Adaptations, through the suite's
  * documented options: the suite's tiny random model has no shipped artifact, so the `context` hook
  * trains one for it here (24 iterations on invented facts that include the suite's two requests, edit
- * step size `editLr` 0.01 so that one edit moves the random model visibly; the same seeded model every
+ * step size `editLr` 0.01 so that one edit moves the random model visibly, lr 1e-3 and accumulation 4 so
+ * that the 24 iterations are 6 optimizer steps; the same seeded model every
  * fixture, so one artifact fits all) and loads it once (MEND caches a loaded artifact per base model,
  * which the suite's memory baseline must already contain).
  */
@@ -20,7 +21,8 @@ let trained: Promise<unknown> | null = null;
 async function ready(base: EditContext): Promise<Partial<EditContext>> {
   const cfg = defaultMendConfig(base.model.config);
   cfg.arch = { ...cfg.arch, editLr: 1e-2 };
-  cfg.loop = { ...cfg.loop, maxIters: 24, valEvery: 0, valCount: 0, patience: 0, checkpointEvery: 3 };
+  cfg.optim = { ...cfg.optim, lr: 1e-3 };
+  cfg.loop = { ...cfg.loop, maxIters: 24, accumulate: 4, valEvery: 0, valCount: 0, patience: 0, checkpointEvery: 3 };
   trained ??= trainMend({ model: base.model, tokenizer: base.tokenizer, backbone: base.backbone.id, config: cfg, train: CONFORMANCE_EXAMPLES, validation: [], sources: [CONFORMANCE_SOURCE], runDir: join(DIR, 'run'), outDir: join(DIR, 'art') });
   await trained;
   const h = parseHparams<MendHparams>('mend', mend.hparams, { artifactDir: join(DIR, 'art') });

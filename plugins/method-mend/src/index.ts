@@ -16,7 +16,7 @@ export { MEND_HPARAMS, type MendHparams } from './hparams.js';
 export { mendTrain } from './entry.js';
 export { mendApply, searchDirs } from './apply.js';
 export { MendEditor, type MendArch } from './editor.js';
-export { GradientNet, LAYER_PARAMS } from './network.js';
+export { GradientNet, LAYER_PARAMS, clampMin0 } from './network.js';
 export { Welford } from './welford.js';
 export { editedMatrices, lastLayers, MLP_KINDS, type EditedMatrix } from './matrices.js';
 export { captureFactors, disposeFactors, type Factors } from './capture.js';

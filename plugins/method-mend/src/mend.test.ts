@@ -2,11 +2,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { logSoftmax, parseHparams, tensor, tidy, untrack, valueAndGrads, Rng, type Tensor } from '@crossedit/core';
+import { logSoftmax, parseHparams, sum, tensor, tidy, untrack, valueAndGrads, Rng, type Tensor } from '@crossedit/core';
 import { collate, disposeBatch, editRow, labelLogits, selNll, MissingArtifactError, ArtifactMismatchError, type EditExample } from '@crossedit/editor-training';
 import { weightsHash } from '@crossedit/stats';
 import { tinySetup } from '@crossedit/stats/testing';
-import mend, { captureFactors, defaultMendConfig, disposeFactors, mendDeltas, MendEditor, MendTrainer, outerLoss, trainMend, type MendArch } from './index.js';
+import mend, { captureFactors, clampMin0, LAYER_PARAMS, defaultMendConfig, disposeFactors, mendDeltas, MendEditor, MendTrainer, outerLoss, trainMend, type MendArch } from './index.js';
 
 const EX: EditExample[] = [
   { index: 0, lang: 'en', prompt: 'What is the capital city of France', target: 'Rome', loc: 'Who was born in Berlin', locAns: 'Einstein' },
@@ -215,6 +215,33 @@ describe('mend', () => {
     const { readArtifact } = await import('@crossedit/editor-training');
     const [x, y] = [await readArtifact(straight.r.artifact!), await readArtifact(killed.r.artifact!)];
     for (const k of Object.keys(x.tensors)) expect(Array.from(y.tensors[k].data)).toEqual(Array.from(x.tensors[k].data));
+  });
+
+  it('at the identity initialisation the outer gradient reaches the networks (clamp(min=0) semantics at the kink)', async () => {
+    // every pre-activation is exactly 0 at initialisation (U = 0, b = 0, shift = 0); with a ReLU whose
+    // gradient is 0 there, U, b and shift would get no gradient and the networks would never train
+    const { model, tokenizer } = tinySetup({ seed: 11 });
+    const e = new MendEditor(model.config, arch(), model.backend);
+    const t = new MendTrainer(model, tokenizer, e, { lr: 1e-3, lrLr: 1e-3, cEdit: 0.1, cLoc: 1.0, counterfactualTargets: false });
+    const r = await t.iteration([EX[0]]);
+    const names = e.nets.flatMap((n, k) => n.layers.flatMap((_, j) => LAYER_PARAMS.map((p) => `net${k}.l${j}.${p}`)));
+    for (let i = 0; i < names.length; i++) {
+      const g = await host(r.grads[i]);
+      const maxAbs = g.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+      // V and scale multiply U·(V z) = 0 at initialisation, so only they start with a zero gradient
+      if (/\.(U|b|shift)$/.test(names[i])) expect(maxAbs, names[i]).toBeGreaterThan(0);
+      else expect(maxAbs, names[i]).toBe(0);
+    }
+    for (const g of r.grads) g.dispose();
+    t.dispose();
+    e.dispose();
+  });
+
+  it('clampMin0 is max(x, 0) with gradient 1 for x >= 0 (0 included) and 0 below', async () => {
+    const x = tensor([-2, -1e-9, 0, 1e-9, 3], [5]);
+    const { value, grads } = valueAndGrads(() => sum(clampMin0(x)), [x]);
+    expect(await value.item()).toBeCloseTo(3 + 1e-9, 12);
+    expect(Array.from(await host(grads[0]))).toEqual([0, 0, 1, 1, 1]);
   });
 
   it('a trainer iteration skips nothing on finite data and produces gradients for the networks and every η', async () => {
