@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   abs, add, concat, crossEntropy, detach, div, exp, gather, log, logSoftmax, logSumExp, matmul, maximum, minimum, mul, neg, pad,
-  pickLast, pow, putLast, reciprocal, relu, reshape, rmsNorm, softmaxNll, Rng, rsqrt, runKernel, scatterAdd, setBackend, sigmoid,
+  pickLast, pow, putLast, reciprocal, relu, reshape, rmsNorm, softmaxNll, attention, Rng, rsqrt, runKernel, scatterAdd, setBackend, sigmoid,
   silu, swiglu, slice, softmax, sqrt, square, sub, sum, tanh, tensor, tidy, transpose, valueAndGrads, where, type Tensor,
 } from '@crossedit/core';
 import { createCpuBackend } from './index.js';
@@ -190,6 +190,13 @@ describe('finite-difference gradient checks (float64, CPU)', () => {
     const w = tensor([1, -2, 0.5, 3, 0.25, -1], [2, 3]);
     await checkGrads(([l]) => mul(softmaxNll(l, t), w), [{ shape: [2, 3, 5] }]);
     await checkGrads(([l]) => softmaxNll(l, i32([0])), [{ shape: [1, 1] }]);
+  });
+
+  it('Attention (the fused VJP kernel: q, k, v; causal with keys past the queries, grouped heads; a padding bias)', async () => {
+    const causalBias = tensor(Array.from({ length: 3 * 5 }, () => 0.3 * rng.gaussian()), [1, 1, 3, 5]);
+    await checkGrads(([q, k, v]) => attention(q, k, v, causalBias, { scale: 0.4, causal: true }), [{ shape: [2, 4, 3, 4] }, { shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 4] }]);
+    const pad = tensor(Array.from({ length: 2 * 4 * 4 }, (_, i) => (i % 4 === 1 ? -1e9 : 0.2 * rng.gaussian())), [2, 1, 4, 4]);
+    await checkGrads(([q, k, v]) => attention(q, k, v, pad, { scale: 0.5 }), [{ shape: [2, 1, 4, 3] }, { shape: [2, 1, 4, 3] }, { shape: [2, 1, 4, 3] }]);
   });
 
   it('composites: masked cross-entropy, logSumExp, a tiny RMSNorm/SiLU MLP', async () => {

@@ -13,6 +13,7 @@ export { ropeImpl } from './kernels/Rope.js';
 export { rmsNormImpl, rmsNormGradImpl } from './kernels/RmsNorm.js';
 export { softmaxImpl, logSoftmaxImpl, softmaxGradImpl } from './kernels/Softmax.js';
 export { softmaxNllImpl, softmaxNllGradImpl } from './kernels/SoftmaxNll.js';
+export { attentionImpl, attentionGradImpl, attentionDims, type AttentionDims } from './kernels/Attention.js';
 export { topkImpl } from './kernels/TopK.js';
 export { unaryImpl, sigmoidScalar, UNARY_F32, UNARY_I32 } from './kernels/Unary.js';
 export { BINARY_F32, BINARY_I32 } from './kernels/Binary.js';

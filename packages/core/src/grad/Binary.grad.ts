@@ -3,8 +3,11 @@ import { div, greater, greaterEqual, less, lessEqual, log, mul, neg, pow, sub, w
 import { unbroadcast, type GradRule } from './rule.js';
 
 export const BinaryGrad: GradRule<'Binary'> = {
-  vjp(dy, { a, b }, [y], { op }) {
+  vjp(dy, { a, b }, [y], { op }, needs) {
     if (COMPARISONS.has(op) || a.dtype !== 'f32') return { a: null, b: null };
+    // an operand off the differentiated path (a constant scale, a mask, an attention bias) gets none
+    const wantA = needs?.a ?? true;
+    const wantB = needs?.b ?? true;
     let ga;
     let gb;
     switch (op) {
@@ -12,13 +15,13 @@ export const BinaryGrad: GradRule<'Binary'> = {
         [ga, gb] = [dy, dy];
         break;
       case 'sub':
-        [ga, gb] = [dy, neg(dy)];
+        [ga, gb] = [dy, wantB ? neg(dy) : null];
         break;
       case 'mul':
-        [ga, gb] = [mul(dy, b), mul(dy, a)];
+        [ga, gb] = [wantA ? mul(dy, b) : null, wantB ? mul(dy, a) : null];
         break;
       case 'div':
-        [ga, gb] = [div(dy, b), neg(div(mul(dy, y), b))];
+        [ga, gb] = [wantA ? div(dy, b) : null, wantB ? neg(div(mul(dy, y), b)) : null];
         break;
       case 'max':
         [ga, gb] = [mul(dy, greaterEqual(a, b)), mul(dy, less(a, b))];
@@ -33,7 +36,7 @@ export const BinaryGrad: GradRule<'Binary'> = {
       default:
         return { a: null, b: null };
     }
-    return { a: unbroadcast(ga, a.shape), b: unbroadcast(gb, b.shape) };
+    return { a: wantA && ga ? unbroadcast(ga, a.shape) : null, b: wantB && gb ? unbroadcast(gb, b.shape) : null };
   },
 };
 

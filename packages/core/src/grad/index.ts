@@ -10,6 +10,7 @@ import { RopeGrad } from './Rope.grad.js';
 import type { GradRule } from './rule.js';
 import { LogSoftmaxGrad, SoftmaxGrad } from './Softmax.grad.js';
 import { SoftmaxNllGrad } from './SoftmaxNll.grad.js';
+import { AttentionGrad } from './Attention.grad.js';
 import { SwiGLUGrad } from './SwiGLU.grad.js';
 import { UnaryGrad } from './Unary.grad.js';
 import { WhereGrad } from './Where.grad.js';
@@ -39,4 +40,5 @@ export const GRAD_RULES: { readonly [K in DifferentiableKernel]: GradRule<K> } =
   Reshape: ReshapeGrad,
   SwiGLU: SwiGLUGrad,
   SoftmaxNll: SoftmaxNllGrad,
+  Attention: AttentionGrad,
 };

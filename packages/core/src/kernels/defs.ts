@@ -117,6 +117,22 @@ export interface KernelDefs<T> {
    */
   SoftmaxNllGrad: { inputs: { dy: T; logits: T; targets: T }; attrs: Record<string, never> };
   /**
+   * Fused scaled-dot-product self-attention of grouped heads (QKᵀ·scale + bias, an optional causal
+   * mask, softmax over the keys, ·V) in one kernel; the scores and probabilities are never stored.
+   * `q: [B, H, S, Dh]`, `k`, `v: [B, Hkv, T, Dh]` with `H` a multiple of `Hkv` (query head `h` reads
+   * key/value head `floor(h / (H / Hkv))`, HF `repeat_kv`), `bias: [B or 1, 1, S, T]` added to the
+   * scaled scores. With `causal`, query `i` sees keys `j <= i + (T - S)` only (the later ones get
+   * probability 0, as an additive bias of -1e9 gives them). Output `[B, H, S, Dh]`:
+   * `y[b,h,i] = sum_j p[j] v[b,kv,j]` with `p = softmax_j((q[b,h,i]·k[b,kv,j]) * scale + bias[b,0,i,j])`.
+   */
+  Attention: { inputs: { q: T; k: T; v: T; bias: T }; attrs: { scale: number; causal: boolean } };
+  /**
+   * Attention's VJP in one kernel (the probabilities recomputed from `q`, `k`, `bias`): with
+   * `dp = dy·vᵀ` and `ds = p * (dp - sum_j(dp * p)) * scale`, outputs `dq = ds·k`, `dk = dsᵀ·q` and
+   * `dv = pᵀ·dy` (summed over the query heads of each key/value head). `bias` gets no gradient.
+   */
+  AttentionGrad: { inputs: { dy: T; q: T; k: T; v: T; bias: T }; attrs: { scale: number; causal: boolean } };
+  /**
    * One Adam update of `param` from `grad` and the moments `m`, `v` (all one shape), PyTorch's formula:
    * `g = grad (+ param * weightDecay unless decoupled)`, `m' = m * beta1 + g * (1 - beta1)`,
    * `v' = v * beta2 + (g * g) * (1 - beta2)`, `base = decoupled ? param * (1 - lr * weightDecay) : param`,
@@ -139,7 +155,7 @@ export type KernelInputs<K extends KernelName, T> = KernelDefs<T>[K]['inputs'];
 export type KernelAttrs<K extends KernelName> = KernelDefs<unknown>[K]['attrs'];
 
 /** Kernels that have no gradient (their outputs are integer-valued or constant, or they are a VJP themselves: no second order). */
-export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad' | 'RmsNormGrad' | 'SoftmaxGrad' | 'SoftmaxNllGrad' | 'AdamStep';
+export type NonDifferentiableKernel = 'ArgReduce' | 'Cast' | 'Fill' | 'TopK' | 'SwiGLUGrad' | 'RmsNormGrad' | 'SoftmaxGrad' | 'SoftmaxNllGrad' | 'AttentionGrad' | 'AdamStep';
 
 /** Kernels whose gradient must be defined in `../grad/` (checked by a mapped type). */
 export type DifferentiableKernel = Exclude<KernelName, NonDifferentiableKernel>;

@@ -20,6 +20,7 @@ import { SliceSpec } from './Slice.js';
 import { SwiGLUGradSpec, SwiGLUSpec } from './SwiGLU.js';
 import { LogSoftmaxSpec, SoftmaxGradSpec, SoftmaxSpec } from './Softmax.js';
 import { SoftmaxNllGradSpec, SoftmaxNllSpec } from './SoftmaxNll.js';
+import { AttentionGradSpec, AttentionSpec } from './Attention.js';
 import type { KernelSpec } from './spec.js';
 import { TopKSpec } from './TopK.js';
 import { TransposeSpec } from './Transpose.js';
@@ -59,5 +60,7 @@ export const KERNEL_SPECS: { readonly [K in KernelName]: KernelSpec<K> } = {
   SoftmaxGrad: SoftmaxGradSpec,
   SoftmaxNll: SoftmaxNllSpec,
   SoftmaxNllGrad: SoftmaxNllGradSpec,
+  Attention: AttentionSpec,
+  AttentionGrad: AttentionGradSpec,
   AdamStep: AdamStepSpec,
 };

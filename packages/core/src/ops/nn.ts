@@ -112,6 +112,28 @@ export function softmaxNll(logits: Tensor, targets: Tensor): Tensor {
   return runKernel('SoftmaxNll', { logits, targets }, {})[0];
 }
 
+/** Options of {@link attention}. */
+export interface AttentionOptions {
+  /** The factor of the dot products (usually `1 / sqrt(Dh)`). */
+  scale: number;
+  /**
+   * Query `i` sees keys `j <= i + (T - S)` only; the additive `bias` then need not mask the later
+   * keys (a row whose visible keys are all masked by `bias` is averaged over the visible keys only).
+   */
+  causal?: boolean;
+}
+
+/**
+ * Scaled-dot-product self-attention of grouped heads in one kernel forward and one backward:
+ * `softmax(q·kᵀ * scale + bias)·v` per head, the scores never stored. `q: [B, H, S, Dh]`,
+ * `k`, `v: [B, Hkv, T, Dh]` (query head `h` reads key/value head `floor(h / (H / Hkv))`),
+ * `bias: [B or 1, 1, S, T]` (additive, e.g. -1e9 at padding keys; it gets no gradient). Returns `[B, H, S, Dh]`.
+ * @throws ShapeError for operands of other shapes.
+ */
+export function attention(q: Tensor, k: Tensor, v: Tensor, bias: Tensor, opts: AttentionOptions): Tensor {
+  return runKernel('Attention', { q, k, v, bias }, { scale: opts.scale, causal: !!opts.causal })[0];
+}
+
 /**
  * KL(p || q) over the last axis from log-probabilities: `sum(exp(lp) * (lp - lq))`, one value per row.
  */

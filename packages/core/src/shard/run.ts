@@ -50,6 +50,9 @@ export const SHARD_FORMS: { readonly [K in KernelName]: ShardForm } = {
   SoftmaxGrad: 'rows',
   SoftmaxNll: 'rows',
   SoftmaxNllGrad: 'rows',
+  // per-layer activations ([B, H, S, Dh]): far below any binding limit; sharded inputs fail clearly
+  Attention: 'none',
+  AttentionGrad: 'none',
   AdamStep: 'rows',
 };
 

@@ -6,7 +6,7 @@
  */
 import {
   abs, add, concat, crossEntropy, div, exp, gather, log, logSoftmax, matmul, maximum, mul, pad, pickLast, pow, putLast, reshape,
-  rmsNorm, softmaxNll, swiglu, Rng, rope, runKernel, scatterAdd, sigmoid, silu, slice, softmax, sqrt, square, sub, sum, max, tanh, tensor,
+  rmsNorm, softmaxNll, swiglu, attention, Rng, rope, runKernel, scatterAdd, sigmoid, silu, slice, softmax, sqrt, square, sub, sum, max, tanh, tensor,
   transpose, valueAndGrads, where, greater, type Backend, type Tensor,
 } from '@crossedit/core';
 import { gens, type Gen } from './data.js';
@@ -41,6 +41,8 @@ export const GRAD_CASES: readonly GradCase[] = [
   { name: 'Softmax', inputs: [{ shape: [6, 50] }], f: ([x]) => mul(softmax(mul(x, 3)), x) },
   { name: 'LogSoftmax + crossEntropy with mask', inputs: [{ shape: [2, 5, 33] }, { shape: [2, 5], gen: i32(0, 33), dtype: 'i32', constant: true }, { shape: [2, 5], gen: i32(0, 2), constant: true }], f: ([x, t, m]) => add(crossEntropy(x, t, m), sum(mul(logSoftmax(x), 0.01))) },
   { name: 'SoftmaxNll (fused log-softmax + NLL)', inputs: [{ shape: [3, 4, 57], gen: gens.scaled(3) }, { shape: [3, 4], gen: i32(0, 57), dtype: 'i32', constant: true }, { shape: [4], constant: true }], f: ([x, t, w]) => mul(softmaxNll(x, t), w) },
+  { name: 'Attention (fused; q, k, v; causal, grouped heads)', inputs: [{ shape: [2, 4, 5, 8] }, { shape: [2, 2, 7, 8] }, { shape: [2, 2, 7, 8] }, { shape: [1, 1, 5, 7], gen: gens.scaled(0.5), constant: true }], f: ([q, k, v, b]) => attention(q, k, v, b, { scale: 1 / Math.sqrt(8), causal: true }) },
+  { name: 'Attention (fused; not causal, bias per row)', inputs: [{ shape: [2, 2, 4, 16] }, { shape: [2, 2, 4, 16] }, { shape: [2, 2, 4, 16] }, { shape: [2, 1, 4, 4], constant: true }], f: ([q, k, v, b]) => attention(q, k, v, b, { scale: 0.25 }) },
   { name: 'SwiGLU (gate and up)', inputs: [{ shape: [3, 5, 37], gen: gens.scaled(4) }, { shape: [3, 5, 37] }], f: ([g, u]) => swiglu(g, u) },
   { name: 'RmsNorm (x and weight)', inputs: [{ shape: [3, 7, 48] }, { shape: [48] }], f: ([x, w]) => rmsNorm(x, w, 1e-5) },
   { name: 'Rope', inputs: [{ shape: [2, 6, 3, 16] }, { shape: [2, 6], gen: i32(0, 300), dtype: 'i32', constant: true }], f: ([x, p]) => rope(x, p, 10000) },

@@ -153,6 +153,26 @@ add({ name: 'SoftmaxNllGrad [3,700] (workgroup per row)', kernel: 'SoftmaxNllGra
 add({ name: 'SoftmaxNllGrad [2,9,61] (invocation per row)', kernel: 'SoftmaxNllGrad', inputs: [{ name: 'dy', shape: [2, 9] }, { name: 'logits', shape: [2, 9, 61] }, { name: 'targets', shape: [2, 9], gen: i32(0, 61), dtype: 'i32' }], attrs: {}, tol: sumTol(61, 4) });
 add({ name: 'SoftmaxNllGrad no rows [0,5]', kernel: 'SoftmaxNllGrad', inputs: [{ name: 'dy', shape: [0] }, { name: 'logits', shape: [0, 5] }, { name: 'targets', shape: [0], dtype: 'i32' }], attrs: {} });
 
+// ---- Attention (fused QKᵀ·scale + bias, causal mask, softmax, ·V) and its VJP: grouped heads (H = 2·Hkv),
+// keys past the queries (a cache), a padding bias of -1e9 per batch row, head sizes of 8/16/64, empty rows
+/** A bias of `[Bb, 1, S, T]`: small values, -1e9 at key column `masked` of every row (never a whole row). */
+const attnBias = (t: number, masked: number): Gen => (r, i) => (i % t === masked ? -1e9 : 0.5 * r.gaussian());
+const attnInputs = (b: number, h: number, hkv: number, s: number, t: number, dh: number, bb: number, masked = -1, dy = false): CaseInput[] => [
+  ...(dy ? [{ name: 'dy', shape: [b, h, s, dh] }] : []),
+  { name: 'q', shape: [b, h, s, dh] },
+  { name: 'k', shape: [b, hkv, t, dh] },
+  { name: 'v', shape: [b, hkv, t, dh] },
+  { name: 'bias', shape: [bb, 1, s, t], gen: attnBias(t, masked) },
+];
+for (const grad of [false, true]) {
+  const kernel = grad ? 'AttentionGrad' : 'Attention';
+  add({ name: `${kernel} causal, grouped heads, keys past the queries [2,4,5,8]x[2,2,7,8]`, kernel, inputs: attnInputs(2, 4, 2, 5, 7, 8, 1, -1, grad), attrs: { scale: 1 / Math.sqrt(8), causal: true }, tol: sumTol(7 * 8, 4) });
+  add({ name: `${kernel} padding bias per row, not causal [2,2,6,16]`, kernel, inputs: attnInputs(2, 2, 2, 6, 6, 16, 2, 4, grad), attrs: { scale: 0.25, causal: false }, tol: sumTol(6 * 16, 4) });
+  add({ name: `${kernel} causal with a masked key, Dh 64 [1,2,9,64]`, kernel, inputs: attnInputs(1, 2, 1, 9, 9, 64, 1, 0, grad), attrs: { scale: 0.125, causal: true }, tol: sumTol(9 * 64, 4) });
+  add({ name: `${kernel} one query, one key [1,1,1,4]`, kernel, inputs: attnInputs(1, 1, 1, 1, 1, 4, 1, -1, grad), attrs: { scale: 0.5, causal: true }, tol: sumTol(4, 4) });
+  add({ name: `${kernel} no queries [2,2,0,8]`, kernel, inputs: attnInputs(2, 2, 2, 0, 3, 8, 1, -1, grad), attrs: { scale: 0.5, causal: false } });
+}
+
 // ---- RmsNormGrad (fused input VJP; both strategies of the row kernels)
 add({ name: 'RmsNormGrad [3,513] (workgroup per row)', kernel: 'RmsNormGrad', inputs: [{ name: 'dy', shape: [3, 513] }, { name: 'x', shape: [3, 513] }, { name: 'weight', shape: [513] }], attrs: { eps: 1e-5 }, tol: sumTol(513, 4) });
 add({ name: 'RmsNormGrad [2,20,64] (invocation per row)', kernel: 'RmsNormGrad', inputs: [{ name: 'dy', shape: [2, 20, 64] }, { name: 'x', shape: [2, 20, 64] }, { name: 'weight', shape: [64] }], attrs: { eps: 1e-6 }, tol: sumTol(64, 4) });
@@ -299,4 +319,4 @@ export function executeCase(c: KernelCase, be: Backend, hosts: (Float32Array | I
 export const KERNEL_CASES: readonly KernelCase[] = cases;
 
 /** The kernels of core's table (a conformance suite checks that the cases cover each). */
-export const ALL_KERNELS: readonly KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK', 'SwiGLU', 'SwiGLUGrad', 'RmsNormGrad', 'SoftmaxGrad', 'SoftmaxNll', 'SoftmaxNllGrad', 'AdamStep'];
+export const ALL_KERNELS: readonly KernelName[] = ['Unary', 'Binary', 'Where', 'Reduce', 'ArgReduce', 'Softmax', 'LogSoftmax', 'RmsNorm', 'Rope', 'MatMul', 'Gather', 'ScatterAdd', 'PickLast', 'PutLast', 'Transpose', 'Slice', 'Pad', 'Concat', 'Reshape', 'Cast', 'Fill', 'TopK', 'SwiGLU', 'SwiGLUGrad', 'RmsNormGrad', 'SoftmaxGrad', 'SoftmaxNll', 'SoftmaxNllGrad', 'Attention', 'AttentionGrad', 'AdamStep'];

@@ -26,6 +26,7 @@ import { Slice } from './Slice.js';
 import { SwiGLU, SwiGLUGrad } from './SwiGLU.js';
 import { LogSoftmax, Softmax, SoftmaxGrad } from './Softmax.js';
 import { SoftmaxNll, SoftmaxNllGrad } from './SoftmaxNll.js';
+import { Attention, AttentionGrad } from './Attention.js';
 import { TopK } from './TopK.js';
 import { Transpose } from './Transpose.js';
 import { Unary } from './Unary.js';
@@ -78,6 +79,8 @@ export const HOST_KERNELS: { readonly [K in KernelName]: HostKernel<K> } = {
   SoftmaxGrad,
   SoftmaxNll,
   SoftmaxNllGrad,
+  Attention,
+  AttentionGrad,
   AdamStep,
 };
 
@@ -111,5 +114,7 @@ export const CPU_KERNELS: KernelImpls<CpuStorage> = {
   SoftmaxGrad: adapt(SoftmaxGrad),
   SoftmaxNll: adapt(SoftmaxNll),
   SoftmaxNllGrad: adapt(SoftmaxNllGrad),
+  Attention: adapt(Attention),
+  AttentionGrad: adapt(AttentionGrad),
   AdamStep: adapt(AdamStep),
 };

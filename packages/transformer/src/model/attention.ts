@@ -1,5 +1,5 @@
 /** Multi-head / grouped-query self-attention with RoPE, on core ops. */
-import { add, concat, matmul, mul, reshape, rope, softmax, transpose, type ModelConfig, type Tensor } from '@crossedit/core';
+import { attention, concat, matmul, reshape, rope, transpose, type ModelConfig, type Tensor } from '@crossedit/core';
 import type { LayerKV } from './cache.js';
 import { headDim } from './config.js';
 
@@ -20,7 +20,10 @@ export function linear(x: Tensor, w: Tensor): Tensor {
  * Self-attention on the normed hidden state `x: [B, S, D]`. Queries and keys are rotated (RoPE at
  * `positions`), keys/values are appended to `past` (`[B, Hkv, T0, Dh]`), scores get `bias`
  * (`[B, 1, S, T]`) and query head `h` reads key/value head `floor(h / (H / Hkv))` (HF `repeat_kv`)
- * without copying the key/value heads. Returns the output after `o_proj` and the full keys/values.
+ * without copying the key/value heads, in one fused kernel (`attention`: the scores are never stored).
+ * With `causal` query `i` sees keys up to `i + past` only, whatever `bias` says of the later ones (set it
+ * when `bias` is the plain causal bias: the masked keys are then skipped, not computed and zeroed).
+ * Returns the output after `o_proj` and the full keys/values.
  */
 export function selfAttention(
   x: Tensor,
@@ -29,23 +32,18 @@ export function selfAttention(
   bias: Tensor,
   past: LayerKV | null,
   config: ModelConfig,
+  causal = false,
 ): { out: Tensor; kv: LayerKV } {
   const [b, s] = x.shape;
   const h = config.numHeads;
   const hkv = config.numKvHeads;
-  const g = h / hkv;
   const dh = headDim(config);
   const q = transpose(rope(reshape(linear(x, w.q), [b, s, h, dh]), positions, config.ropeBase), [0, 2, 1, 3]); // [B,H,S,Dh]
   const kNew = transpose(rope(reshape(linear(x, w.k), [b, s, hkv, dh]), positions, config.ropeBase), [0, 2, 1, 3]); // [B,Hkv,S,Dh]
   const vNew = transpose(reshape(linear(x, w.v), [b, s, hkv, dh]), [0, 2, 1, 3]);
   const k = past ? concat([past.k, kNew], 2) : kNew;
   const v = past ? concat([past.v, vNew], 2) : vNew;
-  const t = k.shape[2];
-  // group query heads by their key/value head: [B, Hkv, G*S, Dh]
-  const qg = reshape(q, [b, hkv, g * s, dh]);
-  const scores = reshape(mul(matmul(qg, k, { transB: true }), 1 / Math.sqrt(dh)), [b, h, s, t]);
-  const p = softmax(add(scores, bias));
-  const ctx = reshape(matmul(reshape(p, [b, hkv, g * s, t]), v), [b, h, s, dh]);
+  const ctx = attention(q, k, v, bias, { scale: 1 / Math.sqrt(dh), causal }); // [B, H, S, Dh]
   const merged = reshape(transpose(ctx, [0, 2, 1, 3]), [b, s, h * dh]);
   return { out: linear(merged, w.o), kv: { k, v } };
 }

@@ -186,7 +186,9 @@ export class LlamaModel implements LanguageModel {
       let bias: Tensor;
       let keyMask: Tensor | null = null;
       let count: Tensor | null = null;
-      if (!m && !cache) {
+      // the plain causal bias: attention may skip the later keys instead of adding -1e9 to them
+      const causal = !m && !cache;
+      if (causal) {
         // fast path: no padding, no cache — positions and the causal bias are known on the host
         positions = opts.positions ?? arangePositions(b, s, this.backend);
         bias = causalBias(s, this.backend);
@@ -203,7 +205,7 @@ export class LlamaModel implements LanguageModel {
       const kvs: LayerKV[] = [];
       for (let layer = start?.layer ?? 0; layer <= last; layer++) {
         const r = tidy(() => {
-          const out = this.#layer(layer, h, positions, bias, cache?.layer(layer) ?? null, hooks);
+          const out = this.#layer(layer, h, positions, bias, causal, cache?.layer(layer) ?? null, hooks);
           return { h: out.h, kv: cache ? out.kv : null };
         });
         h = r.h;
@@ -224,12 +226,12 @@ export class LlamaModel implements LanguageModel {
     });
   }
 
-  #layer(layer: number, x: Tensor, positions: Tensor, bias: Tensor, past: LayerKV | null, hooks: HookTable): { h: Tensor; kv: LayerKV } {
+  #layer(layer: number, x: Tensor, positions: Tensor, bias: Tensor, causal: boolean, past: LayerKV | null, hooks: HookTable): { h: Tensor; kv: LayerKV } {
     const cfg = this.config;
     const w = (kind: Exclude<WeightRef, { kind: 'embed' | 'lmHead' | 'norm.final' }>['kind']) => this.weight({ kind, layer });
     let h = hooks.run({ kind: 'layer', layer }, 'input', x);
     const aIn = hooks.run({ kind: 'attn', layer }, 'input', rmsNorm(h, w('norm.attn'), cfg.rmsNormEps));
-    const att = selfAttention(aIn, { q: w('attn.q'), k: w('attn.k'), v: w('attn.v'), o: w('attn.o') }, positions, bias, past, cfg);
+    const att = selfAttention(aIn, { q: w('attn.q'), k: w('attn.k'), v: w('attn.v'), o: w('attn.o') }, positions, bias, past, cfg, causal);
     h = add(h, hooks.run({ kind: 'attn', layer }, 'output', att.out));
     const mIn = hooks.run({ kind: 'mlp', layer }, 'input', rmsNorm(h, w('norm.mlp'), cfg.rmsNormEps));
     const mOut = gatedMlp(mIn, { gate: w('mlp.gate'), up: w('mlp.up'), down: w('mlp.down') }, layer, hooks);

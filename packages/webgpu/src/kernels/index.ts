@@ -3,6 +3,7 @@ import type { KernelImpls, KernelName } from '@crossedit/core';
 import type { GpuContext } from '../context.js';
 import type { GpuStorage } from '../storage.js';
 import { AdamStep } from './AdamStep.js';
+import { Attention, AttentionGrad } from './Attention.js';
 import { ArgReduce } from './ArgReduce.js';
 import { Binary } from './Binary.js';
 import { Cast } from './Cast.js';
@@ -60,6 +61,8 @@ export const GPU_KERNELS: { readonly [K in KernelName]: GpuKernel<K> } = {
   SoftmaxGrad,
   SoftmaxNll,
   SoftmaxNllGrad,
+  Attention,
+  AttentionGrad,
   AdamStep,
 };
 
