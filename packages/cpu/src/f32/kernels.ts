@@ -1,7 +1,7 @@
 /**
  * The f32 backend's kernel table: every reference host kernel, its float64 results rounded into a
  * `Float32Array` once per kernel (as an f32 device stores them), and f32-native kernels where the time
- * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, the fused kernels (SwiGLU, RmsNormGrad, SoftmaxGrad, SoftmaxNll and its VJP, Attention and its VJP) and AdamStep. `KernelImpls` makes a missing kernel a compile error.
+ * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, the fused kernels (SwiGLU, RmsNormGrad, SoftmaxGrad, SoftmaxNll and its VJP) and AdamStep, and Attention and its VJP (GEMMs with a fused softmax pass between them). `KernelImpls` makes a missing kernel a compile error.
  */
 import type { BackendTensor, KernelImpl, KernelImpls, KernelInputs, KernelName } from '@crossedit/core';
 import { HOST_KERNELS, type HostKernel } from '../kernels/index.js';
@@ -14,7 +14,8 @@ import { softmaxGradImpl } from '../kernels/Softmax.js';
 import { softmaxF32 } from './softmax.js';
 import { softmaxNllGradImpl, softmaxNllImpl } from '../kernels/SoftmaxNll.js';
 import { adamStepImpl } from '../kernels/AdamStep.js';
-import { attentionDims, attentionGradImpl, attentionImpl } from '../kernels/Attention.js';
+import { attentionDims } from '../kernels/Attention.js';
+import { attentionF32, attentionGradF32 } from './attention.js';
 import { WasmGemm } from './matmul.js';
 
 /** The data of an f32-backend storage: `Float32Array` for `f32`, `Int32Array` for `i32`. */
@@ -110,16 +111,13 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
     return [new CpuStorage<F32Array>(dx)];
   };
   table.Attention = ({ q, k, v, bias }, { scale, causal }) => {
-    const y = new Float32Array(q.storage.data.length);
-    if (y.length > 0) attentionImpl(q.storage.data, k.storage.data, v.storage.data, bias.storage.data, attentionDims(q.shape, k.shape, bias.shape, scale, causal), y);
-    return [new CpuStorage<F32Array>(y)];
+    const dims = attentionDims(q.shape, k.shape, bias.shape, scale, causal);
+    return [new CpuStorage<F32Array>(attentionF32(gemm, q.storage.data as Float32Array, k.storage.data as Float32Array, v.storage.data as Float32Array, bias.storage.data as Float32Array, dims))];
   };
   table.AttentionGrad = ({ dy, q, k, v, bias }, { scale, causal }) => {
-    const dq = new Float32Array(q.storage.data.length);
-    const dk = new Float32Array(k.storage.data.length);
-    const dv = new Float32Array(v.storage.data.length);
-    if (dq.length > 0 || dk.length > 0) attentionGradImpl(dy.storage.data, q.storage.data, k.storage.data, v.storage.data, bias.storage.data, attentionDims(q.shape, k.shape, bias.shape, scale, causal), dq, dk, dv);
-    return [dq, dk, dv].map((d) => new CpuStorage<F32Array>(d));
+    const dims = attentionDims(q.shape, k.shape, bias.shape, scale, causal);
+    const f = (t: BackendTensor<F32Storage>) => t.storage.data as Float32Array;
+    return attentionGradF32(gemm, f(dy), f(q), f(k), f(v), f(bias), dims).map((d) => new CpuStorage<F32Array>(d));
   };
   table.AdamStep = ({ param, grad, m, v }, attrs) => {
     const n = param.storage.data.length;

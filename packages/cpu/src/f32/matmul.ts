@@ -81,21 +81,61 @@ export class WasmGemm {
    * prepared `[K, Np]`.
    */
   #one(a: Float32Array, aOff: number, transA: boolean, bp: Float32Array, c: Float32Array, cOff: number, M: number, N: number, K: number): void {
+    const { bAt } = this.#layout(M, N, K);
+    this.#writeA(a, aOff, transA, M, K);
+    this.#f.set(bp, bAt);
+    this.#run(c, cOff, M, N, K);
+  }
+
+  /** Where A, B and C sit in the module's memory for one GEMM (in floats), the memory grown to hold them. */
+  #layout(M: number, N: number, K: number): { bAt: number; cAt: number } {
     const Mp = up(M, 4);
     const Np = up(N, 8);
-    const aAt = 0;
     const bAt = up(Mp * K, 4);
     const cAt = bAt + up(K * Np, 4);
-    const f = this.#reserve(cAt + Mp * Np);
+    this.#reserve(cAt + Mp * Np);
+    return { bAt, cAt };
+  }
+
+  /** Copies A (`[M, K]`, or `[K, M]` when `transA`, at `aOff`) to the start of the memory, rows padded to 4. */
+  #writeA(a: Float32Array, aOff: number, transA: boolean, M: number, K: number): void {
+    const f = this.#f;
     if (transA) {
       for (let k = 0; k < K; k++) {
         const src = aOff + k * M;
-        for (let m = 0; m < M; m++) f[aAt + m * K + k] = a[src + m];
+        for (let m = 0; m < M; m++) f[m * K + k] = a[src + m];
       }
-    } else f.set(a.subarray(aOff, aOff + M * K), aAt);
-    if (Mp > M) f.fill(0, aAt + M * K, aAt + Mp * K);
-    f.set(bp, bAt);
-    this.#gemm(aAt * 4, bAt * 4, cAt * 4, Mp, Np, K);
+    } else f.set(a.subarray(aOff, aOff + M * K), 0);
+    const Mp = up(M, 4);
+    if (Mp > M) f.fill(0, M * K, Mp * K);
+  }
+
+  /** Lays out B of one batch entry (`[K, N]`, or `[N, K]` when `transB`, at `off`) in the memory as `[K, Np]`. */
+  #writeB(b: Float32Array, off: number, K: number, N: number, transB: boolean, bAt: number): void {
+    const f = this.#f;
+    const Np = up(N, 8);
+    if (transB) {
+      if (Np > N) for (let k = 0; k < K; k++) f.fill(0, bAt + k * Np + N, bAt + k * Np + Np);
+      for (let n = 0; n < N; n++) {
+        const src = off + n * K;
+        for (let k = 0; k < K; k++) f[bAt + k * Np + n] = b[src + k];
+      }
+    } else if (Np === N) f.set(b.subarray(off, off + K * N), bAt);
+    else {
+      for (let k = 0; k < K; k++) {
+        f.set(b.subarray(off + k * N, off + k * N + N), bAt + k * Np);
+        f.fill(0, bAt + k * Np + N, bAt + k * Np + Np);
+      }
+    }
+  }
+
+  /** Runs the GEMM on the laid-out operands and copies C (`[M, N]`) out to `c` at `cOff`. */
+  #run(c: Float32Array, cOff: number, M: number, N: number, K: number): void {
+    const { bAt, cAt } = this.#layout(M, N, K);
+    const Mp = up(M, 4);
+    const Np = up(N, 8);
+    this.#gemm(0, bAt * 4, cAt * 4, Mp, Np, K);
+    const f = this.#f;
     if (Np === N) c.set(f.subarray(cAt, cAt + M * N), cOff);
     else for (let m = 0; m < M; m++) c.set(f.subarray(cAt + m * Np, cAt + m * Np + N), cOff + m * N);
   }
@@ -120,17 +160,20 @@ export class WasmGemm {
       }
       return c;
     }
+    // batched operands: each entry's A and B laid out straight into the module's memory (B kept
+    // there while consecutive entries share it); the GEMM only ever writes C's region
     const ia = broadcastIndex(batchA, batch);
     const ib = broadcastIndex(batchB, batch);
+    const { bAt } = this.#layout(M, N, K);
     let lastB = -1;
-    let bp: Float32Array = new Float32Array(0);
     for (let t = 0; t < nBatch; t++) {
       const bb = ib ? ib[t] : t;
       if (bb !== lastB) {
-        bp = WasmGemm.layoutB(b, bb * K * N, K, N, transB);
+        this.#writeB(b, bb * K * N, K, N, transB, bAt);
         lastB = bb;
       }
-      this.#one(a, (ia ? ia[t] : t) * M * K, transA, bp, c, t * M * N, M, N, K);
+      this.#writeA(a, (ia ? ia[t] : t) * M * K, transA, M, K);
+      this.#run(c, t * M * N, M, N, K);
     }
     return c;
   }
