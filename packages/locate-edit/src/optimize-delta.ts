@@ -72,8 +72,12 @@ interface LossInputs {
   labelPos: Tensor;
   labelIds: Tensor;
   klPos: Tensor;
-  /** When the model can run its head at given rows: those rows, and the label / KL indices into them. */
-  headAt: { rows: Tensor; labelPos: Tensor; klPos: Tensor } | null;
+  /**
+   * When the model can run its head at given rows: those rows (the labels', then the KL row), the KL
+   * index into them, and the NLL's targets and mask over all of them (the KL row masked out), so the
+   * NLL reads the head's output whole instead of gathering the label rows out of it.
+   */
+  headAt: { rows: Tensor; klPos: Tensor; targets: Tensor; mask: Tensor } | null;
   /** Where δ is added: every row's lookup position. */
   sites: { row: number; pos: number }[];
   rows: number;
@@ -107,7 +111,14 @@ function lossInputs(model: LanguageModel, tok: Tokenizer, rows: readonly EditRow
     klPos: i32([klAt]),
     // the loss reads the logits of the labelled positions and the KL position only: a model that can
     // run its head at given rows does just that (same values, a fraction of the head's work)
-    headAt: model.supportsLogitsAt ? { rows: i32([...labelPos, klAt]), labelPos: i32(labelPos.map((_, i) => i)), klPos: i32([labelPos.length]) } : null,
+    headAt: model.supportsLogitsAt
+      ? {
+          rows: i32([...labelPos, klAt]),
+          klPos: i32([labelPos.length]),
+          targets: i32([...labelIds, 0]),
+          mask: untrack(tensor([...labelIds.map(() => 1), 0], [labelIds.length + 1], { backend })),
+        }
+      : null,
     sites: all.map((r, i) => ({ row: i, pos: r.lookup })),
     rows: all.length,
     seqLen: s,
@@ -171,7 +182,9 @@ function deltaLoss(
         });
   if (!logits) throw new Error('optimizeDelta: the model returned no logits');
   const flat = inp.headAt ? logits : reshape(logits, [inp.rows * inp.seqLen, model.config.vocabSize]);
-  const nll = crossEntropy(gather(flat, inp.headAt ? inp.headAt.labelPos : inp.labelPos), inp.labelIds);
+  // with the head at the read rows, the masked mean over all of them equals the mean over the label rows
+  // exactly (the KL row adds 0·nll to the sum; the count is the same integer)
+  const nll = inp.headAt ? crossEntropy(flat, inp.headAt.targets, inp.headAt.mask) : crossEntropy(gather(flat, inp.labelPos), inp.labelIds);
   const lp = logSoftmax(gather(flat, inp.headAt ? inp.headAt.klPos : inp.klPos));
   if (!anchors.lp0) anchors.lp0 = untrack(detach(lp));
   const klTerm = mul(sum(klDivLogits(lp, anchors.lp0)), hp.klFactor);

@@ -11,11 +11,12 @@ import { fmtShape, normAxis } from '../shape.js';
 import { runGather, runScatterAdd } from './gather.js';
 import { runConcatRows, runPad, runReduceRows, runRope, runSlice, runTranspose } from './layout.js';
 import { runMatMul } from './matmul.js';
+import { runAttention } from './attention.js';
 import { rowPlan, runRows } from './rows.js';
 import { fmtBytes, isShardedStorage, logicalBytes, shardBytes } from './storage.js';
 
-/** How a kernel runs over sharded tensors (see the core README); `none`: it fails clearly. */
-export type ShardForm = 'rows' | 'matmul' | 'gather' | 'scatter' | 'layout' | 'alias' | 'none';
+/** How a kernel runs over sharded tensors (see the core README); `batch`: per block of batch entries; `none`: it fails clearly. */
+export type ShardForm = 'rows' | 'matmul' | 'gather' | 'scatter' | 'layout' | 'batch' | 'alias' | 'none';
 
 /**
  * Every kernel's sharded form. A mapped type: a new kernel without an entry is a compile error, so
@@ -50,9 +51,8 @@ export const SHARD_FORMS: { readonly [K in KernelName]: ShardForm } = {
   SoftmaxGrad: 'rows',
   SoftmaxNll: 'rows',
   SoftmaxNllGrad: 'rows',
-  // per-layer activations ([B, H, S, Dh]): far below any binding limit; sharded inputs fail clearly
-  Attention: 'none',
-  AttentionGrad: 'none',
+  Attention: 'batch',
+  AttentionGrad: 'batch',
   AdamStep: 'rows',
 };
 
@@ -95,6 +95,9 @@ export function runSharded(be: Backend, kernel: KernelName, inputs: Record<strin
       if (normAxis(attrs.axis as number, xs[0].shape.length, what) === 0) return [runConcatRows(be, xs, outs[0], limit, what)];
       break;
     }
+    case 'Attention':
+    case 'AttentionGrad':
+      return runAttention(be, kernel, inputs as Record<string, BackendTensor>, attrs as { scale: number; causal: boolean }, outs, limit, what);
     case 'Reduce':
       if (!rowPlan(kernel, inputs, attrs, outs)) return [runReduceRows(be, x, attrs.op as 'sum', attrs.axis as number, outs[0], limit, what)];
       break;

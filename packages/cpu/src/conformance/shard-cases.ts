@@ -6,7 +6,7 @@
  * finite differences in this package. Every case names the inputs that must really be sharded.
  */
 import {
-  add, argmax, cast, concat, crossEntropy, gather, logSoftmax, matmul, max, mean, mul, outer, reshape, rmsNorm, rope, scatterAdd, slice,
+  add, argmax, attention, cast, concat, crossEntropy, gather, logSoftmax, matmul, max, mean, mul, outer, reshape, rmsNorm, rope, scatterAdd, slice,
   softmax, sum, swiglu, tensor, tidy, topk, transpose, valueAndGrads, zeros, type Backend, type Tensor,
 } from '@crossedit/core';
 import { gens } from './data.js';
@@ -35,6 +35,13 @@ const i32 = (lo: number, hi: number) => gens.ints(lo, hi);
 
 /** Every sharded case (gather, matmul against sharded operands, reductions over sharded logits, weight updates). */
 export const SHARD_CASES: readonly ShardCase[] = [
+  {
+    name: 'Attention over sharded q, k, v (per block of batch entries; causal, grouped heads, a per-row bias)',
+    inputs: [{ shape: [5, 4, 3, 4], sharded: true }, { shape: [5, 2, 4, 4], sharded: true }, { shape: [5, 2, 4, 4], sharded: true }, { shape: [5, 1, 3, 4], gen: gens.scaled(0.5), constant: true }],
+    f: ([q, k, v, b]) => attention(q, k, v, b, { scale: 0.5, causal: true }),
+    grad: true,
+    shardedOutput: true,
+  },
   {
     name: 'Gather over a sharded embedding table (3 shards)',
     inputs: [{ shape: [40, 8], sharded: true }, { shape: [3, 5], gen: i32(0, 40), dtype: 'i32', constant: true }],

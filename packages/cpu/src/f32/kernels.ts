@@ -1,18 +1,18 @@
 /**
  * The f32 backend's kernel table: every reference host kernel, its float64 results rounded into a
  * `Float32Array` once per kernel (as an f32 device stores them), and f32-native kernels where the time
- * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, the fused kernels (SwiGLU, RmsNormGrad, SoftmaxGrad, SoftmaxNll and its VJP) and AdamStep, and Attention and its VJP (GEMMs with a fused softmax pass between them). `KernelImpls` makes a missing kernel a compile error.
+ * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, Gather and ScatterAdd (row copies), the fused kernels (SwiGLU, RmsNormGrad, SoftmaxGrad, SoftmaxNll and its VJP) and AdamStep, and Attention and its VJP (GEMMs with a fused softmax pass between them). `KernelImpls` makes a missing kernel a compile error.
  */
 import type { BackendTensor, KernelImpl, KernelImpls, KernelInputs, KernelName } from '@crossedit/core';
 import { HOST_KERNELS, type HostKernel } from '../kernels/index.js';
-import { CpuStorage, type CpuArray, type HostTensor } from '../storage.js';
+import { CpuStorage, checkIndex, type CpuArray, type HostTensor } from '../storage.js';
 import { binaryF32 } from './binary.js';
 import { unaryF32 } from './unary.js';
 import { swigluGradImpl, swigluImpl } from '../kernels/SwiGLU.js';
 import { rmsNormGradImpl } from '../kernels/RmsNorm.js';
 import { softmaxGradImpl } from '../kernels/Softmax.js';
-import { softmaxF32 } from './softmax.js';
-import { softmaxNllGradImpl, softmaxNllImpl } from '../kernels/SoftmaxNll.js';
+import { softmaxF32, softmaxNllGradF32 } from './softmax.js';
+import { softmaxNllImpl } from '../kernels/SoftmaxNll.js';
 import { adamStepImpl } from '../kernels/AdamStep.js';
 import { attentionDims } from '../kernels/Attention.js';
 import { attentionF32, attentionGradF32 } from './attention.js';
@@ -107,8 +107,43 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
   };
   table.SoftmaxNllGrad = ({ dy, logits, targets }) => {
     const dx = new Float32Array(logits.storage.data.length);
-    softmaxNllGradImpl(dy.storage.data, logits.storage.data, targets.storage.data, dx, logits.shape[logits.shape.length - 1]);
+    softmaxNllGradF32(dy.storage.data as Float32Array, logits.storage.data as Float32Array, targets.storage.data as Int32Array, dx, logits.shape[logits.shape.length - 1]);
     return [new CpuStorage<F32Array>(dx)];
+  };
+  // row copies and (unique ids) row writes in the storage's own layout; repeated ids take the
+  // reference's float64 sums
+  const refGather = table.Gather;
+  table.Gather = (inputs, attrs, outputs) => {
+    const { table: t, ids } = inputs;
+    const src = t.storage.data;
+    if (!(src instanceof Float32Array)) return refGather(inputs, attrs, outputs);
+    const [V, D] = t.shape;
+    const idd = ids.storage.data;
+    const out = new Float32Array(idd.length * D);
+    for (let n = 0; n < idd.length; n++) {
+      const id = idd[n];
+      checkIndex('Gather', 'ids', id, n, V);
+      out.set(src.subarray(id * D, id * D + D), n * D);
+    }
+    return [new CpuStorage<F32Array>(out)];
+  };
+  const refScatter = table.ScatterAdd;
+  table.ScatterAdd = (inputs, attrs, outputs) => {
+    const { updates, ids } = inputs;
+    const { numRows } = attrs;
+    const idd = ids.storage.data;
+    const seen = new Uint8Array(numRows);
+    for (let n = 0; n < idd.length; n++) {
+      const id = idd[n];
+      checkIndex('ScatterAdd', 'ids', id, n, numRows);
+      if (seen[id]) return refScatter(inputs, attrs, outputs);
+      seen[id] = 1;
+    }
+    const D = updates.shape[updates.shape.length - 1];
+    const u = updates.storage.data as Float32Array;
+    const out = new Float32Array(numRows * D);
+    for (let n = 0; n < idd.length; n++) out.set(u.subarray(n * D, n * D + D), idd[n] * D);
+    return [new CpuStorage<F32Array>(out)];
   };
   table.Attention = ({ q, k, v, bias }, { scale, causal }) => {
     const dims = attentionDims(q.shape, k.shape, bias.shape, scale, causal);
