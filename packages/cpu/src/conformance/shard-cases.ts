@@ -43,6 +43,13 @@ export const SHARD_CASES: readonly ShardCase[] = [
     shardedOutput: true,
   },
   {
+    name: 'Attention with one batch entry past the limit (per block of key/value heads)',
+    inputs: [{ shape: [2, 4, 9, 4], sharded: true }, { shape: [2, 2, 10, 4], sharded: true }, { shape: [2, 2, 10, 4], sharded: true }, { shape: [1, 1, 9, 10], gen: gens.scaled(0.5), constant: true }],
+    f: ([q, k, v, b]) => attention(q, k, v, b, { scale: 0.5, causal: true }),
+    grad: true,
+    shardedOutput: true,
+  },
+  {
     name: 'Gather over a sharded embedding table (3 shards)',
     inputs: [{ shape: [40, 8], sharded: true }, { shape: [3, 5], gen: i32(0, 40), dtype: 'i32', constant: true }],
     f: ([t, ids]) => gather(t, ids),
