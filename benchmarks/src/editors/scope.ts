@@ -7,10 +7,12 @@
  *
  *   node --conditions=@crossedit/source --import tsx benchmarks/src/editors/scope.ts --artifact A.safetensors
  *   node --conditions=@crossedit/source --import tsx benchmarks/src/editors/scope.ts --pool attn --normalize 1 --iters 2000 --batch 32
+ *   … --zh-dev 1   # also the Chinese dev records without the Bi-ZsRE test questions (trained on and held out)
  *
  * Held out: the last `--held-out` (default 200) examples of the English ZsRE training file and of the
  * Chinese pairs file; a classifier trained here sees only the rest.
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setBackend } from '@crossedit/core';
 import { createCpuF32Backend } from '@crossedit/cpu';
@@ -33,6 +35,23 @@ export function scopeTable(r: Record<string, ScopeScores>): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Writes (once) the Chinese dev records (`zsre_mend_eval_chinese.json`) whose Chinese question is not a
+ * Bi-ZsRE test record's, and returns the file: Chinese training data with paraphrases and NQ-style
+ * locality inputs that does not leak the test set.
+ */
+export function zhDevWithoutTest(shared: string, cacheDir: string): string {
+  const out = path.join(cacheDir, 'zsre_mend_eval_chinese.no-bizsre-test.json');
+  if (existsSync(out)) return out;
+  const test = JSON.parse(readFileSync(path.join(shared, 'data/bizsre/bizsre_test.json'), 'utf8')) as { zh: { src: string; subject: string } }[];
+  const srcs = new Set(test.map((r) => r.zh.src));
+  const subjects = new Set(test.map((r) => r.zh.subject));
+  const dev = JSON.parse(readFileSync(path.join(shared, 'data/bizsre/zsre_mend_eval_chinese.json'), 'utf8')) as { src: string; subject: string }[];
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(out, JSON.stringify(dev.filter((r) => !srcs.has(r.src) && !subjects.has(r.subject))));
+  return out;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(REPO, 'benchmarks/src/editors/scope.ts')) {
   const argv = process.argv.slice(2);
   const get = (n: string, d?: string) => {
@@ -47,6 +66,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(REPO, 'ben
   const tokenizer = await tiny.createTokenizer({});
   const files = { en: 'data/zsre-train/zsre_mend_train_en_10000.json', zh: 'data/mzsre/train/zsre_mend_train_zh_10000.txt' };
   const parts = Object.entries(files).map(([lang, f]) => loadEditorData(path.join(shared, f), { lang, validation: heldOut }));
+  // --zh-dev: the Chinese dev records (rephrases, NQ-style locality) less those of the Bi-ZsRE test set
+  if (get('--zh-dev', '0') === '1') parts.push(loadEditorData(zhDevWithoutTest(shared, path.join(REPO, '.cache/crossedit')), { lang: 'zh', validation: heldOut }));
   const data = combineData(parts);
   let cls: ScopeClassifier;
   const artifact = get('--artifact');
@@ -66,7 +87,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(REPO, 'ben
   const cpu = process.cpuUsage(c0);
   process.stdout.write(`wall ${((performance.now() - t0) / 1000).toFixed(1)} s, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s\n`);
   const out: Record<string, ScopeScores> = {};
-  for (const p of parts) out[p.source.lang] = await scopeScores(cls, tokenizer, p.validation, { counterfactualTargets: true });
+  for (const p of parts) out[`${p.source.lang} (${p.source.file})`] = await scopeScores(cls, tokenizer, p.validation, { counterfactualTargets: true });
   process.stdout.write(scopeTable(out));
   cls.dispose();
   model.dispose();
