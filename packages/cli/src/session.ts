@@ -147,6 +147,11 @@ export function precheckHparams(values: Record<string, unknown>, method: EditMet
   parseHparams(method.id, method.hparams, hparamOverrides(values.hparam));
 }
 
+/** Loads other checkpoint directories with the session's backbone plugin (f32, on its backend): `EditContext.loadCheckpoint`. */
+export function checkpointLoader(s: Pick<ModelSession, 'backbone' | 'backend'>): (dir: string) => Promise<LanguageModel> {
+  return (dir) => s.backbone.loadModel({ modelDir: dir }, { backend: s.backend, dtype: 'f32' });
+}
+
 /** Loads the method and builds its hyperparameters and context. */
 export async function openMethod(values: Record<string, unknown>, s: ModelSession, resolved?: EditMethod<Record<string, unknown>>): Promise<MethodSession> {
   const method = resolved ?? (await resolveMethod((values.method as string) ?? 'rome'));
@@ -174,6 +179,6 @@ export async function openMethod(values: Record<string, unknown>, s: ModelSessio
   return {
     method,
     hparams,
-    context: { rng: new Rng(s.seed), log, stats, cacheDir: values['cache-dir'] as string | undefined, dataDir },
+    context: { rng: new Rng(s.seed), log, stats, cacheDir: values['cache-dir'] as string | undefined, dataDir, loadCheckpoint: checkpointLoader(s) },
   };
 }

@@ -66,6 +66,12 @@ export interface EditContext {
   dataDir?: string;
   /** Where methods look for trained artifacts (MEND, SERAC), when given. */
   artifactDir?: string;
+  /**
+   * Loads another checkpoint directory of the session's backbone plugin (f32, on this context's backend),
+   * when the host offers it: for methods with a separate model of their own (SERAC's counterfactual model,
+   * `--cf-model-dir`). The method never names a backbone; the host resolves the plugin.
+   */
+  loadCheckpoint?: (dir: string) => Promise<LanguageModel>;
 }
 
 /** The outcome of `apply`. */
@@ -169,6 +175,12 @@ export interface TrainArtifactOptions {
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
   log?: (line: string) => void;
+  /**
+   * Loads another checkpoint directory of the session's backbone plugin (f32, on this context's backend),
+   * when the host offers it: for methods with a separate model of their own (SERAC's counterfactual model,
+   * `--cf-model-dir`). The method never names a backbone; the host resolves the plugin.
+   */
+  loadCheckpoint?: (dir: string) => Promise<LanguageModel>;
 }
 
 /** What {@link EditMethod.train} returns. */

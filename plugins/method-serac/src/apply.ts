@@ -33,7 +33,7 @@ export async function seracApply(ctx: EditContext, requests: readonly EditReques
   const key = `${info.path}|${h.classifierDir}|${h.cfModelDir}`;
   let p = cache.get(key);
   if (!p) {
-    p = loadSeracArtifact(info.path, ctx.model, { tokenizer: ctx.tokenizer, classifierDir: h.classifierDir || undefined, cfModelDir: h.cfModelDir || undefined });
+    p = loadSeracArtifact(info.path, ctx.model, { tokenizer: ctx.tokenizer, classifierDir: h.classifierDir || undefined, cfModelDir: h.cfModelDir || undefined, loadCheckpoint: ctx.loadCheckpoint });
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }

@@ -5,7 +5,7 @@ import type { LanguageModel, Tokenizer } from '@crossedit/core';
 import { asF32, dataHash, readArtifact, writeArtifact, type ArtifactHeader, type ArtifactInfo, type DataSource, type SafeTensor } from '@crossedit/editor-training';
 import { BertClassifier } from './bert-classifier.js';
 import { BagClassifier, type AnyClassifierArch, type ScopeClassifier } from './classifier.js';
-import { loadClassifierDir, loadCounterfactualDir, SeracComponentError } from './sources.js';
+import { loadClassifierDir, loadCounterfactualDir, SeracComponentError, type CheckpointLoader } from './sources.js';
 import { Counterfactual, type CounterfactualArch } from './counterfactual.js';
 import { loadSeracTensors } from './state.js';
 
@@ -52,6 +52,8 @@ export interface SeracComponentDirs {
   cfModelDir?: string;
   /** The base tokenizer (decodes rows for a BERT classifier). */
   tokenizer?: Tokenizer;
+  /** Loads `cfModelDir` (the host's `EditContext.loadCheckpoint`). */
+  loadCheckpoint?: CheckpointLoader;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function loadSeracArtifact(path: string, base: LanguageModel, dirs:
       classifier.dispose();
       throw new SeracComponentError(`${path}: its counterfactual model was loaded from ${cfArch.source.dir} (weights ${cfArch.source.weightsHash.slice(0, 16)}…); pass that directory (--cf-model-dir, hparam cfModelDir)`);
     }
-    const cf = await loadCounterfactualDir(dirs.cfModelDir, base);
+    const cf = await loadCounterfactualDir(dirs.cfModelDir, base, dirs.loadCheckpoint);
     if (cf.source.weightsHash !== cfArch.source.weightsHash) {
       classifier.dispose();
       throw new SeracComponentError(`${path}: its counterfactual model was ${cfArch.source.dir} (weights ${cfArch.source.weightsHash.slice(0, 16)}…), but --cf-model-dir ${dirs.cfModelDir} holds other weights (${cf.source.weightsHash.slice(0, 16)}…); train an artifact for it (crossedit train-editor --method serac --cf-model-dir ${dirs.cfModelDir} …)`);

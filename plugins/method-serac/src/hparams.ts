@@ -18,5 +18,5 @@ export const SERAC_HPARAMS: HparamSchema<SeracHparams> = {
   artifact: { default: '', doc: 'trained SERAC artifact (a .safetensors file from `crossedit train-editor --method serac`); empty: look it up by the model weights hash' },
   artifactDir: { default: '', doc: 'directory searched for artifacts before <cache-dir>/editors and the shipped assets' },
   classifierDir: { default: '', doc: 'BERT-family encoder directory of the scope classifier, for an artifact trained with --classifier-dir (it must be the same encoder)' },
-  cfModelDir: { default: '', doc: 'LLaMA-family checkpoint directory of the counterfactual model, for an artifact trained with --cf-model-dir (the same weights)' },
+  cfModelDir: { default: '', doc: 'checkpoint directory of the counterfactual model (loaded by the backbone plugin), for an artifact trained with --cf-model-dir (the same weights)' },
 };

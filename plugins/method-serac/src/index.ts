@@ -17,7 +17,7 @@ export { seracTrain } from './entry.js';
 export { seracApply } from './apply.js';
 export { BagClassifier, type ClassifierArch, type AnyClassifierArch, type ScopeClassifier } from './classifier.js';
 export { BertClassifier, type BertClassifierArch } from './bert-classifier.js';
-export { loadCounterfactualDir, loadClassifierDir, SeracComponentError, type CfSource, type EncoderSource } from './sources.js';
+export { loadCounterfactualDir, loadClassifierDir, SeracComponentError, type CfSource, type EncoderSource, type CheckpointLoader } from './sources.js';
 export { Counterfactual, counterfactualRefs, type CounterfactualArch } from './counterfactual.js';
 export { CopyHead, type CopyHeadArch, type PointerInputs } from './copy-head.js';
 export { scopeLoss, scopeRows, scopeScores, trainScope, type ScopeSchedule, type ScopeScores, type ScoreSummary } from './scope.js';

@@ -1,15 +1,14 @@
 /**
- * SERAC components read from local directories: the counterfactual model from a LLaMA-family checkpoint
- * directory (`--cf-model-dir`: an HF directory with `config.json` and safetensors / `.bin` shards, or a
- * LLaMA GGUF, as the `llama`, `chinese-llama*` and `tiny` backbone plugins load them; the reference uses
- * llama-160m) and the scope classifier's encoder from a BERT-family directory (`--classifier-dir`,
+ * SERAC components read from local directories: the counterfactual model from a checkpoint directory
+ * (`--cf-model-dir`), loaded by the host with the session's backbone plugin (`EditContext.loadCheckpoint`:
+ * the method names no backbone; for the LLaMA-family plugins an HF directory with `config.json` and
+ * safetensors / `.bin` shards, or a GGUF; the reference uses llama-160m) and the scope classifier's encoder from a BERT-family directory (`--classifier-dir`,
  * loaded by the project's `BertEncoder`; the reference uses distilbert-base-cased). Each is identified by
  * a content hash recorded in the artifact, so an artifact trained with one directory refuses another.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigurationError, type Backend, type LanguageModel } from '@crossedit/core';
-import llama from '@crossedit/backbone-llama';
 import { baseWeightsHash } from '@crossedit/editor-training';
 import { BertEncoder } from '@crossedit/transformer';
 
@@ -36,7 +35,7 @@ export interface EncoderSource {
   sha256: string;
 }
 
-const CF_EXPECTED = 'a LLaMA-family checkpoint directory (config.json with model*.safetensors or pytorch_model*.bin, or a LLaMA .gguf) whose vocabulary is the base tokenizer\'s';
+const CF_EXPECTED = "a checkpoint directory the backbone plugin loads (config.json with model*.safetensors or pytorch_model*.bin, or a .gguf) whose vocabulary is the base tokenizer's";
 const BERT_EXPECTED = 'a BERT-family encoder directory (config.json, vocab.txt or tokenizer.json, model.safetensors or pytorch_model.bin; e.g. distilbert-base-cased or a sentence-transformers model)';
 
 function checkDir(dir: string, flag: string, expected: string): string {
@@ -48,14 +47,18 @@ function checkDir(dir: string, flag: string, expected: string): string {
 
 const cfCache = new WeakMap<Backend, Map<string, Promise<{ model: LanguageModel; source: CfSource }>>>();
 
+/** Loads a checkpoint directory as a model (the host's `EditContext.loadCheckpoint`). */
+export type CheckpointLoader = (dir: string) => Promise<LanguageModel>;
+
 /**
- * Loads a counterfactual model from `dir` on the base model's backend (f32: SERAC may train its weights),
- * once per backend and directory. Its vocabulary must be the base model's: SERAC feeds it the base
- * tokenizer's ids (the cached edit, then the input).
- * @throws Error naming the directory and what was expected.
+ * Loads a counterfactual model from `dir` with the host's `load` (the session's backbone plugin, f32 on the
+ * base model's backend: SERAC may train its weights), once per backend and directory. Its vocabulary must
+ * be the base model's: SERAC feeds it the base tokenizer's ids (the cached edit, then the input).
+ * @throws SeracComponentError naming the directory and what was expected.
  */
-export function loadCounterfactualDir(dir: string, base: LanguageModel): Promise<{ model: LanguageModel; source: CfSource }> {
+export function loadCounterfactualDir(dir: string, base: LanguageModel, load: CheckpointLoader | undefined): Promise<{ model: LanguageModel; source: CfSource }> {
   const abs = checkDir(dir, '--cf-model-dir', CF_EXPECTED);
+  if (!load) throw new SeracComponentError(`--cf-model-dir ${abs}: this host offers no checkpoint loader (EditContext.loadCheckpoint / TrainArtifactOptions.loadCheckpoint; crossedit train-editor and crossedit eval pass one)`);
   let byDir = cfCache.get(base.backend);
   if (!byDir) cfCache.set(base.backend, (byDir = new Map()));
   const cache = byDir;
@@ -64,7 +67,7 @@ export function loadCounterfactualDir(dir: string, base: LanguageModel): Promise
     p = (async () => {
       let model: LanguageModel;
       try {
-        model = await llama.loadModel({ modelDir: abs }, { backend: base.backend, dtype: 'f32' });
+        model = await load(abs);
       } catch (e) {
         throw new SeracComponentError(`--cf-model-dir ${abs}: cannot load a counterfactual model (${(e as Error).message}); expected ${CF_EXPECTED}`);
       }

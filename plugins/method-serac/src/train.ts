@@ -6,7 +6,7 @@ import { baseWeightsHash, runEditorLoop, trainingRecord, type LoopConfig, type T
 import { writeSeracArtifact } from './artifact.js';
 import { BertClassifier } from './bert-classifier.js';
 import { BagClassifier, type AnyClassifierArch, type ClassifierArch, type ScopeClassifier } from './classifier.js';
-import { loadClassifierDir, loadCounterfactualDir } from './sources.js';
+import { loadClassifierDir, loadCounterfactualDir, type CheckpointLoader } from './sources.js';
 import { Counterfactual, type CounterfactualArch } from './counterfactual.js';
 import { trainScope, type ScopeSchedule } from './scope.js';
 import { SeracTrainer, type SeracOptim } from './trainer.js';
@@ -20,7 +20,7 @@ export interface SeracTrainConfig {
    * and a learned projection of its [CLS] state, recorded with the directory's content hash.
    */
   classifierDir: string | null;
-  /** A LLaMA-family checkpoint directory (`--cf-model-dir`) the counterfactual model is built on (null: the base model). */
+  /** A checkpoint directory (loaded by the host's backbone plugin) (`--cf-model-dir`) the counterfactual model is built on (null: the base model). */
   cfModelDir: string | null;
   counterfactual: CounterfactualArch;
   optim: SeracOptim;
@@ -53,7 +53,10 @@ export function defaultSeracConfig(config: ModelConfig, over: { seed?: number; m
 }
 
 /** Options of {@link trainSerac}. */
-export type TrainSeracOptions = TrainEditorOptions<SeracTrainConfig>;
+export type TrainSeracOptions = TrainEditorOptions<SeracTrainConfig> & {
+  /** Loads `config.cfModelDir` (the host's `TrainArtifactOptions.loadCheckpoint`). */
+  loadCheckpoint?: CheckpointLoader;
+};
 
 /** Trains (or resumes) SERAC; when finished writes the artifact and returns its path. */
 export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainLoopResult; artifact: string | null }> {
@@ -68,7 +71,7 @@ export async function trainSerac(o: TrainSeracOptions): Promise<{ result: TrainL
   let cfArch = o.config.counterfactual;
   let cfBackbone = o.model;
   if (o.config.cfModelDir) {
-    const c = await loadCounterfactualDir(o.config.cfModelDir, o.model);
+    const c = await loadCounterfactualDir(o.config.cfModelDir, o.model, o.loadCheckpoint);
     cfBackbone = c.model;
     cfArch = { ...cfArch, source: c.source };
   }

@@ -6,7 +6,7 @@ import { required } from '../args.js';
 import { UsageError } from '../backend.js';
 import { resolveMethod } from '../plugins.js';
 import { ProgressBar } from '../progress.js';
-import { MODEL_OPTIONS, openModel } from '../session.js';
+import { checkpointLoader, MODEL_OPTIONS, openModel } from '../session.js';
 
 function positiveInt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
@@ -108,6 +108,7 @@ export const trainEditorCommand: Command = {
         signal: ac.signal,
         onProgress,
         log,
+        loadCheckpoint: checkpointLoader(s),
       });
       (bar as ProgressBar | null)?.finish();
       process.stdout.write(
