@@ -7,6 +7,10 @@ with `--model-dir`, so ROME can be measured on a scout. Rows it produced are lab
 in the README's study table.
 
   OMP_NUM_THREADS=1 /usr/bin/python3 train_torch.py DATA.json OUTDIR '{"hidden":128,...}'
+
+Options beyond the architecture and schedule: `smooth` (label smoothing), `threads`, `norm_every` (print the
+per-layer mean MLP-output and residual norms on 32 training questions every n steps: the scale ROME's v*
+step has to move; see the README's study).
 """
 import json, math, os, random, struct, sys, time, shutil
 import torch
@@ -15,9 +19,9 @@ import torch.nn.functional as F
 data = json.load(open(sys.argv[1]))
 out = sys.argv[2]
 hp = dict(hidden=128, inter=512, layers=4, heads=4, lr=3e-3, min_lr=3e-4, warmup=50, epochs=20, bs=32,
-          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9)
+          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9, smooth=0.0, threads=1)
 hp.update(json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
-torch.manual_seed(hp['seed']); random.seed(hp['seed'])
+torch.manual_seed(hp['seed']); random.seed(hp['seed']); torch.set_num_threads(hp['threads'])
 V = 6144; H = hp['hidden']; I = hp['inter']; L = hp['layers']; NH = hp['heads']; HD = H // NH
 sp = data['special']; PAD = sp['pad']
 
@@ -42,7 +46,7 @@ def rope(x, T):
     cos, sin = emb.cos(), emb.sin()
     x1, x2 = x[..., :HD // 2], x[..., HD // 2:]
     return x * cos + torch.cat([-x2, x1], -1) * sin
-def forward(ids):
+def forward(ids, stats=None):
     B, T = ids.shape
     x = W['model.embed_tokens.weight'][ids]
     mask = torch.full((T, T), float('-inf')).triu(1)
@@ -56,7 +60,9 @@ def forward(ids):
         a = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(HD) + mask, -1) @ v
         x = x + a.transpose(1, 2).reshape(B, T, H) @ W[pre + 'self_attn.o_proj.weight'].T
         h = rms(x, W[pre + 'post_attention_layernorm.weight'])
-        x = x + (F.silu(h @ W[pre + 'mlp.gate_proj.weight'].T) * (h @ W[pre + 'mlp.up_proj.weight'].T)) @ W[pre + 'mlp.down_proj.weight'].T
+        mo = (F.silu(h @ W[pre + 'mlp.gate_proj.weight'].T) * (h @ W[pre + 'mlp.up_proj.weight'].T)) @ W[pre + 'mlp.down_proj.weight'].T
+        x = x + mo
+        if stats is not None: stats.append((mo.norm(dim=-1).mean().item(), x.norm(dim=-1).mean().item()))
     return rms(x, W['model.norm.weight']) @ W['model.embed_tokens.weight'].T
 
 def collate(seqs, pw):
@@ -110,9 +116,13 @@ for ep in range(math.ceil(steps / steps_per_epoch)):
         for gp in opt.param_groups: gp['lr'] = lr_at(step)
         ids, tg, m = collate([train[j] for j in b], hp['prompt_w'])
         logits = forward(ids)
-        loss = (F.cross_entropy(logits.reshape(-1, V), tg.reshape(-1), reduction='none') * m.reshape(-1)).sum() / m.sum()
+        loss = (F.cross_entropy(logits.reshape(-1, V), tg.reshape(-1), reduction='none', label_smoothing=hp['smooth']) * m.reshape(-1)).sum() / m.sum()
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, hp['clip']); opt.step()
         tokens += int((m > 0).sum()); step += 1
+        if step % hp.get('norm_every', 100) == 0:
+            st = []
+            with torch.no_grad(): forward(collate(data['evalFacts']['en'][:32], 1)[0], st)
+            print('norms step', step, 'mlp', [round(a, 1) for a, _ in st], 'resid', [round(b, 1) for _, b in st], 'ratio1', round(st[1][0] / st[1][1], 3), flush=True)
         if step % 200 == 0: print(f'step {step} loss {loss.item():.3f} {time.time() - t0:.0f}s {tokens / (time.time() - t0):.0f} tok/s', flush=True)
     evaluate(f'epoch {ep + 1}')
     if (time.time() - t0) / 60 > hp['max_minutes']: break

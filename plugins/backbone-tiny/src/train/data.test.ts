@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_CONFIG, learningRate } from './config.js';
-import { BatchSchedule, collate, type Seq } from './data.js';
+import type { Corpus, Fact } from '../corpus/build.js';
+import { BatchSchedule, collate, prepareData, type EncodeFn, type Seq } from './data.js';
 
 const seq = (n: number, k: number): Seq => ({ ids: Array.from({ length: n }, (_, i) => k * 100 + i), answerStart: -1, answerEnd: -1, lang: 'en' });
 
@@ -58,5 +59,46 @@ describe('learningRate', () => {
     expect(learningRate(cfg, 9)).toBeCloseTo(1e-2, 12);
     expect(learningRate(cfg, 60)).toBeCloseTo(5.5e-3, 12);
     expect(learningRate(cfg, 110)).toBeCloseTo(1e-3, 12);
+  });
+});
+
+describe('prepareData', () => {
+  // a word-level stand-in for the tokenizer: one id per distinct word, so a question is a prefix of its line
+  const vocab = new Map<string, number>();
+  const encode: EncodeFn = async (texts) => texts.map((t) => t.split(' ').map((w) => vocab.get(w) ?? (vocab.set(w, 10 + vocab.size), 9 + vocab.size)));
+  const fact = (id: number): Fact => ({
+    id,
+    en: { q: `Where is S${id} from?`, a: `A${id}` },
+    zh: { q: `S${id}来自哪里？`, a: `Z${id}` },
+    enRephrase: `What place is S${id} from?`,
+    subject: `S${id}`,
+  });
+  const corpus: Corpus = { facts: Array.from({ length: 10 }, (_, i) => fact(i)), heldOut: [fact(100)], extra: [] };
+  const sp = { bos: 1, eos: 2, pad: 3 };
+  const base = { ...DEFAULT_TRAIN_CONFIG, facts: 3, extraLines: 0, heldOutFacts: 0 };
+  const texts = async (seqs: Seq[]) => {
+    const inv = new Map([...vocab].map(([w, i]) => [i, w]));
+    return seqs.map((s) => s.ids.slice(1, -1).map((i) => inv.get(i)).join(' '));
+  };
+
+  it('adds a `subject answer` line per training fact with statementLines, and per further fact with statementOnlyFacts', async () => {
+    const plain = await prepareData(corpus, base, encode, sp);
+    expect(plain.train).toHaveLength(6);
+    const st = await prepareData(corpus, { ...base, statementLines: true, statementOnlyFacts: 4 }, encode, sp);
+    const added = await texts(st.train.slice(6));
+    expect(added).toEqual(['S0 A0', 'S1 A1', 'S2 A2', 'S3 A3', 'S4 A4', 'S5 A5', 'S6 A6']);
+    // the answer span of a statement line is the answer (scored like a question-answer line)
+    const s3 = st.train[6 + 3];
+    expect(s3.ids.slice(s3.answerStart, s3.answerEnd)).toEqual([vocab.get('A3')]);
+    expect(s3.fact).toBe(3);
+    // the statement-only facts are not training facts: not scored, no question lines
+    expect(st.factIds).toEqual([0, 1, 2]);
+    expect(st.evalFacts.en).toHaveLength(3);
+    const only = await prepareData(corpus, { ...base, statementOnlyFacts: 2 }, encode, sp);
+    expect(await texts(only.train.slice(6))).toEqual(['S3 A3', 'S4 A4']);
+  });
+
+  it('refuses more statement-only facts than the corpus has', async () => {
+    await expect(prepareData(corpus, { ...base, statementOnlyFacts: 8 }, encode, sp)).rejects.toThrow(/3 \+ 8 facts \(statementOnlyFacts\), the corpus has 10/);
   });
 });

@@ -78,9 +78,16 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
   const rephraseSeqs = async (xs: Fact[]): Promise<Seq[]> =>
     (await qa(xs.map((f) => ({ q: f.enRephrase!, a: f.en.a })))).map((s, i) => ({ ...s, lang: 'en' as const, fact: xs[i].id }));
   if (cfg.rephraseLines) lines.push(...(await rephraseSeqs(withRephrase.filter((x) => !x.held).map((x) => x.f))));
-  if (cfg.statementLines) {
-    const withSubject = facts.filter((f) => f.subject && f.subject !== f.en.q);
+  const statements = async (fs: Fact[]): Promise<void> => {
+    const withSubject = fs.filter((f) => f.subject && f.subject !== f.en.q);
     (await qa(withSubject.map((f) => ({ q: f.subject!, a: f.en.a })))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: withSubject[i].id }));
+  };
+  if (cfg.statementLines) await statements(facts);
+  const more = cfg.statementOnlyFacts ?? 0;
+  if (more > 0) {
+    const extraFacts = corpus.facts.slice(cfg.facts, cfg.facts + more);
+    if (extraFacts.length < more) throw new RangeError(`prepareData: config asks for ${cfg.facts} + ${more} facts (statementOnlyFacts), the corpus has ${corpus.facts.length}`);
+    await statements(extraFacts);
   }
   const heldOutRephrases = (await rephraseSeqs(withRephrase.filter((x) => x.held).map((x) => x.f))).filter((s) => s.ids.length <= cfg.maxLen);
   if (cfg.pairedLines) {

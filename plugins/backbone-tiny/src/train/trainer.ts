@@ -1,5 +1,5 @@
 /** One optimizer step at a time: batch, loss, gradients, clipping, Adam, weight swap. */
-import { Adam, clipGradNorm, crossEntropy, tensor, tidy, valueAndGrads, type LanguageModel, type WeightRef } from '@crossedit/core';
+import { Adam, add, clipGradNorm, crossEntropy, div, greater, logSoftmax, mean, mul, softmaxNll, sum, tensor, tidy, valueAndGrads, where, type LanguageModel, type Tensor, type WeightRef } from '@crossedit/core';
 import { learningRate, type TrainConfig } from './config.js';
 import { BatchSchedule, collate, type Seq } from './data.js';
 import { trainableRefs } from './params.js';
@@ -62,7 +62,7 @@ export class Trainer {
       const ids = tensor(c.inputs, [c.rows, c.cols], { dtype: 'i32', backend: be });
       const tg = tensor(c.targets, [c.rows, c.cols], { dtype: 'i32', backend: be });
       const mask = tensor(c.mask, [c.rows, c.cols], { backend: be });
-      const { value, grads } = valueAndGrads(() => crossEntropy(this.model.forward(ids).logits!, tg, mask), params);
+      const { value, grads } = valueAndGrads(() => smoothedCrossEntropy(this.model.forward(ids).logits!, tg, mask, this.cfg.labelSmoothing ?? 0), params);
       const clipped = clipGradNorm(grads, this.cfg.gradClip);
       return { value, norm: clipped.norm, grads: clipped.grads };
     });
@@ -82,4 +82,24 @@ export class Trainer {
   dispose(): void {
     this.adam.dispose();
   }
+}
+
+/**
+ * Masked next-token cross-entropy with label smoothing `eps`: per token `(1 - eps) · nll + eps · (-mean_v log p_v)`
+ * (the cross-entropy against `(1 - eps) · onehot + eps · uniform`, as PyTorch's `label_smoothing`), averaged
+ * with the mask's weights. `eps = 0` is core `crossEntropy`.
+ *
+ * @example
+ * ```ts
+ * const loss = smoothedCrossEntropy(logits, targets, mask, 0.1); // scalar
+ * ```
+ */
+export function smoothedCrossEntropy(logits: Tensor, targets: Tensor, mask: Tensor, eps: number): Tensor {
+  if (!(eps >= 0 && eps < 1)) throw new RangeError(`labelSmoothing must be in [0, 1), got ${eps}`);
+  if (eps === 0) return crossEntropy(logits, targets, mask);
+  const nll = softmaxNll(logits, targets);
+  const uniform = mul(mean(logSoftmax(logits), -1), -1);
+  const perToken = add(mul(nll, 1 - eps), mul(uniform, eps));
+  const count = sum(mask);
+  return div(sum(mul(perToken, mask)), where(greater(count, 0), count, 1));
 }
