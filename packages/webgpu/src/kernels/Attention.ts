@@ -51,16 +51,13 @@ fn score(qb: u32, kr: u32, bb: u32) -> f32 {
 }`;
 }
 
-/** y = softmax(q·kᵀ * scale + bias)·v per query row. */
-export const Attention: GpuKernel<'Attention'> = (ctx, { q, k, v, bias }, { scale, causal }, [out]) => {
-  const y = ctx.alloc(out);
-  const d = dims(q, k, bias);
-  const rows = d.B * d.H * d.S;
-  if (rows === 0 || d.Dh === 0) return [y];
-  const body = () => `${helpers(d.Dh)}
-@compute @workgroup_size(${WG})
-fn main(${LINEAR_PARAMS}) {
-  ${linearIndex(WG, 'r')}
+/**
+ * The start of a per-query-row shader: the row index `r` (returning past the last row), its position `i`,
+ * head `h` and batch entry `b`, the offsets of its key block `kb`, query `qb` and bias row `bb`, the number
+ * of visible keys `lim` and the row's score maximum `m`.
+ */
+function queryRowPrologue(): string {
+  return `  ${linearIndex(WG, 'r')}
   if (r >= u.rows) { return; }
   let i = r % u.S;
   let h = (r / u.S) % u.H;
@@ -70,7 +67,19 @@ fn main(${LINEAR_PARAMS}) {
   let bb = biasRow(b, i);
   let lim = visible(i);
   var m = -f32_inf();
-  for (var j = 0u; j < lim; j++) { m = max(m, score(qb, kb + j * DH, bb + j)); }
+  for (var j = 0u; j < lim; j++) { m = max(m, score(qb, kb + j * DH, bb + j)); }`;
+}
+
+/** y = softmax(q·kᵀ * scale + bias)·v per query row. */
+export const Attention: GpuKernel<'Attention'> = (ctx, { q, k, v, bias }, { scale, causal }, [out]) => {
+  const y = ctx.alloc(out);
+  const d = dims(q, k, bias);
+  const rows = d.B * d.H * d.S;
+  if (rows === 0 || d.Dh === 0) return [y];
+  const body = () => `${helpers(d.Dh)}
+@compute @workgroup_size(${WG})
+fn main(${LINEAR_PARAMS}) {
+${queryRowPrologue()}
   var acc: array<f32, ${d.Dh}>;
   for (var x = 0u; x < u.dh; x++) { acc[x] = 0.0; }
   var sum = 0.0;
@@ -125,17 +134,7 @@ export const AttentionGrad: GpuKernel<'AttentionGrad'> = (ctx, { dy, q, k, v, bi
     const bodyQ = () => `${helpers(d.Dh)}
 @compute @workgroup_size(${WG})
 fn main(${LINEAR_PARAMS}) {
-  ${linearIndex(WG, 'r')}
-  if (r >= u.rows) { return; }
-  let i = r % u.S;
-  let h = (r / u.S) % u.H;
-  let b = r / (u.S * u.H);
-  let kb = (b * u.Hkv + h / u.G) * u.T * DH;
-  let qb = r * DH;
-  let bb = biasRow(b, i);
-  let lim = visible(i);
-  var m = -f32_inf();
-  for (var j = 0u; j < lim; j++) { m = max(m, score(qb, kb + j * DH, bb + j)); }
+${queryRowPrologue()}
   var sum = 0.0;
   var c = 0.0;
   for (var j = 0u; j < lim; j++) {
