@@ -93,6 +93,26 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   heldOutFacts: 64,
 };
 
+/** `v5-statements-wide`: 6 layers, statement lines and 600 statement-only facts (the base of `v6-lr3e-3`). */
+const V5_STATEMENTS_WIDE: TrainOverrides = {
+  model: { hiddenSize: 96, intermediateSize: 256, numLayers: 6 },
+  facts: 200,
+  statementOnlyFacts: 600,
+  extraLines: 0,
+  rephraseLines: true,
+  heldOutRephraseEvery: 5,
+  statementLines: true,
+  promptLossWeight: 0.25,
+  steps: 2800,
+  batchSize: 16,
+  lr: 8e-3,
+  minLr: 8e-4,
+  warmupSteps: 30,
+  weightDecay: 0.05,
+  evalEvery: 400,
+  checkpointEvery: 200,
+};
+
 /**
  * The runs of the embedded-model study (README, "The study"), as overrides of {@link DEFAULT_TRAIN_CONFIG}:
  * `crossedit train --set "$(JSON of the entry)"` repeats one. `v3-rephrases`: 1.18M parameters, 200 facts
@@ -133,42 +153,9 @@ export const STUDY_RUNS: Readonly<Record<string, TrainOverrides>> = {
     evalEvery: 130,
     checkpointEvery: 130,
   },
-  'v5-statements-wide': {
-    model: { hiddenSize: 96, intermediateSize: 256, numLayers: 6 },
-    facts: 200,
-    statementOnlyFacts: 600,
-    extraLines: 0,
-    rephraseLines: true,
-    heldOutRephraseEvery: 5,
-    statementLines: true,
-    promptLossWeight: 0.25,
-    steps: 2800,
-    batchSize: 16,
-    lr: 8e-3,
-    minLr: 8e-4,
-    warmupSteps: 30,
-    weightDecay: 0.05,
-    evalEvery: 400,
-    checkpointEvery: 200,
-  },
-  'v6-lr3e-3': {
-    model: { hiddenSize: 96, intermediateSize: 256, numLayers: 6 },
-    facts: 200,
-    statementOnlyFacts: 600,
-    extraLines: 0,
-    rephraseLines: true,
-    heldOutRephraseEvery: 5,
-    statementLines: true,
-    promptLossWeight: 0.25,
-    steps: 1700,
-    batchSize: 16,
-    lr: 3e-3,
-    minLr: 3e-4,
-    warmupSteps: 30,
-    weightDecay: 0.05,
-    evalEvery: 425,
-    checkpointEvery: 425,
-  },
+  'v5-statements-wide': V5_STATEMENTS_WIDE,
+  // v5's model and data, at the learning rate that keeps the residual stream small
+  'v6-lr3e-3': { ...V5_STATEMENTS_WIDE, steps: 1700, lr: 3e-3, minLr: 3e-4, evalEvery: 425, checkpointEvery: 425 },
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */
