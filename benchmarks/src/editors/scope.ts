@@ -12,7 +12,6 @@
  * Held out: the last `--held-out` (default 200) examples of the English ZsRE training file and of the
  * Chinese pairs file; a classifier trained here sees only the rest.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setBackend } from '@crossedit/core';
 import { createCpuF32Backend } from '@crossedit/cpu';
@@ -20,6 +19,7 @@ import { combineData, loadEditorData } from '@crossedit/editor-training';
 import tiny from '@crossedit/backbone-tiny';
 import { BagClassifier, loadSeracArtifact, scopeScores, trainScope, type ClassifierArch, type ScopeClassifier, type ScopeScores } from '@crossedit/method-serac';
 import { REPO } from './cli.js';
+import { zhDevWithoutTest } from './zh-dev.js';
 
 /** Markdown rows of {@link ScopeScores} per language. */
 export function scopeTable(r: Record<string, ScopeScores>): string {
@@ -33,23 +33,6 @@ export function scopeTable(r: Record<string, ScopeScores>): string {
     lines.push(`| ${lang} | all (${s.single.prompt.n}) | ${f(s.multi.prompt)} | ${f(s.multi.rephrase)} | ${f(s.multi.loc)} | ${(100 * s.multi.retrievalPrompt).toFixed(1)} / ${s.multi.rephrase.n ? (100 * s.multi.retrievalRephrase).toFixed(1) : '–'} |`);
   }
   return lines.join('\n') + '\n';
-}
-
-/**
- * Writes (once) the Chinese dev records (`zsre_mend_eval_chinese.json`) whose Chinese question is not a
- * Bi-ZsRE test record's, and returns the file: Chinese training data with paraphrases and NQ-style
- * locality inputs that does not leak the test set.
- */
-export function zhDevWithoutTest(shared: string, cacheDir: string): string {
-  const out = path.join(cacheDir, 'zsre_mend_eval_chinese.no-bizsre-test.json');
-  if (existsSync(out)) return out;
-  const test = JSON.parse(readFileSync(path.join(shared, 'data/bizsre/bizsre_test.json'), 'utf8')) as { zh: { src: string; subject: string } }[];
-  const srcs = new Set(test.map((r) => r.zh.src));
-  const subjects = new Set(test.map((r) => r.zh.subject));
-  const dev = JSON.parse(readFileSync(path.join(shared, 'data/bizsre/zsre_mend_eval_chinese.json'), 'utf8')) as { src: string; subject: string }[];
-  mkdirSync(cacheDir, { recursive: true });
-  writeFileSync(out, JSON.stringify(dev.filter((r) => !srcs.has(r.src) && !subjects.has(r.subject))));
-  return out;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(REPO, 'benchmarks/src/editors/scope.ts')) {

@@ -9,8 +9,9 @@
  *   pnpm bench editors --train 0 --eval 100    # evaluate the shipped artifacts only
  *   pnpm bench editors --serac-iters 80 --mend-iters 400   # shorter schedules (a bigger model)
  *
- * Training data: `zsre_mend_train_en_10000.json` (English) and the MzsRE Chinese pairs file, 20 held out
- * each for validation; the schedules are each plugin's defaults plus {@link SCHEDULES}. Everything runs on
+ * Training data: `zsre_mend_train_en_10000.json` (English) and the MzsRE Chinese pairs file, and for SERAC
+ * also the Chinese Bi-ZsRE dev records less every test question and subject ({@link zhDevWithoutTest}), 20
+ * held out each for validation; the schedules are each plugin's defaults plus {@link SCHEDULES}. Everything runs on
  * the `cpu-f32` backend under `nice -n 10`.
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { crossedit, REPO } from './cli.js';
 import { diagnoseShipped, diagnosticsTable } from './diagnose.js';
+import { zhDevWithoutTest } from './zh-dev.js';
 
 /** Training-config overrides per method (on top of the plugin's defaults), as `--set` JSON. */
 export const SCHEDULES: Record<'mend' | 'serac', unknown> = {
@@ -72,10 +74,16 @@ function parse(argv: readonly string[]): EditorsOptions {
 /** Trains one method's artifact and puts it in the plugin's assets (the previous shipped file removed). */
 async function rebuild(method: 'mend' | 'serac', o: EditorsOptions): Promise<{ file: string; line: string }> {
   const data = [path.join(o.shared, 'data/zsre-train/zsre_mend_train_en_10000.json'), path.join(o.shared, 'data/mzsre/train/zsre_mend_train_zh_10000.txt')];
+  const langs = ['en', 'zh'];
+  // SERAC: also the Chinese dev records less every Bi-ZsRE test question and subject (the pairs file has no paraphrases)
+  if (method === 'serac') {
+    data.push(zhDevWithoutTest(o.shared, path.join(REPO, '.cache/crossedit')));
+    langs.push('zh');
+  }
   const outDir = path.join(o.out, 'artifacts');
   const t0 = Date.now();
   const stdout = await crossedit(
-    ['train-editor', '--method', method, '--backbone', 'tiny', '--backend', 'cpu-f32', '--data', data.join(','), '--lang', 'en,zh', '--validation', '20', '--run', path.join(o.out, `run-${method}`), '--out', outDir, '--fresh', '--set', JSON.stringify(schedule(method, o))],
+    ['train-editor', '--method', method, '--backbone', 'tiny', '--backend', 'cpu-f32', '--data', data.join(','), '--lang', langs.join(','), '--validation', '20', '--run', path.join(o.out, `run-${method}`), '--out', outDir, '--fresh', '--set', JSON.stringify(schedule(method, o))],
     { nice: 10 },
   );
   const file = /artifact: (.+\.safetensors)/.exec(stdout)?.[1];
