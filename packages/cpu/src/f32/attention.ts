@@ -5,7 +5,7 @@
  * one pass over the score rows in between, float64 arithmetic rounded once per stored value, with no
  * intermediate tensors. Agrees with the float64 reference (`kernels/Attention.ts`) to f32 rounding.
  */
-import type { AttentionDims } from '../kernels/Attention.js';
+import { visibleKeys, type AttentionDims } from '../kernels/Attention.js';
 import type { WasmGemm } from './matmul.js';
 
 let expRow: Float64Array<ArrayBuffer> = new Float64Array(64);
@@ -24,7 +24,7 @@ function softmaxScores(s: Float32Array, bias: Float32Array, dims: AttentionDims)
     const b = Math.floor(r / (H * S));
     const sb = r * T;
     const bb = ((biasBatch === 1 ? 0 : b) * S + i) * T;
-    const lim = causal ? Math.max(0, Math.min(T, i + (T - S) + 1)) : T;
+    const lim = visibleKeys(i, S, T, causal);
     let m = -Infinity;
     for (let j = 0; j < lim; j++) {
       const x = s[sb + j] * scale + bias[bb + j];

@@ -29,6 +29,11 @@ export function attentionDims(q: readonly number[], k: readonly number[], bias: 
   return { B: q[0], H: q[1], S: q[2], Dh: q[3], Hkv: k[1], T: k[2], biasBatch: bias[0], scale, causal };
 }
 
+/** How many keys query row `i` (of `S`, over `T` keys) sees: all `T`, or with `causal` keys `j <= i + (T - S)`. */
+export function visibleKeys(i: number, S: number, T: number, causal: boolean): number {
+  return causal ? Math.max(0, Math.min(T, i + (T - S) + 1)) : T;
+}
+
 let rowScratch: Float64Array<ArrayBuffer> = new Float64Array(64);
 let accScratch: Float64Array<ArrayBuffer> = new Float64Array(64);
 let kvScratch: Float64Array<ArrayBuffer> = new Float64Array(256);
@@ -74,7 +79,7 @@ export function attentionImpl(q: ArrayLike<number>, k: ArrayLike<number>, v: Arr
       for (let i = 0; i < S; i++) {
         const qb = ((b * H + h) * S + i) * Dh;
         const bb = ((biasBatch === 1 ? 0 : b) * S + i) * T;
-        const lim = causal ? Math.min(T, i + (T - S) + 1) : T;
+        const lim = visibleKeys(i, S, T, causal);
         if (lim <= 0) {
           // no visible key (no keys, or a causal query before every key): an empty sum
           for (let d = 0; d < Dh; d++) y[qb + d] = 0;
@@ -136,7 +141,7 @@ export function attentionGradImpl(
         for (let i = 0; i < S; i++) {
           const qb = ((b * H + h) * S + i) * Dh;
           const bb = ((biasBatch === 1 ? 0 : b) * S + i) * T;
-          const lim = causal ? Math.min(T, i + (T - S) + 1) : T;
+          const lim = visibleKeys(i, S, T, causal);
           acc.fill(0, 0, Dh);
           if (lim > 0) {
             probs(q, qb, k, kb, bias, bb, lim, Dh, scale, p);
