@@ -91,6 +91,16 @@ export interface ForwardOptions {
    * ignores it must not be given it (see {@link LanguageModel.supportsStartAt}).
    */
   startAt?: { layer: number; hidden: Tensor };
+  /**
+   * A filled cache (from `createCache` and a forward that was given it) whose tokens precede `ids` in
+   * every row: the pass attends to the cached keys/values and the new tokens' own, as with `cache`,
+   * but leaves the cache as it is, so many passes (each step of an optimisation that changes only the
+   * later tokens) share one prefix computed once. The new tokens' positions continue each row's real
+   * cached tokens; `logitsAt`, `hooks` and `startAt` address the new tokens only (`[B, S]`). Not with
+   * `cache`. The cached tensors are constants: no gradient flows into them. Optional for implementers:
+   * a model that ignores it must not be given it (see {@link LanguageModel.supportsPrefix}).
+   */
+  prefix?: KVCache;
 }
 
 /** Result of a forward pass. */
@@ -125,6 +135,8 @@ export interface LanguageModel {
   readonly supportsLogitsAt?: boolean;
   /** True when `forward` honours {@link ForwardOptions.startAt} (absent: it does not). */
   readonly supportsStartAt?: boolean;
+  /** True when `forward` honours {@link ForwardOptions.prefix} (absent: it does not). */
+  readonly supportsPrefix?: boolean;
   /** A new empty KV cache for `batch` rows. */
   createCache(batch: number): KVCache;
   /** The weight at an address. */

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { locateEditHparamFields, deltaSettings, POSITIVE_INT, NON_NEGATIVE, type LocateEditHparams } from './hparams.js';
-export { optimizeDelta, type DeltaSettings, type DeltaResult } from './optimize-delta.js';
+export { optimizeDelta, type DeltaSettings, type DeltaResult, type DeltaOptions } from './optimize-delta.js';
 export { generateTemplates, weightsFingerprint, TEMPLATE_SEEDS, type TemplateOptions } from './templates.js';
 export { sampleTopK, type SampleOptions } from './generate.js';
 export { contextRow, rewriteRow, targetIds, promptTemplate, batchRows, type EditRow, type RowBatch, type FactToken } from './rows.js';

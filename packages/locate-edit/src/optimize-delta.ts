@@ -29,6 +29,7 @@ import {
   valueAndGrads,
   zeros,
   type Hook,
+  type KVCache,
   type LanguageModel,
   type ModuleRef,
   type Tensor,
@@ -64,10 +65,16 @@ export interface DeltaResult {
   klFinal: number;
 }
 
-/** The constant tensors of the loss: the padded rows, the label and KL positions, and the head-at rows. */
+/**
+ * The constant tensors of the loss: the padded rows, the label and KL positions, and the head-at rows.
+ * With a prefix cache every row is split where δ first acts on it: `ids`, `mask` and every position
+ * below are those of the rows' tails, and `prefix` holds the keys/values of the heads, computed once.
+ */
 interface LossInputs {
   ids: Tensor;
   mask: Tensor;
+  /** The keys/values of every row's tokens before its cut (read only by each pass), or null. */
+  prefix: KVCache | null;
   /** Flat `[row·S + pos]` positions of the labels, their ids, and the KL row's lookup position. */
   labelPos: Tensor;
   labelIds: Tensor;
@@ -86,10 +93,56 @@ interface LossInputs {
   lookup0: number;
 }
 
-/** Builds the {@link LossInputs} of `rows` (labelled) and `klRow` (the KL prompt, last). */
-function lossInputs(model: LanguageModel, tok: Tokenizer, rows: readonly EditRow[], klRow: EditRow): LossInputs {
+/**
+ * Where a row is cut for the prefix cache: its lookup position (where δ is added) or its first label,
+ * whichever comes first. Nothing before it depends on δ (causal attention), in any layer.
+ */
+function cutOf(r: EditRow): number {
+  return Math.min(r.lookup, ...r.labels.map(([pos]) => pos));
+}
+
+/** The row from position `cut` on, positions shifted to match. */
+function tailRow(r: EditRow, cut: number): EditRow {
+  return { ids: r.ids.slice(cut), lookup: r.lookup - cut, labels: r.labels.map(([pos, id]) => [pos - cut, id] as [number, number]) };
+}
+
+/**
+ * The keys/values of the row heads (`heads[i]` precede row i's tail), from one forward pass outside
+ * any gradient tape; null when every head is empty.
+ */
+function prefixCache(model: LanguageModel, tok: Tokenizer, heads: readonly number[][]): KVCache | null {
+  if (heads.every((h) => h.length === 0)) return null;
+  const batch = batchRows(tok, heads.map((ids) => ({ ids, lookup: 0, labels: [] })), model.backend);
+  const cache = model.createCache(heads.length);
+  try {
+    tidy(() => {
+      // the logits are not needed: with logitsAt the head runs on one row only
+      const at = model.supportsLogitsAt ? tensor(Int32Array.from([0]), [1], { backend: model.backend, dtype: 'i32' }) : undefined;
+      model.forward(batch.ids, { attentionMask: batch.mask, cache, logitsAt: at });
+    });
+  } catch (e) {
+    cache.dispose();
+    throw e;
+  } finally {
+    batch.ids.dispose();
+    batch.mask.dispose();
+  }
+  return cache;
+}
+
+/**
+ * Builds the {@link LossInputs} of `rows` (labelled) and `klRow` (the KL prompt, last); with
+ * `usePrefix` (and a model that supports it) on the rows' tails over a prefix cache.
+ */
+function lossInputs(model: LanguageModel, tok: Tokenizer, rows: readonly EditRow[], klRow: EditRow, usePrefix: boolean): LossInputs {
   const backend = model.backend;
-  const all = [...rows, klRow];
+  if (rows.every((r) => r.labels.length === 0)) throw new Error('optimizeDelta: no labelled positions');
+  const whole = [...rows, klRow];
+  const cuts = usePrefix && model.supportsPrefix ? whole.map(cutOf) : whole.map(() => 0);
+  const prefix = prefixCache(model, tok, whole.map((r, i) => r.ids.slice(0, cuts[i])));
+  const all = prefix ? whole.map((r, i) => tailRow(r, cuts[i])) : whole;
+  rows = all.slice(0, rows.length);
+  klRow = all[rows.length];
   const batch = batchRows(tok, all, backend);
   const s = batch.seqLen;
   const labelPos: number[] = [];
@@ -100,12 +153,12 @@ function lossInputs(model: LanguageModel, tok: Tokenizer, rows: readonly EditRow
       labelIds.push(id);
     }),
   );
-  if (labelPos.length === 0) throw new Error('optimizeDelta: no labelled positions');
   const i32 = (v: number[]) => untrack(tensor(Int32Array.from(v), [v.length], { backend, dtype: 'i32' }));
   const klAt = rows.length * s + klRow.lookup;
   return {
     ids: untrack(batch.ids),
     mask: untrack(batch.mask),
+    prefix,
     labelPos: i32(labelPos),
     labelIds: i32(labelIds),
     klPos: i32([klAt]),
@@ -129,6 +182,7 @@ function lossInputs(model: LanguageModel, tok: Tokenizer, rows: readonly EditRow
 function disposeInputs(inp: LossInputs): void {
   for (const t of [inp.ids, inp.mask, inp.labelPos, inp.labelIds, inp.klPos]) t.dispose();
   if (inp.headAt) for (const t of Object.values(inp.headAt)) t.dispose();
+  inp.prefix?.dispose();
 }
 
 /**
@@ -171,7 +225,7 @@ function deltaLoss(
     },
   };
   const at = resumeLayer(model, ref);
-  const common = { attentionMask: inp.mask, logitsAt: inp.headAt?.rows };
+  const common = { attentionMask: inp.mask, logitsAt: inp.headAt?.rows, ...(inp.prefix ? { prefix: inp.prefix } : {}) };
   const { logits } =
     at !== null && anchors.base
       ? // the layers up to `at` gave `base` on the first pass; now only δ moves, at the sites
@@ -231,6 +285,18 @@ function projectedStep(opt: Adam, delta: Tensor, grad: Tensor, maxNorm: number):
   return projected;
 }
 
+/** Options of {@link optimizeDelta} that change how, not what, it computes. */
+export interface DeltaOptions {
+  /**
+   * Run every pass on the rows' tails over a prefix cache when the model supports it
+   * (`LanguageModel.supportsPrefix`; default true): each row's tokens before its lookup position (and
+   * before its first label) never see δ, so their keys/values in every layer are computed once, without
+   * gradients, and each pass computes the tail alone. The same loss and gradient up to float rounding;
+   * false runs the whole rows (the reference the tests compare with).
+   */
+  prefixCache?: boolean;
+}
+
 /**
  * Optimises δ added to the output of `ref` at each row's lookup position. `rows` carry the target
  * labels; `klRow` is the KL prompt (its lookup position gives p_t). The loss uses the model's logits
@@ -243,8 +309,9 @@ export async function optimizeDelta(
   klRow: EditRow,
   ref: ModuleRef,
   hp: DeltaSettings,
+  opts: DeltaOptions = {},
 ): Promise<DeltaResult> {
-  const inp = lossInputs(model, tok, rows, klRow);
+  const inp = lossInputs(model, tok, rows, klRow, opts.prefixCache ?? true);
   let delta = untrack(zeros([model.config.hiddenSize], { backend: model.backend }));
   const anchors: LossAnchors = { v0: null, lp0: null, base: null };
   const opt = new Adam({ lr: hp.lr });

@@ -24,7 +24,7 @@ export { romePresets, scaleLayer, REFERENCE_DEPTH, ROME_NAMED_PRESETS } from './
 export { computeU, type ComputeUResult } from './compute-u.js';
 export { computeV } from './compute-v.js';
 export { computeInsert, type InsertResult } from './insert.js';
-export { optimizeDelta, type DeltaSettings, type DeltaResult } from '@crossedit/locate-edit';
+export { optimizeDelta, type DeltaSettings, type DeltaResult, type DeltaOptions } from '@crossedit/locate-edit';
 export { generateTemplates, weightsFingerprint, TEMPLATE_SEEDS, type TemplateOptions } from '@crossedit/locate-edit';
 export { sampleTopK, type SampleOptions } from '@crossedit/locate-edit';
 export { contextRow, rewriteRow, targetIds, promptTemplate, batchRows, type EditRow, type RowBatch } from '@crossedit/locate-edit';

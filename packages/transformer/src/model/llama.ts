@@ -55,6 +55,8 @@ export class LlamaModel implements LanguageModel {
   readonly supportsLogitsAt = true;
   /** {@inheritDoc LanguageModel.supportsStartAt} */
   readonly supportsStartAt = true;
+  /** {@inheritDoc LanguageModel.supportsPrefix} */
+  readonly supportsPrefix = true;
   readonly backend: Backend;
   readonly #weights: Map<string, Tensor>;
   readonly #source: string;
@@ -138,7 +140,8 @@ export class LlamaModel implements LanguageModel {
 
   /**
    * Forward pass on `ids: [B, S]` (i32). With a cache, `ids` are the new tokens; the attention mask
-   * may cover the new tokens (`[B, S]`) or all tokens (`[B, cache.length + S]`). Hooks run at the
+   * may cover the new tokens (`[B, S]`) or all tokens (`[B, cache.length + S]`); the same with a
+   * read-only `prefix` cache, which is left as it is (see {@link ForwardOptions.prefix}). Hooks run at the
    * points documented on `ModuleRef`; see {@link ForwardOptions}. Intermediate tensors are released;
    * `logits` and `hidden` belong to the caller's scope.
    */
@@ -159,7 +162,15 @@ export class LlamaModel implements LanguageModel {
         throw new RangeError('forward: stopAfterLayer cannot be combined with a cache (later layers would miss their keys)');
       }
     }
-    const past = cache?.length ?? 0;
+    const prefix = opts.prefix;
+    if (prefix !== undefined) {
+      if (!(prefix instanceof LlamaCache) || prefix.owner !== this) throw new TypeError('forward: the prefix was not created by this model (use model.createCache)');
+      if (cache !== undefined) throw new RangeError('forward: prefix cannot be combined with a cache (give the cache alone to extend it)');
+      if (prefix.batch !== b) throw new ShapeError(`forward: prefix serves ${prefix.batch} rows, ids have ${b}`);
+    }
+    // the cache the pass attends to: extended (cache) or read only (prefix)
+    const attended = cache ?? prefix;
+    const past = attended?.length ?? 0;
     if (past + s > cfg.maxPositions) throw new RangeError(`forward: ${past + s} tokens exceed maxPositions ${cfg.maxPositions}`);
     const m = opts.attentionMask;
     if (m && (m.dtype !== 'f32' || m.rank !== 2 || m.shape[0] !== b || (m.shape[1] !== s && m.shape[1] !== past + s))) {
@@ -187,17 +198,17 @@ export class LlamaModel implements LanguageModel {
       let keyMask: Tensor | null = null;
       let count: Tensor | null = null;
       // the plain causal bias: attention may skip the later keys instead of adding -1e9 to them
-      const causal = !m && !cache;
+      const causal = !m && !attended;
       if (causal) {
         // fast path: no padding, no cache — positions and the causal bias are known on the host
         positions = opts.positions ?? arangePositions(b, s, this.backend);
         bias = causalBias(s, this.backend);
       } else {
         const newMask = !m ? onesMask(b, s, this.backend) : m.shape[1] === s ? m : sliceAxis(m, 1, past, past + s);
-        const derived = positionsFromMask(newMask, cache?.realCount ?? null);
+        const derived = positionsFromMask(newMask, attended?.realCount ?? null);
         positions = opts.positions ?? derived.positions;
         count = derived.count;
-        keyMask = m && m.shape[1] === past + s && past > 0 ? m : extendKeyMask(cache?.keyMask ?? null, newMask);
+        keyMask = m && m.shape[1] === past + s && past > 0 ? m : extendKeyMask(attended?.keyMask ?? null, newMask);
         bias = attentionBias(keyMask, past, s);
       }
 
@@ -205,7 +216,7 @@ export class LlamaModel implements LanguageModel {
       const kvs: LayerKV[] = [];
       for (let layer = start?.layer ?? 0; layer <= last; layer++) {
         const r = tidy(() => {
-          const out = this.#layer(layer, h, positions, bias, causal, cache?.layer(layer) ?? null, hooks);
+          const out = this.#layer(layer, h, positions, bias, causal, attended?.layer(layer) ?? null, hooks);
           return { h: out.h, kv: cache ? out.kv : null };
         });
         h = r.h;
