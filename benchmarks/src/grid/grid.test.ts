@@ -212,6 +212,32 @@ describe.skipIf(!existsSync(dataset))('cross-lingual grid', () => {
     expect(artifacts).toHaveLength(2);
   });
 
+  it("gives methods the backbone's checkpoint loader (EditContext.loadCheckpoint: SERAC's cfModelDir), f32 on the grid's backend", async () => {
+    const sources: { modelDir?: string; dtype?: string }[] = [];
+    const good = backbone({ n: 0 });
+    const bb: Backbone = { ...good, loadModel: (src, o) => (sources.push({ modelDir: src.modelDir, dtype: o.dtype }), good.loadModel(src, o)) };
+    const loaded: string[] = [];
+    const loader = defineMethod({
+      ...nudge,
+      id: 'loads-checkpoint',
+      async apply(ctx, requests, h) {
+        if (!ctx.loadCheckpoint) throw new Error('no loadCheckpoint in the context');
+        const other = await ctx.loadCheckpoint('/some/cf-model');
+        loaded.push(`${other.config.numLayers} ${other.backend.name}`);
+        other.dispose();
+        return nudge.apply(ctx, requests, h);
+      },
+    } as EditMethod<{ size: number }>);
+    const r = await runGrid({ ...config(tmp(), bb, [{ plugin: loader }]), sourceLangs: ['en'], limit: 2 }, quiet);
+    expect(r.rows.map((x) => x.meta.status)).toEqual(['done']);
+    expect(loaded).toEqual(['2 cpu', '2 cpu']);
+    // the grid's own model, then one checkpoint per edit, each from the directory the method named, in f32
+    expect(sources.slice(1)).toEqual([
+      { modelDir: '/some/cf-model', dtype: 'f32' },
+      { modelDir: '/some/cf-model', dtype: 'f32' },
+    ]);
+  });
+
   it('falls back, with a note, when a backbone resolves but cannot load', async () => {
     const loads = { n: 0 };
     const good = backbone(loads);

@@ -519,6 +519,8 @@ async function runCell(cell: Cell, env: CellEnv): Promise<unknown> {
         ...(stats ? { stats } : {}),
         cacheDir: config.cacheDir ?? path.join(config.outDir, '.cache'),
         dataDir: config.dataDir ?? path.join(sharedDir(), 'data'),
+        // other checkpoint directories (SERAC's `cfModelDir`) load with the cell's backbone plugin, f32, on the grid's backend (as `crossedit eval`)
+        loadCheckpoint: (dir: string) => env.backbone.loadModel({ modelDir: dir }, { backend: env.backend, dtype: 'f32' }),
       },
       onProgress: (done, total, id) => {
         bar?.update(done, id);
