@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '@crossedit/core';
-import { artifactFile, BatchOrder, trainingScalePoints, combineData, dataHash, loadEditorData, locateArtifact, writeArtifact, writeTrainingScale, ArtifactMismatchError, MissingArtifactError, type ArtifactHeader } from './index.js';
+import { artifactFile, BatchOrder, trainLoop, type EditorTrainer, trainingScalePoints, combineData, dataHash, loadEditorData, locateArtifact, writeArtifact, writeTrainingScale, ArtifactMismatchError, MissingArtifactError, type ArtifactHeader } from './index.js';
 
 const rec = (i: number) => ({ subject: `S${i}`, src: `What is S${i}?`, rephrase: `Tell me S${i}`, alt: `A${i}`, answers: [`B${i}`], loc: `nq question: q${i}`, loc_ans: `l${i}` });
 
@@ -126,5 +126,44 @@ describe('artifacts', () => {
       ['locality', 'zh', 'em', 100],
       ['locality', 'zh', 'tokenAcc', 90],
     ]);
+  });
+});
+
+describe('the training loop', () => {
+  it('sees an abort signalled from a macrotask (a SIGINT handler) at the next iteration, even when iterations never yield', async () => {
+    // iterations that compute for 3 ms and resolve without yielding (microtasks only), as the CPU backends' do
+    const busy = () => {
+      const t = performance.now();
+      while (performance.now() - t < 3);
+    };
+    const trainer: EditorTrainer = {
+      iteration: async () => (busy(), { loss: 1, edit: 1, loc: 0, grads: [] }),
+      update: () => undefined,
+      validate: async () => ({ editAcc: 0, locAcc: 0 }),
+      saveState: async () => ({}),
+      loadState: () => undefined,
+      exportParams: async () => ({}),
+    };
+    const ac = new AbortController();
+    let seen = 0;
+    const r = await trainLoop({
+      runDir: await tmp(),
+      config: { seed: 1, maxIters: 1000, batchSize: 1, accumulate: 1000, gradClip: 1, valEvery: 0, valCount: 0, patience: 0, checkpointEvery: 1000 },
+      train: Array.from({ length: 4 }, (_, index) => ({ index, lang: 'en', prompt: `p${index}`, target: 't', rephrase: undefined, loc: 'l', locAns: 'a' })),
+      validation: [],
+      trainer,
+      signal: ac.signal,
+      onProgress: (p) => {
+        seen = p.iter;
+        // the signal comes in while the loop runs (like Ctrl-C), from a timer
+        if (p.iter === 1) setTimeout(() => ac.abort(), 0);
+        if (p.iter > 20) throw new Error(`the abort was not seen after ${p.iter} iterations`);
+      },
+    });
+    expect(r.finished).toBe(false);
+    expect(r.params).toBeNull();
+    expect(seen).toBeGreaterThanOrEqual(1);
+    expect(seen).toBeLessThanOrEqual(2);
+    expect(r.state.iter).toBe(seen);
   });
 });

@@ -224,6 +224,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   try {
     while (s.iter < cfg.maxIters && s.stopped === null) {
       if (o.stopAfter !== undefined && session >= o.stopAfter) break;
+      // let pending macrotasks run (a SIGINT handler, timers): on CPU backends an iteration's awaits are all
+      // microtasks, so without this the signal was seen only at a checkpoint's I/O, minutes after Ctrl-C
+      await new Promise<void>((r) => setImmediate(r));
       if (o.signal?.aborted) break;
       const batch = order.batch(s.iter).map((i) => o.train[i]);
       const r = await o.trainer.iteration(batch);
