@@ -25,6 +25,30 @@ export interface TrainConfig {
    * that an edit target is more often made of tokens it was trained to output). Not scored; default 0.
    */
   statementOnlyFacts?: number;
+  /**
+   * The prompt of a statement line, `{}` standing for the subject (`'{}?'`: `subject? answer`, the subject
+   * followed by what follows it in a question that ends with it); default `'{}'`.
+   */
+  statementTemplate?: string;
+  /**
+   * The first this many `statementOnlyFacts` also get an English `question answer` line ("mixed training":
+   * questions answered for some of the facts known from statements, so that a question learns to read the
+   * answer stored at its subject; the remaining statement-only facts measure whether it does). Not scored
+   * for accuracy; default 0.
+   */
+  statementQaFacts?: number;
+  /**
+   * The `statementOnlyFacts` statement lines appear this many times an epoch (their `statementQaFacts`
+   * question lines once), so that the statements are memorised while each question is seen too rarely to be
+   * memorised on its own; default 1.
+   */
+  statementRepeats?: number;
+  /**
+   * Lines of the trained facts (question-answer lines in both languages, rephrases, statements) appear this
+   * many times an epoch, so that many `statementOnlyFacts` lines can be seen a few times while the trained
+   * facts are seen often; default 1.
+   */
+  factRepeats?: number;
   /** Hold out the rephrase of every n-th training fact (positions n-1, 2n-1, …) and score it; 0 for none. */
   heldOutRephraseEvery?: number;
   /** Weight of the question tokens in the loss of a question-answer line (answer and EOS weigh 1); default 1. */

@@ -98,6 +98,39 @@ describe('prepareData', () => {
     expect(await texts(only.train.slice(6))).toEqual(['S3 A3', 'S4 A4']);
   });
 
+  it('repeats the trained facts\' lines factRepeats times an epoch, and not the statement-only lines', async () => {
+    const once = await prepareData(corpus, { ...base, statementLines: true, statementOnlyFacts: 2 }, encode, sp);
+    const thrice = await prepareData(corpus, { ...base, statementLines: true, statementOnlyFacts: 2, factRepeats: 3 }, encode, sp);
+    // 3 facts: en + zh question lines and a statement each (9 lines), then 2 statement-only lines
+    expect(once.train).toHaveLength(11);
+    expect(thrice.train).toHaveLength(3 * 9 + 2);
+    const own = await texts(once.train.slice(0, 9));
+    expect(await texts(thrice.train.slice(0, 27))).toEqual([...own, ...own, ...own]);
+    expect(await texts(thrice.train.slice(27))).toEqual(['S3 A3', 'S4 A4']);
+    expect(thrice.evalFacts.en).toHaveLength(3);
+    await expect(prepareData(corpus, { ...base, factRepeats: 0 }, encode, sp)).rejects.toThrow(/factRepeats must be an integer >= 1, got 0/);
+  });
+
+  it('gives the first statementQaFacts statement-only facts an English question line too, and repeats their statements statementRepeats times', async () => {
+    const d = await prepareData(corpus, { ...base, statementOnlyFacts: 4, statementQaFacts: 2 }, encode, sp);
+    expect(await texts(d.train.slice(6))).toEqual(['S3 A3', 'S4 A4', 'S5 A5', 'S6 A6', 'Where is S3 from? A3', 'Where is S4 from? A4']);
+    const q = d.train[10];
+    expect(q.ids.slice(q.answerStart, q.answerEnd)).toEqual([vocab.get('A3')]);
+    expect(q.fact).toBe(3);
+    expect(d.factIds).toEqual([0, 1, 2]);
+    const rep = await prepareData(corpus, { ...base, statementOnlyFacts: 2, statementQaFacts: 1, statementRepeats: 2 }, encode, sp);
+    expect(await texts(rep.train.slice(6))).toEqual(['S3 A3', 'S4 A4', 'S3 A3', 'S4 A4', 'Where is S3 from? A3']);
+    await expect(prepareData(corpus, { ...base, statementOnlyFacts: 2, statementRepeats: 1.5 }, encode, sp)).rejects.toThrow(/statementRepeats must be an integer >= 1, got 1.5/);
+    await expect(prepareData(corpus, { ...base, statementOnlyFacts: 2, statementQaFacts: 3 }, encode, sp)).rejects.toThrow(/statementQaFacts must be an integer in 0..statementOnlyFacts \(2\), got 3/);
+  });
+
+  it('writes statement lines with statementTemplate around the subject', async () => {
+    const d = await prepareData(corpus, { ...base, statementLines: true, statementTemplate: 'about {} :' }, encode, sp);
+    expect(await texts(d.train.slice(6))).toEqual(['about S0 : A0', 'about S1 : A1', 'about S2 : A2']);
+    expect(d.train[6].ids.slice(d.train[6].answerStart, d.train[6].answerEnd)).toEqual([vocab.get('A0')]);
+    await expect(prepareData(corpus, { ...base, statementLines: true, statementTemplate: 'no subject' }, encode, sp)).rejects.toThrow(/statementTemplate must contain \{\} \(the subject\) exactly once, got 'no subject'/);
+  });
+
   it('refuses more statement-only facts than the corpus has', async () => {
     await expect(prepareData(corpus, { ...base, statementOnlyFacts: 8 }, encode, sp)).rejects.toThrow(/3 \+ 8 facts \(statementOnlyFacts\), the corpus has 10/);
   });

@@ -80,14 +80,29 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
   if (cfg.rephraseLines) lines.push(...(await rephraseSeqs(withRephrase.filter((x) => !x.held).map((x) => x.f))));
   const statements = async (fs: Fact[]): Promise<void> => {
     const withSubject = fs.filter((f) => f.subject && f.subject !== f.en.q);
-    (await qa(withSubject.map((f) => ({ q: f.subject!, a: f.en.a })))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: withSubject[i].id }));
+    const tpl = cfg.statementTemplate ?? '{}';
+    if (tpl.split('{}').length !== 2) throw new RangeError(`prepareData: statementTemplate must contain {} (the subject) exactly once, got '${tpl}'`);
+    (await qa(withSubject.map((f) => ({ q: tpl.replace('{}', () => f.subject!), a: f.en.a })))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: withSubject[i].id }));
   };
   if (cfg.statementLines) await statements(facts);
+  const repeats = cfg.factRepeats ?? 1;
+  if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`prepareData: factRepeats must be an integer >= 1, got ${repeats}`);
+  const own1 = lines.length;
+  for (let r = 1; r < repeats; r++) lines.push(...lines.slice(0, own1));
   const more = cfg.statementOnlyFacts ?? 0;
+  const withQa = cfg.statementQaFacts ?? 0;
+  if (!Number.isInteger(withQa) || withQa < 0 || withQa > more) throw new RangeError(`prepareData: statementQaFacts must be an integer in 0..statementOnlyFacts (${more}), got ${withQa}`);
   if (more > 0) {
     const extraFacts = corpus.facts.slice(cfg.facts, cfg.facts + more);
     if (extraFacts.length < more) throw new RangeError(`prepareData: config asks for ${cfg.facts} + ${more} facts (statementOnlyFacts), the corpus has ${corpus.facts.length}`);
+    const st0 = lines.length;
     await statements(extraFacts);
+    const stRepeats = cfg.statementRepeats ?? 1;
+    if (!Number.isInteger(stRepeats) || stRepeats < 1) throw new RangeError(`prepareData: statementRepeats must be an integer >= 1, got ${stRepeats}`);
+    const stLines = lines.slice(st0);
+    for (let r = 1; r < stRepeats; r++) lines.push(...stLines);
+    const qaFacts = extraFacts.slice(0, withQa);
+    (await qa(qaFacts.map((f) => f.en))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: qaFacts[i].id }));
   }
   const heldOutRephrases = (await rephraseSeqs(withRephrase.filter((x) => x.held).map((x) => x.f))).filter((s) => s.ids.length <= cfg.maxLen);
   if (cfg.pairedLines) {
