@@ -97,7 +97,9 @@ export interface ForwardOptions {
    * but leaves the cache as it is, so many passes (each step of an optimisation that changes only the
    * later tokens) share one prefix computed once. The new tokens' positions continue each row's real
    * cached tokens; `logitsAt`, `hooks` and `startAt` address the new tokens only (`[B, S]`). Not with
-   * `cache`. The cached tensors are constants: no gradient flows into them. Optional for implementers:
+   * `cache`. A prefix of one row serves a batch of any size (every row continues the same head, e.g. one
+   * shared few-shot context); else its rows are the batch's. The cached tensors are constants: no
+   * gradient flows into them. Optional for implementers:
    * a model that ignores it must not be given it (see {@link LanguageModel.supportsPrefix}).
    */
   prefix?: KVCache;

@@ -10,6 +10,44 @@ import { topKCosine } from './retrieve.js';
 /** Positions kept free after the context for the answer tokens. */
 const ANSWER_RESERVE = 48;
 
+/** The demonstration lists after `j` drops, each the last of the longest list (the first such). */
+function afterDrops(demosPer: readonly (readonly string[])[], j: number): string[][] {
+  const per = demosPer.map((d) => [...d]);
+  for (let i = 0; i < j; i++) per[per.reduce((a, d, x) => (d.length > per[a].length ? x : a), 0)].pop();
+  return per;
+}
+
+/**
+ * The fewest drops of demonstrations (each the least similar of the longest list) after which the
+ * context's length in tokens, `length(per)`, is within `budget`; all of them when none fits. `linear`
+ * tries the drop counts one by one; `bisect` (default) bisects over the count, which finds the same
+ * count because a context with fewer demonstrations is never longer in tokens, with about log2(k)
+ * tokenizations instead of up to k (`test/e2e/ike-fit.test.ts` compares both on Bi-ZsRE records with
+ * the embedded tokenizer). @internal
+ */
+export function fitDemos(
+  demosPer: readonly (readonly string[])[],
+  length: (per: readonly string[][]) => number,
+  budget: number,
+  search: 'bisect' | 'linear' = 'bisect',
+): { per: string[][]; drops: number } {
+  const total = demosPer.reduce((a, d) => a + d.length, 0);
+  const fits = (j: number) => j >= total || length(afterDrops(demosPer, j)) <= budget;
+  let lo = 0;
+  if (search === 'linear') while (!fits(lo)) lo++;
+  else if (!fits(0)) {
+    // fits(lo) is false, fits(hi) true
+    let hi = total;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (fits(mid)) hi = mid;
+      else lo = mid;
+    }
+    lo = hi;
+  }
+  return { per: afterDrops(demosPer, lo), drops: lo };
+}
+
 const banks = new WeakMap<object, Map<string, DemoBank>>();
 
 /** Resolves the bank source: the hparam, or `<dataDir>/mzsre/train`. */
@@ -67,19 +105,22 @@ export async function applyIke(ctx: EditContext, requests: readonly EditRequest[
       )
       .join('');
   // The context must fit the model's positions with room for the answer: drop the least similar
-  // demonstrations (the last of each list) until it does.
+  // demonstrations (the last of the longest list) one by one until it does.
   const budget = ctx.model.config.maxPositions - ANSWER_RESERVE;
   let dropped = 0;
+  // the evaluator wraps each question more than once (to check it fits, then to score it)
+  const wrapped = new Map<string, { text: string; drops: number }>();
   const wrapPrompt = (question: string, factTarget?: string) => {
-    const per = demosPer.map((d) => [...d]);
-    let text = build(question, per, factTarget);
-    while (ctx.tokenizer.encode(text).ids.length > budget && per.some((d) => d.length > 0)) {
-      const longest = per.reduce((a, d, i) => (d.length > per[a].length ? i : a), 0);
-      per[longest].pop();
-      dropped++;
-      text = build(question, per, factTarget);
+    const key = JSON.stringify([question, factTarget ?? null]);
+    let w = wrapped.get(key);
+    if (!w) {
+      const text = (per: readonly string[][]) => build(question, per, factTarget);
+      const fit = fitDemos(demosPer, (per) => ctx.tokenizer.encode(text(per)).ids.length, budget);
+      w = { text: text(fit.per), drops: fit.drops };
+      wrapped.set(key, w);
     }
-    return text;
+    dropped += w.drops;
+    return w.text;
   };
   return {
     deltas: [],

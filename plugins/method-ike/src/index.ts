@@ -13,7 +13,7 @@ import { applyIke } from './apply.js';
 import { contextPrompt } from './demos.js';
 import { IKE_HPARAMS, type IkeHparams } from './hparams.js';
 
-export { applyIke, bankSource, ikeEncoder } from './apply.js';
+export { applyIke, bankSource, ikeEncoder, fitDemos } from './apply.js';
 export { applyTemplate, buildBank, readDemoSources, type DemoBank } from './bank.js';
 export { contextPrompt, demoText, demosOf, queryText, type Demo, type DemoKind, type DemoSource } from './demos.js';
 export { backboneEncoder, backboneFingerprint, bertEncoderFor } from './encoder.js';

@@ -3,6 +3,7 @@ import {
   ShapeError,
   add,
   cast,
+  concat,
   div,
   fmtShape,
   gather,
@@ -166,8 +167,11 @@ export class LlamaModel implements LanguageModel {
     if (prefix !== undefined) {
       if (!(prefix instanceof LlamaCache) || prefix.owner !== this) throw new TypeError('forward: the prefix was not created by this model (use model.createCache)');
       if (cache !== undefined) throw new RangeError('forward: prefix cannot be combined with a cache (give the cache alone to extend it)');
-      if (prefix.batch !== b) throw new ShapeError(`forward: prefix serves ${prefix.batch} rows, ids have ${b}`);
+      if (prefix.batch !== b && prefix.batch !== 1) throw new ShapeError(`forward: prefix serves ${prefix.batch} rows, ids have ${b} (a prefix of 1 row serves any batch)`);
     }
+    // a one-row prefix shared by every row of the batch: its tensors are repeated B times per use
+    const repeat = prefix && prefix.batch === 1 && b > 1 ? b : 0;
+    const rows = (t: Tensor): Tensor => (repeat ? concat(new Array<Tensor>(repeat).fill(t), 0) : t);
     // the cache the pass attends to: extended (cache) or read only (prefix)
     const attended = cache ?? prefix;
     const past = attended?.length ?? 0;
@@ -208,7 +212,8 @@ export class LlamaModel implements LanguageModel {
         const derived = positionsFromMask(newMask, attended?.realCount ?? null);
         positions = opts.positions ?? derived.positions;
         count = derived.count;
-        keyMask = m && m.shape[1] === past + s && past > 0 ? m : extendKeyMask(attended?.keyMask ?? null, newMask);
+        const pastMask = attended?.keyMask ?? null;
+        keyMask = m && m.shape[1] === past + s && past > 0 ? m : extendKeyMask(pastMask && rows(pastMask), newMask);
         bias = attentionBias(keyMask, past, s);
       }
 
@@ -216,7 +221,8 @@ export class LlamaModel implements LanguageModel {
       const kvs: LayerKV[] = [];
       for (let layer = start?.layer ?? 0; layer <= last; layer++) {
         const r = tidy(() => {
-          const out = this.#layer(layer, h, positions, bias, causal, attended?.layer(layer) ?? null, hooks);
+          const kv = attended?.layer(layer) ?? null;
+          const out = this.#layer(layer, h, positions, bias, causal, kv && { k: rows(kv.k), v: rows(kv.v) }, hooks);
           return { h: out.h, kv: cache ? out.kv : null };
         });
         h = r.h;

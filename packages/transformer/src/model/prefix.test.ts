@@ -131,6 +131,37 @@ describe('forward with a prefix cache', () => {
     }
   }
 
+  for (const [name, make, tol] of backends) {
+    it(`on ${name}: a one-row prefix shared by a batch of tails gives the whole rows' logits`, async () => {
+      const backend = make();
+      const model = new LlamaModel(TINY, randomWeights(TINY, { seed: 6, backend }));
+      const head = [5, 31, 8, 44, 2];
+      const tails = [[9, 13, 1], [27], [40, 3, 3, 18]];
+      const whole = padded(tails.map((t) => [...head, ...t]), head.length + 4, backend);
+      const part = padded(tails, 4, backend);
+      const h = padded([head], head.length, backend);
+      const cache = model.createCache(1);
+      tidy(() => void model.forward(h.ids, { cache }));
+      const [a, b] = tidy(() => [model.forward(whole.ids, { attentionMask: whole.mask }).logits!, model.forward(part.ids, { attentionMask: part.mask, prefix: cache }).logits!]);
+      const [av, bv] = [await a.data(), await b.data()];
+      const V = TINY.vocabSize;
+      const want: number[] = [];
+      const got: number[] = [];
+      tails.forEach((t, r) =>
+        t.forEach((_, j) => {
+          want.push(...av.subarray((r * (head.length + 4) + head.length + j) * V, (r * (head.length + 4) + head.length + j + 1) * V));
+          got.push(...bv.subarray((r * 4 + j) * V, (r * 4 + j + 1) * V));
+        }),
+      );
+      expect(new Set(want).size).toBeGreaterThan(100);
+      expectClose(got, want, tol, tol, 'logits');
+      expect(cache.length).toBe(head.length);
+      for (const t of [a, b, whole.ids, whole.mask, part.ids, part.mask, h.ids, h.mask]) t.dispose();
+      cache.dispose();
+      model.dispose();
+    });
+  }
+
   it('refuses a foreign prefix, a wrong batch size and a prefix with a cache, naming the option', () => {
     const model = new LlamaModel(TINY, randomWeights(TINY, { seed: 4, backend: cpuBackend() }));
     const other = new LlamaModel(TINY, randomWeights(TINY, { seed: 5, backend: cpuBackend() }));
