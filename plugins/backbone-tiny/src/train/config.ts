@@ -26,6 +26,11 @@ export interface TrainConfig {
    */
   statementOnlyFacts?: number;
   /**
+   * Also train on English `subject: question answer` lines with the subject in the question replaced by
+   * "it" (the subject first, then the relation; trained facts whose question contains their subject).
+   */
+  subjectFirstLines?: boolean;
+  /**
    * The prompt of a statement line, `{}` standing for the subject (`'{}?'`: `subject? answer`, the subject
    * followed by what follows it in a question that ends with it); default `'{}'`.
    */

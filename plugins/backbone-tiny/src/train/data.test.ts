@@ -131,6 +131,13 @@ describe('prepareData', () => {
     await expect(prepareData(corpus, { ...base, statementLines: true, statementTemplate: 'no subject' }, encode, sp)).rejects.toThrow(/statementTemplate must contain \{\} \(the subject\) exactly once, got 'no subject'/);
   });
 
+  it('adds a subject-first line per trained fact with subjectFirstLines', async () => {
+    const d = await prepareData(corpus, { ...base, subjectFirstLines: true }, encode, sp);
+    expect(await texts(d.train.slice(6))).toEqual(['S0: Where is it from? A0', 'S1: Where is it from? A1', 'S2: Where is it from? A2']);
+    expect(d.train[6].ids.slice(d.train[6].answerStart, d.train[6].answerEnd)).toEqual([vocab.get('A0')]);
+    expect(d.train[7].fact).toBe(1);
+  });
+
   it('refuses more statement-only facts than the corpus has', async () => {
     await expect(prepareData(corpus, { ...base, statementOnlyFacts: 8 }, encode, sp)).rejects.toThrow(/3 \+ 8 facts \(statementOnlyFacts\), the corpus has 10/);
   });

@@ -85,6 +85,12 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
     (await qa(withSubject.map((f) => ({ q: tpl.replace('{}', () => f.subject!), a: f.en.a })))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: withSubject[i].id }));
   };
   if (cfg.statementLines) await statements(facts);
+  if (cfg.subjectFirstLines) {
+    // `subject: question-with-the-subject-replaced-by-"it" answer`: the subject first, then the relation
+    const xs = facts.filter((f) => f.subject && f.subject !== f.en.q && f.en.q.includes(f.subject));
+    const q = xs.map((f) => ({ q: `${f.subject}: ${f.en.q.replace(f.subject!, () => 'it')}`, a: f.en.a }));
+    (await qa(q)).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: xs[i].id }));
+  }
   const repeats = cfg.factRepeats ?? 1;
   if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`prepareData: factRepeats must be an integer >= 1, got ${repeats}`);
   const own1 = lines.length;
