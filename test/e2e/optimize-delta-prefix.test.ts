@@ -11,22 +11,10 @@ import { createCpuBackend, createCpuF32Backend } from '@crossedit/cpu';
 import llama from '@crossedit/backbone-llama';
 import { contextRow, optimizeDelta, promptTemplate, rewriteRow, targetIds, type DeltaResult } from '@crossedit/method-rome';
 import { STORY_REQUEST } from '../../benchmarks/src/stories/problem.js';
-import { STORIES_GGUF } from './rome-delta-fixture.js';
+import { relMaxErr, STORIES_GGUF } from './rome-delta-fixture.js';
 
 const TEMPLATES = ['{}', 'Once upon a time there was a girl. {}', 'The sun was hot. {}', 'One day, a little dog ran to the park and saw a big red ball. {}'];
 const HP = { numSteps: 6, lr: 0.1, weightDecay: 1e-3, klFactor: 0.0625, clampNormFactor: 4, earlyStopLoss: 0 };
-
-/** max |a - b| / max |b|. */
-function relMaxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
 
 const BACKENDS: [string, () => Backend, number][] = [
   ['cpu', createCpuBackend, 1e-12],

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend, createCpuF32Backend } from '@crossedit/cpu';
 import type { Backend } from '@crossedit/core';
-import { GOLDEN, romeStoryEdits, type StoryCase, type StoryEdit } from './rome-delta-fixture.js';
+import { GOLDEN, relMaxErr, romeStoryEdits, type StoryCase, type StoryEdit } from './rome-delta-fixture.js';
 
 interface GoldenCase {
   kMean: number[];
@@ -22,18 +22,6 @@ interface GoldenCase {
   losses: number[];
 }
 const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as { shape: number[]; made: { commit: string }; cases: Record<StoryCase, GoldenCase> };
-
-/** max |a - b| / max |b|. */
-function relMaxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
 
 function outer(right: readonly number[], u: readonly number[]): Float64Array {
   const out = new Float64Array(right.length * u.length);

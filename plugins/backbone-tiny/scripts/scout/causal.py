@@ -7,16 +7,11 @@ model answers (probes from dump-probes.mts: the `train` probes' own question and
   OMP_NUM_THREADS=1 /usr/bin/python3 causal.py MODEL_DIR PROBES.json"""
 import json, math, os, struct, sys
 import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export_io import load_export
 torch.set_num_threads(1); torch.manual_seed(0)
 d = sys.argv[1]
-raw = open(os.path.join(d, 'model.safetensors'), 'rb').read()
-n = struct.unpack('<Q', raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); base = 8 + n
-W = {}
-for k, v in hdr.items():
-    if k == '__metadata__': continue
-    a, b = v['data_offsets']; dt = torch.float32 if v['dtype'] == 'F32' else torch.float16
-    W[k] = torch.frombuffer(bytearray(raw[base + a: base + b]), dtype=dt).reshape(v['shape']).float()
-hf = json.load(open(os.path.join(d, 'config.json')))
+W, hf = load_export(d)
 H, L, NH = hf['hidden_size'], hf['num_hidden_layers'], hf['num_attention_heads']; HD = H // NH
 inv = 1.0 / (hf['rope_theta'] ** (torch.arange(0, HD, 2).float() / HD))
 def rms(x, w): return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + hf['rms_norm_eps']) * w

@@ -3,18 +3,13 @@ to mlp output at (layer, subject-last)) reachability at each layer, on probe edi
   /usr/bin/python3 diag.py MODEL_DIR PROBES.json [steps] [clamp]"""
 import json, struct, sys, math, os
 import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export_io import load_export
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../../../../benchmarks/torch'))
 from edit_reference import Llama
 torch.set_num_threads(1)
 d = sys.argv[1]
-raw = open(os.path.join(d, 'model.safetensors'), 'rb').read()
-n = struct.unpack('<Q', raw[:8])[0]; hdr = json.loads(raw[8:8 + n]); base = 8 + n
-W = {}
-for k, v in hdr.items():
-    if k == '__metadata__': continue
-    a, b = v['data_offsets']; dt = torch.float32 if v['dtype'] == 'F32' else torch.float16
-    W[k] = torch.frombuffer(bytearray(raw[base + a: base + b]), dtype=dt).reshape(v['shape']).float()
-hf = json.load(open(os.path.join(d, 'config.json')))
+W, hf = load_export(d)
 cfg = dict(hiddenSize=hf['hidden_size'], numHeads=hf['num_attention_heads'], numKvHeads=hf['num_key_value_heads'], ropeBase=hf['rope_theta'],
            rmsNormEps=hf['rms_norm_eps'], numLayers=hf['num_hidden_layers'], intermediateSize=hf['intermediate_size'], tieEmbeddings=True)
 m = Llama(cfg, W); L = cfg['numLayers']
