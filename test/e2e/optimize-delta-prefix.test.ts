@@ -11,7 +11,8 @@ import { createCpuBackend, createCpuF32Backend } from '@crossedit/cpu';
 import llama from '@crossedit/backbone-llama';
 import { contextRow, optimizeDelta, promptTemplate, rewriteRow, targetIds, type DeltaResult } from '@crossedit/method-rome';
 import { STORY_REQUEST } from '../../benchmarks/src/stories/problem.js';
-import { relMaxErr, STORIES_GGUF } from './rome-delta-fixture.js';
+import { relMaxErr } from '@crossedit/testing/fixtures';
+import { STORIES_GGUF } from './rome-delta-fixture.js';
 
 const TEMPLATES = ['{}', 'Once upon a time there was a girl. {}', 'The sun was hot. {}', 'One day, a little dog ran to the park and saw a big red ball. {}'];
 const HP = { numSteps: 6, lr: 0.1, weightDecay: 1e-3, klFactor: 0.0625, clampNormFactor: 4, earlyStopLoss: 0 };

@@ -24,18 +24,6 @@ import { buildSecondMoments, openStats, readCorpus, secondMomentFactor } from '@
 import { weightsHash } from '@crossedit/transformer';
 import { STORY_REQUEST, STORY_STEPS, STORY_TEMPLATES, romeStoryProblem, writeStoryWeights } from '../../benchmarks/src/stories/problem.js';
 
-/** max |a - b| / max |b| over two equally long vectors (the comparison of every ROME quantity in these tests). */
-export function relMaxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`relMaxErr: lengths differ (${a.length} vs ${b.length})`);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
-
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
 

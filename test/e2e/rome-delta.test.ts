@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend, createCpuF32Backend } from '@crossedit/cpu';
 import type { Backend } from '@crossedit/core';
-import { GOLDEN, relMaxErr, romeStoryEdits, type StoryCase, type StoryEdit } from './rome-delta-fixture.js';
+import { relMaxErr } from '@crossedit/testing/fixtures';
+import { GOLDEN, romeStoryEdits, type StoryCase, type StoryEdit } from './rome-delta-fixture.js';
 
 interface GoldenCase {
   kMean: number[];

@@ -9,3 +9,4 @@ export { WordTokenizer, wordTokenizer, vocabOf, type WordSplit } from './word-to
 export { PieceTokenizer, pieceTokenizer, PIECE_PUNCTUATION, type PieceTokenizerOptions } from './piece-tokenizer.js';
 export { targetLogProb } from './score.js';
 export { identityStats } from './stats.js';
+export { relMaxErr } from './compare.js';

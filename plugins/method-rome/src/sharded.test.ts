@@ -9,6 +9,7 @@ import { parseHparams, setBackend, type EditRequest } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { weightsHash } from '@crossedit/stats';
 import { cpuBackend, tinySetup } from '@crossedit/stats/testing';
+import { relMaxErr } from '@crossedit/testing/fixtures';
 import rome, { romeApply, type RomeHparams, type RomeStep } from './index.js';
 
 const REQ: EditRequest = { id: 'r0', prompt: 'The capital city of France', subject: 'France', target: 'Rome', lang: 'en' };
@@ -38,16 +39,6 @@ async function edit(setup: ReturnType<typeof tinySetup>) {
   return { ...out, restored: (await weightsHash(model)) === before };
 }
 
-function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    m = Math.max(m, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return m / s;
-}
-
 describe(`ROME on row-sharded weights (binding limit ${LIMIT} bytes)`, () => {
   it('gives the unsharded u, v* and ΔW, a sharded W + ΔW, and a bit-identical restore', async () => {
     const limited = createCpuBackend({ maxBindingBytes: LIMIT });
@@ -62,12 +53,12 @@ describe(`ROME on row-sharded weights (binding limit ${LIMIT} bytes)`, () => {
     const got = await edit(sharded);
     setBackend(cpuBackend());
     expect(got.templates).toBe(want.templates);
-    expect(maxRel(got.step.u, want.step.u)).toBeLessThan(1e-9);
-    expect(maxRel(got.step.kStar, want.step.kStar)).toBeLessThan(1e-9);
+    expect(relMaxErr(got.step.u, want.step.u)).toBeLessThan(1e-9);
+    expect(relMaxErr(got.step.kStar, want.step.kStar)).toBeLessThan(1e-9);
     expect(got.step.v.steps).toBe(want.step.v.steps);
-    expect(maxRel(got.step.v.target, want.step.v.target)).toBeLessThan(1e-8);
-    expect(maxRel(got.delta, want.delta)).toBeLessThan(1e-8);
-    expect(maxRel(got.edited, want.edited)).toBeLessThan(1e-9);
+    expect(relMaxErr(got.step.v.target, want.step.v.target)).toBeLessThan(1e-8);
+    expect(relMaxErr(got.delta, want.delta)).toBeLessThan(1e-8);
+    expect(relMaxErr(got.edited, want.edited)).toBeLessThan(1e-9);
     expect(Math.max(...want.delta.map(Math.abs))).toBeGreaterThan(0);
     expect(want.deltaShards).toBe(1);
     expect(got.deltaShards).toBeGreaterThan(1);
@@ -89,8 +80,8 @@ describe(`ROME on row-sharded weights (binding limit ${LIMIT} bytes)`, () => {
     const want = await edit(plain);
     const got = await edit(sharded);
     setBackend(cpuBackend());
-    expect(maxRel(got.delta, want.delta)).toBeLessThan(1e-8);
-    expect(maxRel(got.edited, want.edited)).toBeLessThan(1e-9);
+    expect(relMaxErr(got.delta, want.delta)).toBeLessThan(1e-8);
+    expect(relMaxErr(got.edited, want.edited)).toBeLessThan(1e-9);
     expect(got.editedShards).toBeGreaterThan(1);
     expect(want.restored).toBe(true);
     expect(got.restored).toBe(true);
