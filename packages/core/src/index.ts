@@ -38,6 +38,7 @@ export { clipGradNorm, allFinite } from './optim/clip.js';
 export * from './linalg.js';
 export * from './tokenizer.js';
 export * from './model.js';
+export * from './prefill.js';
 export * from './backbone.js';
 export * from './hparams.js';
 export * from './method.js';

@@ -18,6 +18,7 @@ import {
   logSoftmax,
   mul,
   sqrt,
+  prefillCache,
   projectL2Ball,
   reshape,
   slice,
@@ -113,21 +114,12 @@ function tailRow(r: EditRow, cut: number): EditRow {
 function prefixCache(model: LanguageModel, tok: Tokenizer, heads: readonly number[][]): KVCache | null {
   if (heads.every((h) => h.length === 0)) return null;
   const batch = batchRows(tok, heads.map((ids) => ({ ids, lookup: 0, labels: [] })), model.backend);
-  const cache = model.createCache(heads.length);
   try {
-    tidy(() => {
-      // the logits are not needed: with logitsAt the head runs on one row only
-      const at = model.supportsLogitsAt ? tensor(Int32Array.from([0]), [1], { backend: model.backend, dtype: 'i32' }) : undefined;
-      model.forward(batch.ids, { attentionMask: batch.mask, cache, logitsAt: at });
-    });
-  } catch (e) {
-    cache.dispose();
-    throw e;
+    return prefillCache(model, batch.ids, batch.mask);
   } finally {
     batch.ids.dispose();
     batch.mask.dispose();
   }
-  return cache;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Batched forward passes that return only argmax ids (never the full logits) to the host. */
-import { argmax, tensor, tidy, type KVCache, type LanguageModel, type Tensor } from '@crossedit/core';
+import { argmax, prefillCache, tensor, tidy, type KVCache, type LanguageModel, type Tensor } from '@crossedit/core';
 
 /** The shortest head shared by a group's sequences that is computed once over a prefix cache. */
 export const MIN_SHARED_HEAD = 16;
@@ -22,21 +22,12 @@ function sharedHead(sequences: readonly (readonly number[])[], positions: readon
 
 /** The keys/values of `head` (one row) in a new cache of the model. */
 function headCache(model: LanguageModel, head: readonly number[]): KVCache {
-  const be = model.backend;
-  const cache = model.createCache(1);
+  const ids = tensor(Int32Array.from(head), [1, head.length], { backend: model.backend, dtype: 'i32' });
   try {
-    tidy(() => {
-      // the logits are not needed: the head runs on one row only
-      model.forward(tensor(Int32Array.from(head), [1, head.length], { backend: be, dtype: 'i32' }), {
-        cache,
-        logitsAt: tensor(Int32Array.from([0]), [1], { backend: be, dtype: 'i32' }),
-      });
-    });
-  } catch (e) {
-    cache.dispose();
-    throw e;
+    return prefillCache(model, ids);
+  } finally {
+    ids.dispose();
   }
-  return cache;
 }
 
 /** Options of {@link argmaxRows}. */
