@@ -42,6 +42,19 @@ export interface TrainData {
   dropped: number;
 }
 
+/** A repeat count of the config (`name`; absent: 1), checked to be an integer >= 1. */
+function repeatCount(name: string, value: number | undefined): number {
+  const n = value ?? 1;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`prepareData: ${name} must be an integer >= 1, got ${n}`);
+  return n;
+}
+
+/** Appends `lines[from..]` again until they occur `times` times in all. */
+function repeatFrom<T>(lines: T[], from: number, times: number): void {
+  const once = lines.slice(from);
+  for (let r = 1; r < times; r++) lines.push(...once);
+}
+
 /**
  * Tokenizes a corpus for a config: per training fact an English and a Chinese `question answer` line
  * and (with `pairedLines`) one bilingual line, English first for even fact ids and Chinese first for odd
@@ -91,10 +104,7 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
     const q = xs.map((f) => ({ q: `${f.subject}: ${f.en.q.replace(f.subject!, () => 'it')}`, a: f.en.a }));
     (await qa(q)).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: xs[i].id }));
   }
-  const repeats = cfg.factRepeats ?? 1;
-  if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`prepareData: factRepeats must be an integer >= 1, got ${repeats}`);
-  const own1 = lines.length;
-  for (let r = 1; r < repeats; r++) lines.push(...lines.slice(0, own1));
+  repeatFrom(lines, 0, repeatCount('factRepeats', cfg.factRepeats));
   const more = cfg.statementOnlyFacts ?? 0;
   const withQa = cfg.statementQaFacts ?? 0;
   if (!Number.isInteger(withQa) || withQa < 0 || withQa > more) throw new RangeError(`prepareData: statementQaFacts must be an integer in 0..statementOnlyFacts (${more}), got ${withQa}`);
@@ -103,10 +113,7 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
     if (extraFacts.length < more) throw new RangeError(`prepareData: config asks for ${cfg.facts} + ${more} facts (statementOnlyFacts), the corpus has ${corpus.facts.length}`);
     const st0 = lines.length;
     await statements(extraFacts);
-    const stRepeats = cfg.statementRepeats ?? 1;
-    if (!Number.isInteger(stRepeats) || stRepeats < 1) throw new RangeError(`prepareData: statementRepeats must be an integer >= 1, got ${stRepeats}`);
-    const stLines = lines.slice(st0);
-    for (let r = 1; r < stRepeats; r++) lines.push(...stLines);
+    repeatFrom(lines, st0, repeatCount('statementRepeats', cfg.statementRepeats));
     const qaFacts = extraFacts.slice(0, withQa);
     (await qa(qaFacts.map((f) => f.en))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: qaFacts[i].id }));
   }
