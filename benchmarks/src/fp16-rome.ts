@@ -44,6 +44,7 @@ import { createCpuF32Backend } from '@crossedit/cpu';
 import { sharedDir } from '@crossedit/tokenizers';
 import { scoreTeacherForced, teacherForcedIds } from '@crossedit/transformer';
 import rome, { romeStep } from '../../plugins/method-rome/src/index.js';
+import { choiceFlag } from './args.js';
 import { STORY_MOM2, STORY_REQUEST, STORY_STEPS, STORY_TEMPLATES } from './stories/problem.js';
 
 /** ‖a − b‖ / ‖b‖ and the cosine of a and b, in float64. */
@@ -227,7 +228,8 @@ const sci = (x: number) => x.toExponential(2);
 
 /** Entry point. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { 'skip-7b': { type: 'boolean' }, 'skip-stories': { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, strict: true, options: { 'skip-7b': { type: 'boolean' }, 'skip-stories': { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'string' } } });
+  choiceFlag(values, 'backend', ['webgpu', 'cpu-f32']);
   let backend: Backend;
   let note = '';
   if (values.backend === 'cpu-f32') backend = createCpuF32Backend();

@@ -13,9 +13,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Rng, matmul, parseHparams, tensor, tidy, type Backend, type EditContext, type EditMethod } from '@crossedit/core';
 import chineseLlama2 from '@crossedit/backbone-chinese-llama2';
 import { generate, type LlamaModel } from '@crossedit/transformer';
+import { keyValueFlags, numberFlag } from './args.js';
 import { CL2_7B, CL2_SMALL, DEFAULT_7B_CACHE, adapterText, ensure7bCheckpoint, identityStats, peakRss } from './models-7b.js';
 
 /** Datasheet peaks (dense, TFLOP/s) of GPUs a run may meet: FP32 vector, FP16 vector (non-tensor), FP16 tensor. */
@@ -37,14 +40,58 @@ interface Phase {
   error?: string;
 }
 
-const arg = (k: string) => {
-  const i = process.argv.indexOf(k);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const small = process.argv.includes('--small');
-const out = nodePath.resolve(arg('--out') ?? 'benchmarks/gpu/out');
-const cache = nodePath.resolve(arg('--cache') ?? DEFAULT_7B_CACHE);
-const budgetS = Number(arg('--budget-s') ?? 450);
+/** The parsed command line (see the file comment). */
+export interface GpuReportArgs {
+  /** `--out DIR` (default `benchmarks/gpu/out`): where `report.json` and `report.md` go. */
+  out: string;
+  /** `--small`: the {@link CL2_SMALL} stand-in and 512³ matmuls. */
+  small: boolean;
+  /** `--cache DIR` (default {@link DEFAULT_7B_CACHE}): the random checkpoint, written once. */
+  cache: string;
+  /** `--budget-s S` (default 450): the whole run's time budget, seconds. */
+  budgetS: number;
+  /** `--device-memory-gb N`: the device memory the fit check assumes (default from `GPU_MEMORY_MB`, else the adapter's). */
+  deviceMemoryGb?: number;
+  /** `--hparam key=value` (repeatable): overrides of the ROME and MEMIT reference settings. */
+  hparams: Record<string, unknown>;
+}
+
+/**
+ * Parses the flags of the file comment.
+ * @throws Error naming the flag for an unknown flag, a missing value, a `--budget-s` or `--device-memory-gb`
+ * that is not a number > 0, or an `--hparam` that is not `key=JSON`.
+ */
+export function parseGpuReportArgs(argv: readonly string[]): GpuReportArgs {
+  const s = { type: 'string' } as const;
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: { out: s, small: { type: 'boolean' }, cache: s, 'budget-s': s, 'device-memory-gb': s, hparam: { type: 'string', multiple: true } },
+  });
+  return {
+    out: nodePath.resolve(values.out ?? 'benchmarks/gpu/out'),
+    small: values.small ?? false,
+    cache: nodePath.resolve(values.cache ?? DEFAULT_7B_CACHE),
+    budgetS: numberFlag(values, 'budget-s', { above: 0 }, 450),
+    deviceMemoryGb: numberFlag(values, 'device-memory-gb', { above: 0 }),
+    hparams: keyValueFlags(values, 'hparam'),
+  };
+}
+
+/** This file is the script node runs (not a module a test imports). */
+const isMain = !!process.argv[1] && nodePath.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+
+function cliArgs(): GpuReportArgs {
+  if (!isMain) return parseGpuReportArgs([]);
+  try {
+    return parseGpuReportArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`gpu-report: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+const { small, out, cache, budgetS, deviceMemoryGb, hparams: overrides } = cliArgs();
 const t0 = performance.now();
 const elapsed = () => (performance.now() - t0) / 1000;
 const log = (l: string) => process.stderr.write(`[gpu ${elapsed().toFixed(0).padStart(3)} s] ${l}\n`);
@@ -175,7 +222,7 @@ async function main(): Promise<void> {
   let model: LlamaModel | null = null;
   await phase('load (f16, streamed)', 120, async () => {
     const t = performance.now();
-    const memGb = Number(arg('--device-memory-gb') ?? (process.env.GPU_MEMORY_MB ? (Number(process.env.GPU_MEMORY_MB) * 2 ** 20) / 1e9 : NaN));
+    const memGb = deviceMemoryGb ?? (process.env.GPU_MEMORY_MB ? (Number(process.env.GPU_MEMORY_MB) * 2 ** 20) / 1e9 : NaN);
     model = await chineseLlama2.loadModel({ modelDir: dir }, { backend, dtype: 'f16', deviceMemoryBytes: Number.isFinite(memGb) ? memGb * 1e9 : undefined });
     const s = (performance.now() - t) / 1000;
     return { seconds: s, layers: model.config.numLayers, deviceGB: backend.memory().bytesInUse / 1e9, peakRssGB: peakRss() / 1e9 };
@@ -210,12 +257,6 @@ async function main(): Promise<void> {
     return { tokens: k, tokensPerS: k / ((tc - tb - (tb - ta)) / 1000) };
   });
   const tokenizer = await chineseLlama2.createTokenizer({ modelDir: dir });
-  const overrides: Record<string, unknown> = {};
-  process.argv.forEach((a, i) => {
-    if (a !== '--hparam') return;
-    const kv = process.argv[i + 1] ?? '';
-    overrides[kv.slice(0, kv.indexOf('='))] = JSON.parse(kv.slice(kv.indexOf('=') + 1));
-  });
   for (const [id, box] of [['rome', 120], ['memit', 120]] as const) {
     await phase(`${id} edit (reference settings${Object.keys(overrides).length ? `, ${JSON.stringify(overrides)}` : ''})`, box, async () => {
       const method = ((await import(id === 'rome' ? '@crossedit/method-rome' : '@crossedit/method-memit')) as { default: EditMethod<Record<string, unknown>> }).default;
@@ -237,13 +278,15 @@ async function main(): Promise<void> {
   save();
 }
 
-main()
-  .then(() => {
-    log(`done in ${elapsed().toFixed(0)} s; ${nodePath.join(out, 'report.md')}`);
-    process.exit(0);
-  })
-  .catch((e) => {
-    log(`failed: ${(e as Error).message}`);
-    save();
-    process.exit(1);
-  });
+if (isMain) {
+  main()
+    .then(() => {
+      log(`done in ${elapsed().toFixed(0)} s; ${nodePath.join(out, 'report.md')}`);
+      process.exit(0);
+    })
+    .catch((e) => {
+      log(`failed: ${(e as Error).message}`);
+      save();
+      process.exit(1);
+    });
+}

@@ -12,9 +12,11 @@
  * when the full one would take minutes; the table says which shape each row measured. The first
  * call of each kernel (pipeline compilation) is excluded; each row is the best of `reps` timings.
  */
+import { parseArgs } from 'node:util';
 import { matmul, rmsNorm, Rng, softmax, tensor, tidy, add, type Backend, type Tensor } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { createWebGpuBackend, type WebGpuBackend } from '@crossedit/webgpu';
+import { numberFlag } from './args.js';
 
 /** One measured row. */
 export interface KernelBenchRow {
@@ -179,17 +181,25 @@ export async function runKernelBenchmark(opts: KernelBenchOptions = {}): Promise
   return rows;
 }
 
+/**
+ * Parses `--reps N` (default 3) and `--quick`.
+ * @throws Error naming the flag for an unknown flag, a missing value or a `--reps` that is not an integer >= 1.
+ */
+export function parseKernelArgs(argv: readonly string[]): { reps: number; quick: boolean } {
+  const { values } = parseArgs({ args: [...argv], strict: true, options: { reps: { type: 'string' }, quick: { type: 'boolean' } } });
+  return { reps: numberFlag(values, 'reps', { integer: true, min: 1 }, 3), quick: values.quick ?? false };
+}
+
 /** CLI entry: `--reps N`, `--quick`. Prints the adapter and the table. */
 export async function main(argv: string[] = []): Promise<KernelBenchRow[]> {
-  const i = argv.indexOf('--reps');
-  const reps = i >= 0 ? Number(argv[i + 1]) : 3;
+  const { reps, quick } = parseKernelArgs(argv);
   const gpu = await createWebGpuBackend();
   const os = await import('node:os');
   const load = os.loadavg()[0];
   const cores = os.cpus().length;
   console.log(`adapter: ${gpu.adapter.description || gpu.adapter.device} (${gpu.adapter.architecture}; subgroups ${gpu.caps.subgroups}); ${cores} CPU cores, load average ${load.toFixed(1)}`);
   if (load > cores * 0.75) console.log(`note: the machine is busy (load ${load.toFixed(1)} on ${cores} cores); wall-clock rows are low, GFLOP/core-s is the load-independent figure for software adapters`);
-  const rows = await runKernelBenchmark({ reps, quick: argv.includes('--quick'), gpu, log: (l) => console.error(l) });
+  const rows = await runKernelBenchmark({ reps, quick, gpu, log: (l) => console.error(l) });
   gpu.dispose();
   console.log(formatTable(rows));
   return rows;

@@ -20,6 +20,7 @@ import { add, mul, parseHparams, Rng, setBackend, sub, tensor, tidy, type EditCo
 import llama from '@crossedit/backbone-llama';
 import { createWebGpuBackend, type WebGpuBackend } from '@crossedit/webgpu';
 import rome, { computeV, romeStep } from '../../plugins/method-rome/src/index.js';
+import { numberFlag } from './args.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_MODEL = path.resolve(here, '../../../shared/models/stories260k/stories260K.gguf');
@@ -134,15 +135,20 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/**
+ * Parses `[--reps 2] [--ops 3000] [--steps 25] [--model FILE]` (default model: the shared stories260K GGUF).
+ * @throws Error naming the flag for an unknown flag, a missing value or a count that is not an integer >= 1.
+ */
+export function parseLaunchArgs(argv: readonly string[]): { reps: number; ops: number; steps: number; model: string } {
+  const s = { type: 'string' } as const;
+  const { values } = parseArgs({ args: [...argv], strict: true, options: { reps: s, ops: s, steps: s, model: s } });
+  const positive = { integer: true, min: 1 };
+  return { reps: numberFlag(values, 'reps', positive, 2), ops: numberFlag(values, 'ops', positive, 3000), steps: numberFlag(values, 'steps', positive, 25), model: values.model ?? DEFAULT_MODEL };
+}
+
 /** Runs the benchmark and prints the table. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { reps: { type: 'string', default: '2' }, ops: { type: 'string', default: '3000' }, steps: { type: 'string', default: '25' }, model: { type: 'string', default: DEFAULT_MODEL } },
-  });
-  const reps = Number(values.reps);
-  const ops = Number(values.ops);
-  const steps = Number(values.steps);
+  const { reps, ops, steps, model } = parseLaunchArgs(argv);
   const backends = {} as Record<Mode, { gpu: WebGpuBackend; counts: Map<string, number> }>;
   for (const m of Object.keys(MODES) as Mode[]) {
     const gpu = await createWebGpuBackend({ fastLaunch: MODES[m] });
@@ -155,7 +161,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       const { gpu, counts } = backends[m];
       setBackend(gpu);
       const micro = await microLaunch(gpu, ops);
-      const { dW, ...rs } = await romeSample(gpu, counts, String(values.model), steps);
+      const { dW, ...rs } = await romeSample(gpu, counts, model, steps);
       dWs[m] = dW;
       samples[m].push({ ...micro, ...rs });
       process.stderr.write(`rep ${r + 1}/${reps} ${m}: ${micro.hostUsPerDispatch.toFixed(1)} µs/dispatch, v* ${rs.vMs.toFixed(0)} ms\n`);

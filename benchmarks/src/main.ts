@@ -29,24 +29,10 @@ export interface BenchEntry {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function flag(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
-
 /** The benchmarks, in `all` order (the grid is not part of `all`). */
 export const BENCHMARKS: Record<string, BenchEntry> = {
   kernels: { file: 'kernels.ts', summary: 'kernel throughput, WebGPU vs the CPU reference: matmul, linear, MEMIT key products, softmax, RMSNorm' },
-  tokenizers: {
-    file: 'tokenizers.ts',
-    summary: 'tokenizer throughput on the Bi-ZsRE corpus: TS SentencePiece, HF tokenizers, python sentencepiece',
-    fallback: async (mod, argv) => {
-      const run = mod.runTokenizerBenchmark as ((o: { repeat?: number }) => Promise<unknown>) | undefined;
-      if (!run) throw new Error('tokenizers.ts exports neither main nor runTokenizerBenchmark');
-      const repeat = flag(argv, '--repeat');
-      return run({ repeat: repeat === undefined ? undefined : Number(repeat) });
-    },
-  },
+  tokenizers: { file: 'tokenizers.ts', summary: 'tokenizer throughput on the Bi-ZsRE corpus: TS SentencePiece, HF tokenizers, python sentencepiece' },
   models: { file: 'models.ts', summary: 'model load time, peak memory, forward and decode throughput (7B-shaped layer, tiny, stories260K)' },
   launch: { file: 'launch.ts', summary: 'WebGPU launch overhead: host µs per dispatch, dispatches per ROME v* step, stories260K ROME edit (fast vs previous path)' },
   methods: { file: 'methods.ts', summary: 'per-edit latency of FT, KN, IKE, ROME, MEMIT on tiny random LLaMAs (cpu, cpu-f32, WebGPU); stories260K ROME/MEMIT/FT vs PyTorch fp32' },

@@ -26,6 +26,7 @@ import kn from '../../plugins/method-kn/src/index.js';
 import { WordTokenizer, vocabOf } from '@crossedit/testing/fixtures';
 import { runStoryRows, storyTable } from './stories/run.js';
 import { trainedEditorRows } from './editors/timing.js';
+import { choiceFlag, numberFlag } from './args.js';
 
 /** The facts edited (prompt, subject, new target). */
 const FACTS: [string, string, string][] = [
@@ -102,20 +103,23 @@ function stats(ms: number[]): { median: number; min: number; max: number } {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    strict: true,
     options: {
       backend: { type: 'string', default: 'all' },
       models: { type: 'string', default: 'micro,small' },
       methods: { type: 'string', default: 'ft,kn,kn-ref,ike,rome,memit,mend,serac' },
-      edits: { type: 'string', default: '5' },
+      edits: { type: 'string' },
       stories: { type: 'string', default: 'on' },
       'stories-backends': { type: 'string', default: 'cpu,cpu-f32' },
-      'stories-edits': { type: 'string', default: '3' },
+      'stories-edits': { type: 'string' },
     },
   });
   if (!['on', 'off', 'only'].includes(String(values.stories))) throw new Error(`--stories must be on, off or only (got '${values.stories}')`);
   const storyBackends = String(values['stories-backends']).split(',');
   for (const b of storyBackends) if (!['cpu', 'cpu-f32', 'webgpu'].includes(b)) throw new Error(`--stories-backends: unknown backend '${b}' (cpu, cpu-f32, webgpu)`);
-  const edits = Math.max(1, Number(values.edits));
+  choiceFlag(values, 'backend', ['all', 'cpu', 'cpu-f32', 'webgpu']);
+  const edits = numberFlag(values, 'edits', { integer: true, min: 1 }, 5);
+  const storyEdits = numberFlag(values, 'stories-edits', { integer: true, min: 1 }, 3);
   const backends: [string, Backend][] = [];
   const tinyRows = values.stories !== 'only';
   if (tinyRows && (values.backend === 'all' || values.backend === 'cpu')) backends.push(['cpu', createCpuBackend()]);
@@ -206,7 +210,7 @@ async function main(): Promise<void> {
         else console.log('note: stories260K on webgpu: no backend or adapter; skipped');
       }
     }
-    const story = await runStoryRows(storyBe, { edits: Math.max(1, Number(values['stories-edits'])), methods: ['rome', 'memit', 'ft'] });
+    const story = await runStoryRows(storyBe, { edits: storyEdits, methods: ['rome', 'memit', 'ft'] });
     console.log('\n' + storyTable(story.rows));
     for (const n of story.notes) console.log(`note: ${n}`);
   }

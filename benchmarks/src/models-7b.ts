@@ -9,11 +9,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rng, parseHparams, tensor, tidy, type Backend, type EditContext, type EditMethod, type ModelConfig, type StatsProvider, type WeightDTypeRequest } from '@crossedit/core';
+import { parseArgs } from 'node:util';
+import { Rng, WEIGHT_DTYPE_REQUESTS, parseHparams, tensor, tidy, type Backend, type EditContext, type EditMethod, type ModelConfig, type StatsProvider, type WeightDTypeRequest } from '@crossedit/core';
 import chineseLlama2, { CHINESE_LLAMA2_7B } from '@crossedit/backbone-chinese-llama2';
 // the file, not the testing index (which imports vitest for the checkpoint suites)
 import { writeRandomLlamaCheckpoint } from '../../plugins/backbone-llama/src/testing/random-checkpoint.js';
 import { generate, type LlamaModel } from '@crossedit/transformer';
+import { choiceFlag, choiceListFlag, keyValueFlags, numberFlag } from './args.js';
 
 /** Chinese-LLaMA-2-7B's published config (the benchmark's architecture). */
 export const CL2_7B: ModelConfig = CHINESE_LLAMA2_7B;
@@ -347,38 +349,75 @@ export function adapterText(b: Backend): string {
   return `${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ')}${a.isSoftware ? ' (software)' : ''}`;
 }
 
+/** The flags of the 7B-sized runs (`parseArgs` options; `pnpm bench models` accepts them beside its own). */
+export const SEVEN_B_OPTIONS = {
+  'full-7b': { type: 'boolean' },
+  layers: { type: 'string' },
+  backends: { type: 'string' },
+  dtype: { type: 'string' },
+  cache: { type: 'string' },
+  json: { type: 'string' },
+  small: { type: 'boolean' },
+  methods: { type: 'string' },
+  hparam: { type: 'string', multiple: true },
+} as const;
+
+/** The parsed command line of {@link main7b}. */
+export interface SevenBArgs {
+  /** `--full-7b`: the full 7B forward on each backend. */
+  full7b: boolean;
+  /** `--layers N`: a ROME/MEMIT edit on the model cut to its first N layers (1..the config's layers). */
+  layers?: number;
+  /** `--small`: {@link CL2_SMALL} instead of {@link CL2_7B}. */
+  small: boolean;
+  /** `--backends` (default `webgpu,cpu-f32`; an unknown name becomes a row that says so). */
+  backends: string[];
+  /** `--dtype auto|f32|f16` (default auto). */
+  dtype: WeightDTypeRequest;
+  /** `--cache DIR` (default {@link DEFAULT_7B_CACHE}). */
+  cache: string;
+  /** `--methods rome,memit` (default rome). */
+  methods: ('rome' | 'memit')[];
+  /** `--hparam key=value` (repeatable): overrides of the reference settings. */
+  hparams: Record<string, unknown>;
+  /** `--json FILE`: also write the rows as JSON. */
+  json?: string;
+}
+
 /**
- * `pnpm bench models --full-7b [--layers N] [--backends webgpu,cpu-f32] [--dtype auto] [--cache DIR] [--json F]`:
- * the full 7B forward on each backend (a backend it does not fit is refused by the fit check before any
- * allocation, and the row says so), then with `--layers N` a ROME edit on the model cut to N layers.
+ * Parses {@link main7b}'s flags.
+ * @throws Error naming the flag for an unknown flag, a missing value, a `--layers` outside 1..the model's
+ * layers, a `--dtype` or `--methods` entry outside its choices, or an `--hparam` that is not `key=JSON`.
+ */
+export function parse7bArgs(argv: readonly string[]): SevenBArgs {
+  const { values } = parseArgs({ args: [...argv], strict: true, options: SEVEN_B_OPTIONS });
+  const small = values.small ?? false;
+  const config = small ? CL2_SMALL : CL2_7B;
+  return {
+    full7b: values['full-7b'] ?? false,
+    layers: numberFlag(values, 'layers', { integer: true, min: 1, max: config.numLayers }),
+    small,
+    backends: (values.backends ?? 'webgpu,cpu-f32').split(','),
+    dtype: choiceFlag(values, 'dtype', WEIGHT_DTYPE_REQUESTS, 'auto'),
+    cache: nodePath.resolve(values.cache ?? DEFAULT_7B_CACHE),
+    methods: choiceListFlag(values, 'methods', ['rome', 'memit'], ['rome']),
+    // e.g. vNumGradSteps=3 to time steps on a slow device
+    hparams: keyValueFlags(values, 'hparam'),
+    json: values.json,
+  };
+}
+
+/**
+ * `pnpm bench models --full-7b [--layers N] [--backends webgpu,cpu-f32] [--dtype auto] [--cache DIR] [--small]
+ * [--methods rome,memit] [--hparam k=v ...] [--json F]` ({@link parse7bArgs}): the full 7B forward on each
+ * backend (a backend it does not fit is refused by the fit check before any allocation, and the row says so),
+ * then with `--layers N` a ROME edit on the model cut to N layers.
  */
 export async function main7b(argv: readonly string[]): Promise<void> {
-  const arg = (k: string) => {
-    const i = argv.indexOf(k);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const { cache, dtype, backends: names, small, layers, methods, hparams, json, full7b } = parse7bArgs(argv);
   const log = (l: string) => process.stderr.write(`${l}\n`);
-  const cache = nodePath.resolve(arg('--cache') ?? DEFAULT_7B_CACHE);
-  const dtype = (arg('--dtype') ?? 'auto') as WeightDTypeRequest;
-  const names = (arg('--backends') ?? 'webgpu,cpu-f32').split(',');
-  const layersArg = arg('--layers');
-  const small = argv.includes('--small');
   const config = small ? CL2_SMALL : CL2_7B;
   const label = small ? `Chinese-LLaMA-2 layout, --small (d ${config.hiddenSize}, ${config.numLayers} layers, random)` : 'Chinese-LLaMA-2-7B shape, 32 layers (random)';
-  const layers = layersArg === undefined ? undefined : Number(layersArg);
-  if (layers !== undefined && !(Number.isInteger(layers) && layers >= 1 && layers <= config.numLayers)) {
-    throw new Error(`--layers: expected an integer 1..${config.numLayers}, got '${layersArg}'`);
-  }
-  const methods = (arg('--methods') ?? 'rome').split(',') as ('rome' | 'memit')[];
-  // --hparam k=v (repeatable): overrides of the reference settings, e.g. vNumGradSteps=3 to time steps on a slow device
-  const hparams: Record<string, unknown> = {};
-  argv.forEach((a, i) => {
-    if (a !== '--hparam') return;
-    const kv = argv[i + 1] ?? '';
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new Error(`--hparam takes key=value (got '${kv}')`);
-    hparams[kv.slice(0, eq)] = JSON.parse(kv.slice(eq + 1));
-  });
   mkdirSync(cache, { recursive: true });
   const full = await ensure7bCheckpoint(cache, log, config, small ? 'chinese-llama2-small-random' : 'chinese-llama2-7b-random', small ? 60e6 : 10e9);
   const rows: SevenBRow[] = [];
@@ -392,7 +431,7 @@ export async function main7b(argv: readonly string[]): Promise<void> {
     }
     log(`backend ${name}: ${adapterText(b)}`);
     try {
-      if (argv.includes('--full-7b')) {
+      if (full7b) {
         log(`${label} on ${name}:`);
         rows.push(await run7bForward({ backend: b, backendName: name, dir: full, dtype, label, log }));
       }
@@ -409,6 +448,5 @@ export async function main7b(argv: readonly string[]): Promise<void> {
   }
   if (rows.length) console.log(format7bTable(rows));
   if (edits.length) console.log(`\n${format7bEditTable(edits)}`);
-  const json = arg('--json');
   if (json) writeFileSync(json, JSON.stringify({ forward: rows, edits }, null, 2));
 }

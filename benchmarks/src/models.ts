@@ -21,12 +21,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { tensor, tidy, type Backend, type LanguageModel, type ModelConfig } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { loadLlamaFamily } from '@crossedit/backbone-llama';
 import { sharedDir } from '@crossedit/tokenizers';
 import { expectedWeightShapes, generate, writeSafetensors } from '@crossedit/transformer';
-import { main7b } from './models-7b.js';
+import { choiceListFlag, numberFlag } from './args.js';
+import { main7b, SEVEN_B_OPTIONS } from './models-7b.js';
 
 /** One measured (model, backend) pair. */
 export interface ModelBenchRow {
@@ -196,8 +198,8 @@ async function backendsFor(names: readonly ('cpu' | 'webgpu')[], log: (l: string
  */
 export async function runModelBenchmarks(opts: ModelBenchOptions = {}): Promise<ModelBenchRow[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const seq = opts.seq ?? 8;
-  const backends = await backendsFor(opts.backends ?? ['cpu', 'webgpu'], log);
+  const seq = opts.seq ?? DEFAULT_SEQ;
+  const backends = await backendsFor(opts.backends ?? DEFAULT_BACKENDS, log);
   const rows: ModelBenchRow[] = [];
   const tmp = mkdtempSync(nodePath.join(tmpdir(), 'crossedit-bench-models-'));
   try {
@@ -272,25 +274,51 @@ export function formatModelTable(rows: readonly ModelBenchRow[]): string {
   return [head, sep, ...lines].join('\n');
 }
 
-/** Command-line entry (`pnpm bench models [options]`): runs the benchmarks and prints the table. */
-export async function main(argv: readonly string[]): Promise<void> {
-  const arg = (k: string) => {
-    const i = argv.indexOf(k);
-    return i >= 0 ? argv[i + 1] : undefined;
+/** Tokens of the 7B-shaped layer's forward when `--seq` is not given. */
+const DEFAULT_SEQ = 8;
+/** The backends when `--backends` is not given. */
+const DEFAULT_BACKENDS: readonly ('cpu' | 'webgpu')[] = ['cpu', 'webgpu'];
+
+/** The parsed command line of {@link main}: the 7B-sized runs (`models-7b.ts` parses their flags), or these benchmarks' options. */
+export type ModelsArgs = { sevenB: true } | { sevenB: false; skip7b: boolean; seq: number; backends: ('cpu' | 'webgpu')[]; json?: string };
+
+/**
+ * Parses `[--skip-7b] [--seq N] [--backends cpu,webgpu] [--json FILE]` (defaults: 8 tokens, both backends);
+ * `--full-7b` or `--layers N` select the 7B-sized runs instead, whose flags `main7b` parses.
+ * @throws Error naming the flag for an unknown flag, a missing value, a `--seq` that is not an integer >= 1,
+ * a `--backends` entry other than cpu and webgpu, or a flag of one mode given in the other.
+ */
+export function parseModelsArgs(argv: readonly string[]): ModelsArgs {
+  const own = { 'skip-7b': { type: 'boolean' }, seq: { type: 'string' } } as const;
+  const { values } = parseArgs({ args: [...argv], strict: true, options: { ...SEVEN_B_OPTIONS, ...own } });
+  const given = (names: readonly string[]) => names.filter((k) => values[k as keyof typeof values] !== undefined);
+  if (values['full-7b'] || values.layers !== undefined) {
+    const wrong = given(Object.keys(own));
+    if (wrong.length) throw new Error(`--${wrong[0]} does not apply to the 7B-sized runs (--full-7b, --layers)`);
+    return { sevenB: true };
+  }
+  const wrong = given(['dtype', 'cache', 'small', 'methods', 'hparam']);
+  if (wrong.length) throw new Error(`--${wrong[0]} applies to the 7B-sized runs only (give --full-7b or --layers N)`);
+  return {
+    sevenB: false,
+    skip7b: values['skip-7b'] ?? false,
+    seq: numberFlag(values, 'seq', { integer: true, min: 1 }, DEFAULT_SEQ),
+    backends: choiceListFlag(values, 'backends', ['cpu', 'webgpu'], DEFAULT_BACKENDS),
+    json: values.json,
   };
-  if (argv.includes('--full-7b') || argv.includes('--layers')) {
+}
+
+/** Command-line entry (`pnpm bench models [options]`, {@link parseModelsArgs}): runs the benchmarks and prints the table. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const o = parseModelsArgs(argv);
+  if (o.sevenB) {
     await main7b(argv);
     return;
   }
-  const rows = await runModelBenchmarks({
-    skip7b: argv.includes('--skip-7b'),
-    seq: arg('--seq') ? Number(arg('--seq')) : undefined,
-    backends: arg('--backends')?.split(',') as ('cpu' | 'webgpu')[] | undefined,
-  });
+  const rows = await runModelBenchmarks({ skip7b: o.skip7b, seq: o.seq, backends: o.backends });
   console.log(formatModelTable(rows));
   if (!(globalThis as { gc?: unknown }).gc) console.log('\n(run node with --expose-gc for steadier memory numbers)');
-  const json = arg('--json');
-  if (json) writeFileSync(json, JSON.stringify(rows, null, 2));
+  if (o.json) writeFileSync(o.json, JSON.stringify(rows, null, 2));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

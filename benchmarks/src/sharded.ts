@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { concat, gather, logSoftmax, matmul, tensor, tidy, type Backend, type Tensor } from '@crossedit/core';
 import { createWebGpuBackend } from '@crossedit/webgpu';
+import { choiceFlag, numberFlag } from './args.js';
 
 /** Median wall time (ms) of `f` (which returns a tensor to read back), after one warm-up call. */
 async function time(f: () => Tensor, reps: number): Promise<number> {
@@ -39,16 +40,26 @@ function f16Bits(n: number, seed: number): Uint16Array {
   return out;
 }
 
+/**
+ * Parses `[--vocab 55296] [--hidden 4096] [--tokens 8] [--dtype f16|f32] [--reps 5]`.
+ * @throws Error naming the flag for an unknown flag, a missing value, a size or count that is not an integer >= 1, or a `--dtype` other than f16 and f32.
+ */
+export function parseShardedArgs(argv: readonly string[]): { vocab: number; hidden: number; tokens: number; dtype: 'f16' | 'f32'; reps: number } {
+  const s = { type: 'string' } as const;
+  const { values } = parseArgs({ args: [...argv], strict: true, options: { vocab: s, hidden: s, tokens: s, dtype: s, reps: s } });
+  const positive = { integer: true, min: 1 };
+  return {
+    vocab: numberFlag(values, 'vocab', positive, 55296),
+    hidden: numberFlag(values, 'hidden', positive, 4096),
+    tokens: numberFlag(values, 'tokens', positive, 8),
+    dtype: choiceFlag(values, 'dtype', ['f16', 'f32'], 'f16'),
+    reps: numberFlag(values, 'reps', positive, 5),
+  };
+}
+
+/** Entry point (see the file comment and {@link parseShardedArgs}). */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { vocab: { type: 'string', default: '55296' }, hidden: { type: 'string', default: '4096' }, tokens: { type: 'string', default: '8' }, dtype: { type: 'string', default: 'f16' }, reps: { type: 'string', default: '5' } },
-  });
-  const V = Number(values.vocab);
-  const D = Number(values.hidden);
-  const T = Number(values.tokens);
-  const reps = Number(values.reps);
-  const dtype = values.dtype === 'f32' ? 'f32' : 'f16';
+  const { vocab: V, hidden: D, tokens: T, dtype, reps } = parseShardedArgs(argv);
   const be = await createWebGpuBackend();
   console.log(`adapter: ${be.adapter.description ?? be.adapter.vendor ?? 'webgpu'}; maxBindingBytes ${be.maxBindingBytes} (${(be.maxBindingBytes / 2 ** 20).toFixed(0)} MiB)`);
   const bits = f16Bits(V * D, 7);

@@ -9,9 +9,14 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { buildCorpus, HfTokenizer, loadTokenizer, SentencePieceTokenizer, sharedDir } from '@crossedit/tokenizers';
+import { numberFlag } from './args.js';
 
 const MODELS = ['chinese-llama-plus-7b', 'chinese-llama-2-7b', 'baichuan-7b'];
+
+/** Timings per configuration when `--repeat` is not given (the best one is reported). */
+const REPEAT = 3;
 
 /** One measured configuration. */
 export interface TokenizerBenchRow {
@@ -66,7 +71,7 @@ function best(repeat: number, f: () => number): [number, number] {
 
 /** Runs the benchmark and returns its rows (also printed as a table). */
 export async function runTokenizerBenchmark(opts: { repeat?: number; python?: string } = {}): Promise<TokenizerBenchRow[]> {
-  const repeat = opts.repeat ?? 3;
+  const repeat = opts.repeat ?? REPEAT;
   const lines = buildCorpus();
   const rows: TokenizerBenchRow[] = [];
   const row = (model: string, engine: string, tokens: number, seconds: number) =>
@@ -127,7 +132,18 @@ export async function runTokenizerBenchmark(opts: { repeat?: number; python?: st
   return rows;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf('--repeat');
-  await runTokenizerBenchmark({ repeat: i > 0 ? Number(process.argv[i + 1]) : undefined });
+/**
+ * Parses `--repeat N` (default 3).
+ * @throws Error naming the flag for an unknown flag, a missing value or a `--repeat` that is not an integer >= 1.
+ */
+export function parseTokenizerArgs(argv: readonly string[]): { repeat: number } {
+  const { values } = parseArgs({ args: [...argv], strict: true, options: { repeat: { type: 'string' } } });
+  return { repeat: numberFlag(values, 'repeat', { integer: true, min: 1 }, REPEAT) };
 }
+
+/** Entry point (`pnpm bench tokenizers [--repeat N]`). */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  await runTokenizerBenchmark(parseTokenizerArgs(argv));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

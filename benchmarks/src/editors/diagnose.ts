@@ -7,11 +7,13 @@
  *   node --conditions=@crossedit/source --import tsx benchmarks/src/editors/diagnose.ts ARTIFACT [--validation 20]
  */
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { setBackend } from '@crossedit/core';
 import { createCpuF32Backend } from '@crossedit/cpu';
 import { combineData, loadEditorData } from '@crossedit/editor-training';
 import tiny from '@crossedit/backbone-tiny';
 import { diagnoseSerac, loadSeracArtifact, type SeracDiagnostics } from '@crossedit/method-serac';
+import { numberFlag } from '../args.js';
 import { REPO } from './cli.js';
 
 /** The diagnostics of a SERAC artifact for the embedded model on the held-out examples of both training files. */
@@ -48,11 +50,26 @@ export function diagnosticsTable(d: Record<string, SeracDiagnostics>): string {
   return lines.join('\n') + '\n';
 }
 
+/** The command line of this script. */
+export interface DiagnoseArgs {
+  /** The SERAC artifact (`.safetensors`). */
+  artifact: string;
+  /** Held-out examples per training file (`--validation`, default 20). */
+  validation: number;
+}
+
+/**
+ * Parses `ARTIFACT [--validation N]`.
+ * @throws Error naming the flag for an unknown flag, a missing value or a `--validation` that is not an integer >= 1; the usage without exactly one ARTIFACT.
+ */
+export function parseDiagnoseArgs(argv: readonly string[]): DiagnoseArgs {
+  const { values, positionals } = parseArgs({ args: [...argv], strict: true, allowPositionals: true, options: { validation: { type: 'string' } } });
+  if (positionals.length !== 1) throw new Error(`usage: diagnose.ts ARTIFACT [--validation N] (got ${positionals.length ? positionals.map((p) => `'${p}'`).join(' ') : 'no ARTIFACT'})`);
+  return { artifact: positionals[0], validation: numberFlag(values, 'validation', { integer: true, min: 1 }, 20) };
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(REPO, 'benchmarks/src/editors/diagnose.ts')) {
-  const artifact = process.argv[2];
-  if (!artifact) throw new Error('usage: diagnose.ts ARTIFACT [--validation N]');
-  const i = process.argv.indexOf('--validation');
-  const validation = i > 0 ? Number(process.argv[i + 1]) : 20;
+  const { artifact, validation } = parseDiagnoseArgs(process.argv.slice(2));
   const d = await diagnoseShipped(path.resolve(artifact), { validation, shared: path.resolve(process.env.CROSSEDIT_SHARED ?? path.join(REPO, '..', 'shared')) });
   process.stdout.write(diagnosticsTable(d));
 }

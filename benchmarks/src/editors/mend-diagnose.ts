@@ -11,11 +11,13 @@
  * loss (the un-normalised factors' `δᵀx`), so both updates move each matrix by the same Frobenius norm.
  */
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { logSoftmax, matmul, mul, norm, setBackend, tidy, untrack, type LanguageModel, type Tensor, type Tokenizer, type WeightDelta } from '@crossedit/core';
 import { createCpuF32Backend } from '@crossedit/cpu';
 import { collate, combineData, disposeBatch, editRow, labelLogits, loadEditorData, rotateTargets, selAccuracy, selAgreement, selKl, selNll, type EditExample } from '@crossedit/editor-training';
 import tiny from '@crossedit/backbone-tiny';
 import { applyMend, captureFactors, disposeFactors, loadMendArtifact, type MendEditor } from '@crossedit/method-mend';
+import { numberFlag } from '../args.js';
 import { REPO } from './cli.js';
 
 /** Means over the examples of one language, for one kind of update. */
@@ -152,13 +154,28 @@ export function mendTable(r: Record<string, { mend: EditStats; grad: EditStats }
   return lines.join('\n') + '\n';
 }
 
+/** The command line of this script. */
+export interface MendDiagnoseArgs {
+  /** The MEND artifact (`.safetensors`). */
+  artifact: string;
+  /** Held-out examples per training file (`--validation`, default 20). */
+  validation: number;
+  /** Factor on the learned step sizes η (`--lr-scale`, default 1). */
+  lrScale: number;
+}
+
+/**
+ * Parses `ARTIFACT [--validation N] [--lr-scale X]`.
+ * @throws Error naming the flag for an unknown flag, a missing value, a `--validation` that is not an integer >= 1 or a `--lr-scale` that is not a number > 0; the usage without exactly one ARTIFACT.
+ */
+export function parseMendDiagnoseArgs(argv: readonly string[]): MendDiagnoseArgs {
+  const { values, positionals } = parseArgs({ args: [...argv], strict: true, allowPositionals: true, options: { validation: { type: 'string' }, 'lr-scale': { type: 'string' } } });
+  if (positionals.length !== 1) throw new Error(`usage: mend-diagnose.ts ARTIFACT [--validation N] [--lr-scale X] (got ${positionals.length ? positionals.map((p) => `'${p}'`).join(' ') : 'no ARTIFACT'})`);
+  return { artifact: positionals[0], validation: numberFlag(values, 'validation', { integer: true, min: 1 }, 20), lrScale: numberFlag(values, 'lr-scale', { above: 0 }, 1) };
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(REPO, 'benchmarks/src/editors/mend-diagnose.ts')) {
-  const artifact = process.argv[2];
-  if (!artifact) throw new Error('usage: mend-diagnose.ts ARTIFACT [--validation N] [--lr-scale X]');
-  const i = process.argv.indexOf('--validation');
-  const validation = i > 0 ? Number(process.argv[i + 1]) : 20;
-  const j = process.argv.indexOf('--lr-scale');
-  const lrScale = j > 0 ? Number(process.argv[j + 1]) : 1;
+  const { artifact, validation, lrScale } = parseMendDiagnoseArgs(process.argv.slice(2));
   const shared = path.resolve(process.env.CROSSEDIT_SHARED ?? path.join(REPO, '..', 'shared'));
   const backend = createCpuF32Backend();
   setBackend(backend);

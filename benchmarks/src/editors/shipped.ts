@@ -17,6 +17,8 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { choiceFlag, numberFlag } from '../args.js';
 import { crossedit, REPO } from './cli.js';
 import { diagnoseShipped, diagnosticsTable } from './diagnose.js';
 import { zhDevWithoutTest } from './zh-dev.js';
@@ -45,28 +47,21 @@ export interface EditorsOptions {
   iters: Partial<Record<'mend' | 'serac', number>>;
 }
 
-function parse(argv: readonly string[]): EditorsOptions {
-  const get = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const only = get('--only');
-  if (only && only !== 'mend' && only !== 'serac') throw new Error(`--only must be mend or serac (got '${only}')`);
-  const n = Number(get('--eval') ?? 50);
-  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`--eval must be a non-negative integer (got '${get('--eval')}')`);
+/**
+ * Parses `--only mend|serac`, `--train 0|1` (1), `--eval N` (50; 0: no evaluation), `--out DIR`,
+ * `--serac-iters N`, `--mend-iters N`.
+ * @throws Error naming the flag for an unknown flag, a missing value or a value outside what it expects.
+ */
+export function parseEditorsArgs(argv: readonly string[]): EditorsOptions {
+  const s = { type: 'string' } as const;
+  const { values } = parseArgs({ args: [...argv], strict: true, options: { only: s, train: s, eval: s, out: s, 'serac-iters': s, 'mend-iters': s } });
+  const only = choiceFlag(values, 'only', ['mend', 'serac']);
   return {
-    methods: only ? [only as 'mend' | 'serac'] : ['mend', 'serac'],
-    train: get('--train') !== '0',
-    eval: n,
-    out: path.resolve(get('--out') ?? path.join(REPO, '.cache/crossedit/editors-shipped')),
-    iters: Object.fromEntries(
-      (['mend', 'serac'] as const).flatMap((m) => {
-        const v = get(`--${m}-iters`);
-        if (v === undefined) return [];
-        if (!(Number.isInteger(Number(v)) && Number(v) > 0)) throw new Error(`--${m}-iters must be a positive integer (got '${v}')`);
-        return [[m, Number(v)]];
-      }),
-    ),
+    methods: only ? [only] : ['mend', 'serac'],
+    train: choiceFlag(values, 'train', ['0', '1'], '1') === '1',
+    eval: numberFlag(values, 'eval', { integer: true, min: 0 }, 50),
+    out: path.resolve(values.out ?? path.join(REPO, '.cache/crossedit/editors-shipped')),
+    iters: Object.fromEntries((['mend', 'serac'] as const).flatMap((m) => (values[`${m}-iters`] === undefined ? [] : [[m, numberFlag(values, `${m}-iters`, { integer: true, min: 1 })]]))),
     shared: path.resolve(process.env.CROSSEDIT_SHARED ?? path.join(REPO, '..', 'shared')),
   };
 }
@@ -109,7 +104,7 @@ async function evaluate(method: string, lang: 'en' | 'zh', o: EditorsOptions): P
 
 /** Runs the rebuild and the evaluation. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const o = parse(argv);
+  const o = parseEditorsArgs(argv);
   mkdirSync(o.out, { recursive: true });
   const parts: string[] = [];
   if (o.train) {

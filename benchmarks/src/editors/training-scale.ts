@@ -7,13 +7,16 @@
  * demonstration bank of N records (`bankLimit`). Each is evaluated on a fixed slice of the Bi-ZsRE test
  * set (`--limit`, edits in `--langs`), and the points go to a `crossedit.training-scale/1` file (`--out`,
  * default `docs/grid/training-scale.json`), which `pnpm grid --training-scale FILE` draws as Figure 3.
+ * Runs, artifacts and evaluations go under `--work` (default `.cache/crossedit/training-scale`).
  *
  *   pnpm bench training-scale --limit 10 --sizes 100,500,1000,3000,5000
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { readResults } from '@crossedit/eval';
 import { trainingScalePoints, TRAINING_SCALE_SIZES, writeTrainingScale, type TrainingScalePoint } from '@crossedit/editor-training';
+import { choiceListFlag, numberFlag, numberListFlag } from '../args.js';
 import { crossedit, REPO } from './cli.js';
 
 /** Options of the study. */
@@ -29,29 +32,25 @@ export interface TrainingScaleOptions {
   shared: string;
 }
 
-function parse(argv: readonly string[]): TrainingScaleOptions {
-  const get = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const int = (name: string, def: number) => {
-    const v = Number(get(name) ?? def);
-    if (!(Number.isInteger(v) && v > 0)) throw new Error(`${name} must be a positive integer (got '${get(name)}')`);
-    return v;
-  };
-  const sizes = (get('--sizes') ?? TRAINING_SCALE_SIZES.filter((s): s is number => s !== null).join(',')).split(',').map(Number);
-  if (sizes.some((s) => !(Number.isInteger(s) && s >= 2))) throw new Error(`--sizes must be integers ≥ 2 (got '${get('--sizes')}')`);
-  const methods = (get('--methods') ?? 'serac,mend,ike').split(',');
-  for (const m of methods) if (!['serac', 'mend', 'ike'].includes(m)) throw new Error(`--methods: unknown method '${m}' (serac, mend, ike)`);
+/**
+ * Parses the study's flags (defaults in the file comment; `--limit` 10, `--langs` en,zh, `--methods`
+ * serac,mend,ike, `--serac-iters` 60, `--mend-iters` 200).
+ * @throws Error naming the flag for an unknown flag, a missing value, a size that is not an integer >= 2,
+ * a count that is not an integer >= 1, or a method other than serac, mend, ike.
+ */
+export function parseTrainingScaleArgs(argv: readonly string[]): TrainingScaleOptions {
+  const s = { type: 'string' } as const;
+  const { values } = parseArgs({ args: [...argv], strict: true, options: { sizes: s, limit: s, langs: s, methods: s, 'serac-iters': s, 'mend-iters': s, out: s, work: s } });
+  const positive = { integer: true, min: 1 };
   return {
-    sizes,
-    limit: int('--limit', 10),
-    langs: (get('--langs') ?? 'en,zh').split(','),
-    methods,
-    seracIters: int('--serac-iters', 60),
-    mendIters: int('--mend-iters', 200),
-    out: path.resolve(get('--out') ?? path.join(REPO, 'docs/grid/training-scale.json')),
-    work: path.resolve(get('--work') ?? path.join(REPO, '.cache/crossedit/training-scale')),
+    sizes: numberListFlag(values, 'sizes', { integer: true, min: 2 }, TRAINING_SCALE_SIZES.filter((x): x is number => x !== null)),
+    limit: numberFlag(values, 'limit', positive, 10),
+    langs: (values.langs ?? 'en,zh').split(','),
+    methods: choiceListFlag(values, 'methods', ['serac', 'mend', 'ike'], ['serac', 'mend', 'ike']),
+    seracIters: numberFlag(values, 'serac-iters', positive, 60),
+    mendIters: numberFlag(values, 'mend-iters', positive, 200),
+    out: path.resolve(values.out ?? path.join(REPO, 'docs/grid/training-scale.json')),
+    work: path.resolve(values.work ?? path.join(REPO, '.cache/crossedit/training-scale')),
     shared: path.resolve(process.env.CROSSEDIT_SHARED ?? path.join(REPO, '..', 'shared')),
   };
 }
@@ -102,7 +101,7 @@ export async function runTrainingScale(o: TrainingScaleOptions): Promise<Trainin
 
 /** Entry point of `pnpm bench training-scale`. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const o = parse(argv);
+  const o = parseTrainingScaleArgs(argv);
   const points = await runTrainingScale(o);
   const rel = points.filter((p) => p.metric === 'reliability' && p.score === 'f1');
   for (const p of rel) process.stdout.write(`${p.method} ${p.sourceLang} N=${p.trainSamples}: reliability F1 ${p.value}\n`);
