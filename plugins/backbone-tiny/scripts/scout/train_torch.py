@@ -8,7 +8,12 @@ in the README's study table.
 
   OMP_NUM_THREADS=1 /usr/bin/python3 train_torch.py DATA.json OUTDIR '{"hidden":128,...}'
 
-Options beyond the architecture and schedule: `smooth` (label smoothing), `threads`, `norm_every` (print the
+Options beyond the architecture and schedule: `smooth` (label smoothing), `threads`, `bottleneck: p` (on a line
+whose prompt holds its subject, with probability p the positions after the subject's last token may not attend
+to the subject's other tokens, so what they learn of the subject passes through its last token; `bottleneck_until: f` lifts it after that
+fraction of the steps, so the last steps adapt to the plain attention used at inference; `bottleneck_layer: l`
+also hides the subject's last token from them at layers 0..l, so all they read of the subject is the residual
+stream that layer l wrote there, the value ROME edits), `norm_every` (print the
 per-layer mean MLP-output and residual norms on 32 training questions every n steps: the scale ROME's v*
 step has to move; see the README's study).
 """
@@ -19,7 +24,7 @@ import torch.nn.functional as F
 data = json.load(open(sys.argv[1]))
 out = sys.argv[2]
 hp = dict(hidden=128, inter=512, layers=4, heads=4, lr=3e-3, min_lr=3e-4, warmup=50, epochs=20, bs=32,
-          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9, smooth=0.0, threads=1)
+          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9, smooth=0.0, threads=1, bottleneck=0.0, bottleneck_until=1.0, bottleneck_layer=-1)
 hp.update(json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
 torch.manual_seed(hp['seed']); random.seed(hp['seed']); torch.set_num_threads(hp['threads'])
 V = 6144; H = hp['hidden']; I = hp['inter']; L = hp['layers']; NH = hp['heads']; HD = H // NH
@@ -46,11 +51,13 @@ def rope(x, T):
     cos, sin = emb.cos(), emb.sin()
     x1, x2 = x[..., :HD // 2], x[..., HD // 2:]
     return x * cos + torch.cat([-x2, x1], -1) * sin
-def forward(ids, stats=None):
+def forward(ids, stats=None, extra=None):
     B, T = ids.shape
     x = W['model.embed_tokens.weight'][ids]
-    mask = torch.full((T, T), float('-inf')).triu(1)
+    causal = torch.full((T, T), float('-inf')).triu(1)
     for l in range(L):
+        # extra: one additive bias for every layer, or (bias of layers <= bottleneck_layer, bias of the others)
+        mask = causal if extra is None else causal + (extra if not isinstance(extra, tuple) else extra[0] if l <= hp['bottleneck_layer'] else extra[1])
         pre = f'model.layers.{l}.'
         h = rms(x, W[pre + 'input_layernorm.weight'])
         q = (h @ W[pre + 'self_attn.q_proj.weight'].T).view(B, T, NH, HD).transpose(1, 2)
@@ -65,6 +72,18 @@ def forward(ids, stats=None):
         if stats is not None: stats.append((mo.norm(dim=-1).mean().item(), x.norm(dim=-1).mean().item()))
     return rms(x, W['model.norm.weight']) @ W['model.embed_tokens.weight'].T
 
+def bottleneck(seqs, T, p=None):
+    # subject bottleneck: positions after the subject's last token do not see the subject's other tokens
+    b = torch.zeros(len(seqs), 1, T, T)
+    early = torch.zeros(len(seqs), 1, T, T) if hp['bottleneck_layer'] >= 0 else None
+    for r, s in enumerate(seqs):
+        sp = s.get('subject')
+        if sp and (random.random() < hp['bottleneck'] if p is None else p >= 1):
+            f, l = sp
+            b[r, 0, l + 1:, f:l] = float('-inf')
+            if early is not None: early[r, 0, l + 1:, f:l + 1] = float('-inf')
+    return b if early is None else (early, b)
+
 def collate(seqs, pw):
     T = max(len(s['ids']) for s in seqs) - 1
     ids = torch.full((len(seqs), T), PAD, dtype=torch.long); tg = torch.full_like(ids, PAD); m = torch.zeros(len(seqs), T)
@@ -74,7 +93,7 @@ def collate(seqs, pw):
         if s['answerStart'] > 0: m[r, :s['answerStart'] - 1] = pw
     return ids, tg, m
 
-def acc(seqs):
+def acc(seqs, masked=False):
     if not seqs: return float('nan')
     tot = 0.0
     with torch.no_grad():
@@ -82,7 +101,7 @@ def acc(seqs):
         for i in range(0, len(order), 64):
             b = [seqs[j] for j in order[i:i + 64]]
             ids, tg, _ = collate(b, 1)
-            pred = forward(ids).argmax(-1)
+            pred = forward(ids, extra=bottleneck(b, ids.shape[1], 1.0) if masked else None).argmax(-1)
             for r, s in enumerate(b):
                 a0, a1 = s['answerStart'], s['answerEnd']
                 tot += (pred[r, a0 - 1:a1 - 1] == torch.tensor(s['ids'][a0:a1])).float().mean().item()
@@ -102,6 +121,7 @@ t0 = time.time(); tokens = 0; step = 0; log = []
 def evaluate(tag):
     r = dict(step=step, sec=round(time.time() - t0), tokens=tokens, en=round(acc(data['evalFacts']['en']), 4), zh=round(acc(data['evalFacts']['zh']), 4),
              reph=round(acc(data['heldOutRephrases']), 4))
+    if hp['bottleneck'] > 0: r['en_bottleneck'] = round(acc(data['evalFacts']['en'], True), 4)
     log.append(r); print(tag, json.dumps(r), flush=True)
 for ep in range(math.ceil(steps / steps_per_epoch)):
     perm = list(range(len(train))); random.shuffle(perm)
@@ -114,8 +134,10 @@ for ep in range(math.ceil(steps / steps_per_epoch)):
     for b in batches:
         if step >= steps: break
         for gp in opt.param_groups: gp['lr'] = lr_at(step)
-        ids, tg, m = collate([train[j] for j in b], hp['prompt_w'])
-        logits = forward(ids)
+        seqs = [train[j] for j in b]
+        ids, tg, m = collate(seqs, hp['prompt_w'])
+        bn = hp['bottleneck'] > 0 and step < hp['bottleneck_until'] * steps
+        logits = forward(ids, extra=bottleneck(seqs, ids.shape[1]) if bn else None)
         loss = (F.cross_entropy(logits.reshape(-1, V), tg.reshape(-1), reduction='none', label_smoothing=hp['smooth']) * m.reshape(-1)).sum() / m.sum()
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, hp['clip']); opt.step()
         tokens += int((m > 0).sum()); step += 1

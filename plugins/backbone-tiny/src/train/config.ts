@@ -54,6 +54,15 @@ export interface TrainConfig {
    * facts are seen often; default 1.
    */
   factRepeats?: number;
+  /**
+   * Also train on `answer? answer` copy lines for the distinct English answers of this many corpus facts
+   * (from the first): with the subject bottleneck, the copy after `?` can read the first answer only
+   * through its last token, so the network learns to write a whole answer into one position and to spell
+   * it back from there (the read-out that an edit at the subject's last token relies on). Default 0.
+   */
+  copyLines?: number;
+  /** With `copyLines`, also copy the subjects of those facts (more distinct strings to learn the read-out on). */
+  copySubjects?: boolean;
   /** Hold out the rephrase of every n-th training fact (positions n-1, 2n-1, …) and score it; 0 for none. */
   heldOutRephraseEvery?: number;
   /** Weight of the question tokens in the loss of a question-answer line (answer and EOS weigh 1); default 1. */

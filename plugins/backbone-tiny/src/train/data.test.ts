@@ -141,4 +141,30 @@ describe('prepareData', () => {
   it('refuses more statement-only facts than the corpus has', async () => {
     await expect(prepareData(corpus, { ...base, statementOnlyFacts: 8 }, encode, sp)).rejects.toThrow(/3 \+ 8 facts \(statementOnlyFacts\), the corpus has 10/);
   });
+
+  it('marks the subject\'s tokens of every line whose prompt contains it (first token, and last by ROME\'s rule)', async () => {
+    const multi: Corpus = { facts: [{ id: 0, en: { q: 'Where is New Old City from?', a: 'Far Away' }, zh: { q: '它来自哪里？', a: 'Z0' }, subject: 'New Old City' }], heldOut: [fact(100)], extra: [] };
+    const d = await prepareData(multi, { ...base, facts: 1, statementLines: true, subjectFirstLines: true }, encode, sp);
+    const [q, zh, st, first] = d.train;
+    // BOS Where is New Old City from? Far Away EOS: the subject is ids 3..5 ('City' is not merged with the '?' by this tokenizer)
+    expect(q.subject).toEqual([3, 5]);
+    expect(q.ids.slice(3, 6)).toEqual(['New', 'Old', 'City'].map((w) => vocab.get(w)));
+    expect(zh.subject).toBeUndefined(); // the Chinese question does not contain the English subject
+    expect(st.subject).toEqual([1, 3]); // `New Old City Far Away`: the subject opens the line
+    expect(first.subject).toEqual([1, 3]);
+    expect(await texts([first])).toEqual(['New Old City: Where is it from? Far Away']);
+  });
+
+  it('adds `answer? answer` copy lines for the distinct answers (and subjects) of the first copyLines facts', async () => {
+    const dup: Corpus = { ...corpus, facts: [...corpus.facts.slice(0, 3), { ...fact(3), en: { q: 'Where is S3 from?', a: 'A1' } }, ...corpus.facts.slice(4)] };
+    const d = await prepareData(dup, { ...base, copyLines: 4 }, encode, sp);
+    const copies = d.train.slice(6);
+    expect(await texts(copies)).toEqual(['A0? A0', 'A1? A1', 'A2? A2']);
+    // the first copy is the bottleneck's subject; the second is the answer
+    expect(copies[1].subject).toEqual([1, 1]);
+    expect(copies[1].ids.slice(copies[1].answerStart, copies[1].answerEnd)).toEqual([vocab.get('A1')]);
+    const withSubjects = await prepareData(dup, { ...base, copyLines: 2, copySubjects: true }, encode, sp);
+    expect(await texts(withSubjects.train.slice(6))).toEqual(['A0? A0', 'A1? A1', 'S0? S0', 'S1? S1']);
+    await expect(prepareData(corpus, { ...base, copyLines: -1 }, encode, sp)).rejects.toThrow(/copyLines must be an integer >= 0, got -1/);
+  });
 });

@@ -24,6 +24,12 @@ export interface Seq {
   lang: 'en' | 'zh' | 'en-zh' | 'zh-en';
   /** The fact id of fact lines. */
   fact?: number;
+  /**
+   * `[first, last]` indices in `ids` of the subject's tokens, when the line's prompt contains the fact's
+   * subject (`last` by ROME's rule: `|tok(prefix + subject)|` with BOS, minus one). Used by
+   * `subjectBottleneck`.
+   */
+  subject?: [number, number];
 }
 
 /** The tokenized data of a run. */
@@ -63,20 +69,22 @@ function repeatFrom<T>(lines: T[], from: number, times: number): void {
 export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: EncodeFn, sp: SeqSpecials): Promise<TrainData> {
   const facts = corpus.facts.slice(0, cfg.facts);
   if (facts.length < cfg.facts) throw new RangeError(`prepareData: config asks for ${cfg.facts} facts, the corpus has ${corpus.facts.length}`);
-  const qa = async (items: { q: string; a: string }[]): Promise<{ ids: number[]; answerStart: number; answerEnd: number }[]> => {
+  const qa = async (items: { q: string; a: string; subject?: string }[]): Promise<{ ids: number[]; answerStart: number; answerEnd: number; subject?: [number, number] }[]> => {
     const full = await encode(items.map(qaText));
     const prompts = await encode(items.map((x) => x.q));
+    const spans = await subjectSpans(items, encode);
     return full.map((ids, i) => {
       const p = prompts[i];
       if (p.length >= ids.length || p.some((id, j) => id !== ids[j])) {
         throw new Error(`prepareData: the tokens of '${items[i].q}' are not a prefix of those of '${qaText(items[i])}'`);
       }
-      return { ids: [sp.bos, ...ids, sp.eos], answerStart: 1 + p.length, answerEnd: 1 + ids.length };
+      const span = spans[i];
+      return { ids: [sp.bos, ...ids, sp.eos], answerStart: 1 + p.length, answerEnd: 1 + ids.length, ...(span && span[1] < p.length ? { subject: [1 + span[0], 1 + span[1]] as [number, number] } : {}) };
     });
   };
   const factSeqs = async (fs: Fact[]): Promise<{ en: Seq[]; zh: Seq[] }> => {
-    const en = await qa(fs.map((f) => f.en));
-    const zh = await qa(fs.map((f) => f.zh));
+    const en = await qa(fs.map((f) => ({ ...f.en, subject: f.subject })));
+    const zh = await qa(fs.map((f) => ({ ...f.zh, subject: f.subject })));
     return {
       en: en.map((s, i) => ({ ...s, lang: 'en' as const, fact: fs[i].id })),
       zh: zh.map((s, i) => ({ ...s, lang: 'zh' as const, fact: fs[i].id })),
@@ -89,19 +97,19 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
   const every = cfg.heldOutRephraseEvery ?? 0;
   const withRephrase = facts.map((f, i) => ({ f, held: every > 0 && i % every === every - 1 })).filter((x) => x.f.enRephrase);
   const rephraseSeqs = async (xs: Fact[]): Promise<Seq[]> =>
-    (await qa(xs.map((f) => ({ q: f.enRephrase!, a: f.en.a })))).map((s, i) => ({ ...s, lang: 'en' as const, fact: xs[i].id }));
+    (await qa(xs.map((f) => ({ q: f.enRephrase!, a: f.en.a, subject: f.subject })))).map((s, i) => ({ ...s, lang: 'en' as const, fact: xs[i].id }));
   if (cfg.rephraseLines) lines.push(...(await rephraseSeqs(withRephrase.filter((x) => !x.held).map((x) => x.f))));
   const statements = async (fs: Fact[]): Promise<void> => {
     const withSubject = fs.filter((f) => f.subject && f.subject !== f.en.q);
     const tpl = cfg.statementTemplate ?? '{}';
     if (tpl.split('{}').length !== 2) throw new RangeError(`prepareData: statementTemplate must contain {} (the subject) exactly once, got '${tpl}'`);
-    (await qa(withSubject.map((f) => ({ q: tpl.replace('{}', () => f.subject!), a: f.en.a })))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: withSubject[i].id }));
+    (await qa(withSubject.map((f) => ({ q: tpl.replace('{}', () => f.subject!), a: f.en.a, subject: f.subject })))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: withSubject[i].id }));
   };
   if (cfg.statementLines) await statements(facts);
   if (cfg.subjectFirstLines) {
     // `subject: question-with-the-subject-replaced-by-"it" answer`: the subject first, then the relation
     const xs = facts.filter((f) => f.subject && f.subject !== f.en.q && f.en.q.includes(f.subject));
-    const q = xs.map((f) => ({ q: `${f.subject}: ${f.en.q.replace(f.subject!, () => 'it')}`, a: f.en.a }));
+    const q = xs.map((f) => ({ q: `${f.subject}: ${f.en.q.replace(f.subject!, () => 'it')}`, a: f.en.a, subject: f.subject }));
     (await qa(q)).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: xs[i].id }));
   }
   repeatFrom(lines, 0, repeatCount('factRepeats', cfg.factRepeats));
@@ -115,7 +123,14 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
     await statements(extraFacts);
     repeatFrom(lines, st0, repeatCount('statementRepeats', cfg.statementRepeats));
     const qaFacts = extraFacts.slice(0, withQa);
-    (await qa(qaFacts.map((f) => f.en))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: qaFacts[i].id }));
+    (await qa(qaFacts.map((f) => ({ ...f.en, subject: f.subject })))).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: qaFacts[i].id }));
+  }
+  const copies = cfg.copyLines ?? 0;
+  if (!Number.isInteger(copies) || copies < 0) throw new RangeError(`prepareData: copyLines must be an integer >= 0, got ${copies}`);
+  if (copies > 0) {
+    const fs = corpus.facts.slice(0, copies);
+    const answers = [...new Set([...fs.map((f) => f.en.a), ...(cfg.copySubjects ? fs.flatMap((f) => (f.subject ? [f.subject] : [])) : [])])];
+    (await qa(answers.map((a) => ({ q: `${a}?`, a, subject: a })))).forEach((s) => lines.push({ ...s, lang: 'en' }));
   }
   const heldOutRephrases = (await rephraseSeqs(withRephrase.filter((x) => x.held).map((x) => x.f))).filter((s) => s.ids.length <= cfg.maxLen);
   if (cfg.pairedLines) {
@@ -139,6 +154,25 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
     heldOutRephrases,
     dropped: lines.length - train.length,
   };
+}
+
+/**
+ * Token spans `[first, last]` (without BOS) of each item's subject in its prompt `q`, or undefined where
+ * the prompt does not contain it: `first` is the number of tokens of the text before the subject,
+ * `last` ROME's subject-last rule, `|tok(q up to the subject's end)| - 1`.
+ */
+async function subjectSpans(items: readonly { q: string; subject?: string }[], encode: EncodeFn): Promise<([number, number] | undefined)[]> {
+  const at = items.map((x) => (x.subject ? x.q.indexOf(x.subject) : -1));
+  const idx = items.map((_, i) => i).filter((i) => at[i] >= 0);
+  const before = await encode(idx.map((i) => items[i].q.slice(0, at[i]).trimEnd()));
+  const through = await encode(idx.map((i) => items[i].q.slice(0, at[i] + items[i].subject!.length)));
+  const out: ([number, number] | undefined)[] = items.map(() => undefined);
+  idx.forEach((i, k) => {
+    const first = at[i] === 0 ? 0 : before[k].length;
+    const last = through[k].length - 1;
+    if (last >= first) out[i] = [first, last];
+  });
+  return out;
 }
 
 /** A Fisher-Yates permutation of `0..n-1`. */
