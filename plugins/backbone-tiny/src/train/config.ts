@@ -61,6 +61,12 @@ export interface TrainConfig {
    * it back from there (the read-out that an edit at the subject's last token relies on). Default 0.
    */
   copyLines?: number;
+  /**
+   * Per trained fact, this many further English `question answer` lines, each after a context prefix: the
+   * first 1-9 words of another trained fact's question, then `. ` (the shape of the context templates
+   * ROME and MEMIT put before an edited prompt, `"<generated text>. {}"`), drawn with the seed. Default 0.
+   */
+  prefixedLines?: number;
   /** With `copyLines`, also copy the subjects of those facts (more distinct strings to learn the read-out on). */
   copySubjects?: boolean;
   /** Hold out the rephrase of every n-th training fact (positions n-1, 2n-1, …) and score it; 0 for none. */

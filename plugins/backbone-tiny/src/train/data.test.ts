@@ -167,4 +167,23 @@ describe('prepareData', () => {
     expect(await texts(withSubjects.train.slice(6))).toEqual(['A0? A0', 'A1? A1', 'S0? S0', 'S1? S1']);
     await expect(prepareData(corpus, { ...base, copyLines: -1 }, encode, sp)).rejects.toThrow(/copyLines must be an integer >= 0, got -1/);
   });
+
+  it('adds prefixedLines copies of each trained English question after a context prefix, seeded, with the subject found after the prefix', async () => {
+    const d = await prepareData(corpus, { ...base, prefixedLines: 2 }, encode, sp);
+    const added = d.train.slice(6);
+    expect(added).toHaveLength(6);
+    const t = await texts(added);
+    t.forEach((line, i) => {
+      const f = Math.floor(i / 2);
+      // `<1-9 words of a trained question>. Where is S<f> from? A<f>`
+      expect(line).toMatch(new RegExp(`^(Where|Where is|Where is S[0-2]|Where is S[0-2] from\\?)\\. Where is S${f} from\\? A${f}$`));
+      expect(added[i].fact).toBe(f);
+      const [a, b] = added[i].subject!;
+      expect(a).toBe(b);
+      expect(added[i].ids[a]).toBe(vocab.get(`S${f}`));
+    });
+    expect(await texts((await prepareData(corpus, { ...base, prefixedLines: 2 }, encode, sp)).train.slice(6))).toEqual(t);
+    expect(await texts((await prepareData(corpus, { ...base, seed: base.seed + 1, prefixedLines: 2 }, encode, sp)).train.slice(6))).not.toEqual(t);
+    await expect(prepareData(corpus, { ...base, prefixedLines: 1.5 }, encode, sp)).rejects.toThrow(/prefixedLines must be an integer >= 0, got 1.5/);
+  });
 });

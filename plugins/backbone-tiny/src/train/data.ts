@@ -69,7 +69,7 @@ function repeatFrom<T>(lines: T[], from: number, times: number): void {
 export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: EncodeFn, sp: SeqSpecials): Promise<TrainData> {
   const facts = corpus.facts.slice(0, cfg.facts);
   if (facts.length < cfg.facts) throw new RangeError(`prepareData: config asks for ${cfg.facts} facts, the corpus has ${corpus.facts.length}`);
-  const qa = async (items: { q: string; a: string; subject?: string }[]): Promise<{ ids: number[]; answerStart: number; answerEnd: number; subject?: [number, number] }[]> => {
+  const qa = async (items: { q: string; a: string; subject?: string; subjectFrom?: number }[]): Promise<{ ids: number[]; answerStart: number; answerEnd: number; subject?: [number, number] }[]> => {
     const full = await encode(items.map(qaText));
     const prompts = await encode(items.map((x) => x.q));
     const spans = await subjectSpans(items, encode);
@@ -111,6 +111,20 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
     const xs = facts.filter((f) => f.subject && f.subject !== f.en.q && f.en.q.includes(f.subject));
     const q = xs.map((f) => ({ q: `${f.subject}: ${f.en.q.replace(f.subject!, () => 'it')}`, a: f.en.a, subject: f.subject }));
     (await qa(q)).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: xs[i].id }));
+  }
+  const prefixed = cfg.prefixedLines ?? 0;
+  if (!Number.isInteger(prefixed) || prefixed < 0) throw new RangeError(`prepareData: prefixedLines must be an integer >= 0, got ${prefixed}`);
+  if (prefixed > 0) {
+    const rng = new Rng((cfg.seed ^ 0x9f1e) >>> 0);
+    const items: { q: string; a: string; subject?: string; subjectFrom: number; fact: number }[] = [];
+    for (const f of facts) {
+      for (let k = 0; k < prefixed; k++) {
+        const other = facts[rng.int(facts.length)].en.q.split(' ');
+        const pre = `${other.slice(0, 1 + rng.int(Math.min(9, other.length))).join(' ')}. `;
+        items.push({ q: pre + f.en.q, a: f.en.a, subject: f.subject, subjectFrom: pre.length, fact: f.id });
+      }
+    }
+    (await qa(items)).forEach((s, i) => lines.push({ ...s, lang: 'en', fact: items[i].fact }));
   }
   repeatFrom(lines, 0, repeatCount('factRepeats', cfg.factRepeats));
   const more = cfg.statementOnlyFacts ?? 0;
@@ -161,8 +175,8 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
  * the prompt does not contain it: `first` is the number of tokens of the text before the subject,
  * `last` ROME's subject-last rule, `|tok(q up to the subject's end)| - 1`.
  */
-async function subjectSpans(items: readonly { q: string; subject?: string }[], encode: EncodeFn): Promise<([number, number] | undefined)[]> {
-  const at = items.map((x) => (x.subject ? x.q.indexOf(x.subject) : -1));
+async function subjectSpans(items: readonly { q: string; subject?: string; subjectFrom?: number }[], encode: EncodeFn): Promise<([number, number] | undefined)[]> {
+  const at = items.map((x) => (x.subject ? x.q.indexOf(x.subject, x.subjectFrom ?? 0) : -1));
   const idx = items.map((_, i) => i).filter((i) => at[i] >= 0);
   const before = await encode(idx.map((i) => items[i].q.slice(0, at[i]).trimEnd()));
   const through = await encode(idx.map((i) => items[i].q.slice(0, at[i] + items[i].subject!.length)));
