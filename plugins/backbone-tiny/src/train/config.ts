@@ -67,6 +67,14 @@ export interface TrainConfig {
    * ROME and MEMIT put before an edited prompt, `"<generated text>. {}"`), drawn with the seed. Default 0.
    */
   prefixedLines?: number;
+  /**
+   * Also train on every corpus line of these kinds (and, with `extraLangs`, these languages) as plain LM
+   * lines, in corpus order: e.g. `['loc']` for the locality pairs (`question answer` of unrelated
+   * questions, never an edit target), so the model answers them with confidence. Default none.
+   */
+  extraKinds?: ('dev-qa' | 'dev-rephrase' | 'test-question' | 'test-rephrase' | 'loc')[];
+  /** The languages of `extraKinds` lines (default both). */
+  extraLangs?: ('en' | 'zh')[];
   /** With `copyLines`, also copy the subjects of those facts (more distinct strings to learn the read-out on). */
   copySubjects?: boolean;
   /** Hold out the rephrase of every n-th training fact (positions n-1, 2n-1, …) and score it; 0 for none. */

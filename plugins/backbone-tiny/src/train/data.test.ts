@@ -186,4 +186,23 @@ describe('prepareData', () => {
     expect(await texts((await prepareData(corpus, { ...base, seed: base.seed + 1, prefixedLines: 2 }, encode, sp)).train.slice(6))).not.toEqual(t);
     await expect(prepareData(corpus, { ...base, prefixedLines: 1.5 }, encode, sp)).rejects.toThrow(/prefixedLines must be an integer >= 0, got 1.5/);
   });
+
+  it('adds every corpus line of extraKinds (and extraLangs) as a plain line, in corpus order', async () => {
+    const withExtra: Corpus = {
+      ...corpus,
+      extra: [
+        { kind: 'loc', lang: 'en', text: 'nq question: who won L1' },
+        { kind: 'test-question', lang: 'en', text: 'Which is T1?' },
+        { kind: 'loc', lang: 'zh', text: '谁 赢了 L2' },
+        { kind: 'loc', lang: 'en', text: 'nq question: who lost L3' },
+      ],
+    };
+    const d = await prepareData(withExtra, { ...base, extraKinds: ['loc'] }, encode, sp);
+    expect(await texts(d.train.slice(6))).toEqual(['nq question: who won L1', '谁 赢了 L2', 'nq question: who lost L3']);
+    expect(d.train[6].answerStart).toBe(-1);
+    const en = await prepareData(withExtra, { ...base, extraKinds: ['loc'], extraLangs: ['en'] }, encode, sp);
+    expect(await texts(en.train.slice(6))).toEqual(['nq question: who won L1', 'nq question: who lost L3']);
+    expect((await prepareData(withExtra, base, encode, sp)).train).toHaveLength(6);
+    await expect(prepareData(withExtra, { ...base, extraKinds: ['locality' as 'loc'] }, encode, sp)).rejects.toThrow(/extraKinds entries must be one of dev-qa, .*, got 'locality'/);
+  });
 });

@@ -156,6 +156,15 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
     const picked = order.slice(0, cfg.extraLines).map((i) => corpus.extra[i]);
     (await plain(picked.map((e) => e.text))).forEach((ids, i) => lines.push({ ids, answerStart: -1, answerEnd: -1, lang: picked[i].lang }));
   }
+  if (cfg.extraKinds?.length) {
+    const known = ['dev-qa', 'dev-rephrase', 'test-question', 'test-rephrase', 'loc'];
+    for (const k of cfg.extraKinds) if (!known.includes(k)) throw new RangeError(`prepareData: extraKinds entries must be one of ${known.join(', ')}, got '${k}'`);
+    for (const l of cfg.extraLangs ?? []) if (l !== 'en' && l !== 'zh') throw new RangeError(`prepareData: extraLangs entries must be 'en' or 'zh', got '${l}'`);
+    const kinds = new Set(cfg.extraKinds);
+    const langs = new Set(cfg.extraLangs ?? ['en', 'zh']);
+    const picked = corpus.extra.filter((e) => kinds.has(e.kind) && langs.has(e.lang));
+    (await plain(picked.map((e) => e.text))).forEach((ids, i) => lines.push({ ids, answerStart: -1, answerEnd: -1, lang: picked[i].lang }));
+  }
   const train = lines.filter((s) => s.ids.length <= cfg.maxLen);
   const nEval = cfg.evalFacts > 0 ? cfg.evalFacts : facts.length;
   const evalOwn = { en: own.en.slice(0, nEval), zh: own.zh.slice(0, nEval) };
