@@ -36,6 +36,7 @@ export const BENCHMARKS: Record<string, BenchEntry> = {
   models: { file: 'models.ts', summary: 'model load time, peak memory, forward and decode throughput (7B-shaped layer, tiny, stories260K)' },
   launch: { file: 'launch.ts', summary: 'WebGPU launch overhead: host µs per dispatch, dispatches per ROME v* step, stories260K ROME edit (fast vs previous path)' },
   methods: { file: 'methods.ts', summary: 'per-edit latency of FT, KN, IKE, ROME, MEMIT on tiny random LLaMAs (cpu, cpu-f32, WebGPU); stories260K ROME/MEMIT/FT vs PyTorch fp32' },
+  'train-speed': { file: 'train-speed.ts', summary: 'backbone-tiny training steps (6L/h96/MLP256/V6144, batches 16 × 16) on cpu-f32 vs PyTorch fp32, interleaved: tokens/s, CPU-s per step, per-kernel breakdown' },
   'grid-time': { file: 'grid-time.ts', summary: 'the embedded-model grid timed on a few Bi-ZsRE records: per-method seconds per edit and the projected full-grid total (--records N, --jobs N)' },
   'fp16-rome': { file: 'fp16-rome.ts', summary: 'ROME with f16-stored vs f32 weights: ΔW difference and post-edit target probability on stories260K and a 7B-shaped layer' },
   sharded: { file: 'sharded.ts', summary: 'tensors past the binding limit on WebGPU: the Chinese-LLaMA-2 LM head and embedding (55,296 × 4,096) as engine row shards vs the same work split by hand' },

@@ -161,6 +161,9 @@ describe('finite-difference gradient checks (float64, CPU)', () => {
     }
     await checkGrads(([a, b]) => matmul(a, b), [{ shape: [2, 1, 3, 2] }, { shape: [3, 2, 3] }]);
     await checkGrads(([a, b]) => matmul(a, b, { transB: true }), [{ shape: [2, 2, 3] }, { shape: [4, 3] }]);
+    // a batched A against a 2-D weight: the weight gradient as one product over the merged rows
+    await checkGrads(([a, b]) => matmul(a, b), [{ shape: [2, 3, 2, 3] }, { shape: [3, 4] }]);
+    await checkGrads(([a, b]) => matmul(a, b, { transA: true }), [{ shape: [2, 3, 2] }, { shape: [3, 4] }]);
     await checkGrads(([a, b]) => matmul(a, b), [{ shape: [3] }, { shape: [3, 2] }]);
   });
 

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './backend.js';
-export { HostBackend } from './host-backend.js';
+export { HostBackend, type KernelTime } from './host-backend.js';
 export { CpuStorage, alloc, broadcastIndex, type CpuArray, type HostTensor } from './storage.js';
 export { CPU_KERNELS, HOST_KERNELS, adapt, type HostKernel } from './kernels/index.js';
 export { matmulImpl, matmulGeometry, type MatmulGeometry } from './kernels/MatMul.js';

@@ -47,6 +47,7 @@ export const GRAD_CASES: readonly GradCase[] = [
   { name: 'RmsNorm (x and weight)', inputs: [{ shape: [3, 7, 48] }, { shape: [48] }], f: ([x, w]) => rmsNorm(x, w, 1e-5) },
   { name: 'Rope', inputs: [{ shape: [2, 6, 3, 16] }, { shape: [2, 6], gen: i32(0, 300), dtype: 'i32', constant: true }], f: ([x, p]) => rope(x, p, 10000) },
   { name: 'MatMul batched, transposes', inputs: [{ shape: [2, 9, 33] }, { shape: [36, 33] }, { shape: [2, 36, 20] }], f: ([a, b, c]) => matmul(matmul(a, b, { transB: true }), c, { transA: false }) },
+  { name: 'MatMul batched x weight (merged-rows weight gradient)', inputs: [{ shape: [3, 5, 17] }, { shape: [17, 11] }, { shape: [3, 5, 17] }, { shape: [13, 17] }], f: ([a, w, x, v]) => add(sum(matmul(a, w), -1), sum(matmul(x, v, { transB: true }), -1)) },
   { name: 'MatMul transA', inputs: [{ shape: [40, 70] }, { shape: [40, 68] }], f: ([a, b]) => matmul(a, b, { transA: true }) },
   { name: 'Gather (ScatterAdd gradient)', inputs: [{ shape: [11, 6] }, { shape: [3, 7], gen: i32(0, 11), dtype: 'i32', constant: true }], f: ([t, ids]) => gather(t, ids) },
   { name: 'ScatterAdd (Gather gradient)', inputs: [{ shape: [8, 5] }, { shape: [8], gen: i32(0, 4), dtype: 'i32', constant: true }], f: ([u, ids]) => scatterAdd(u, ids, 4) },

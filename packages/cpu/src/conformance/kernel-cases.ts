@@ -226,6 +226,11 @@ mm('larger [130,300]x[300,260]', [130, 300], [300, 260], false, false);
 mm('batched dot4 broadcast [2,1,33,260]x[3,130,260] tB', [2, 1, 33, 260], [3, 130, 260], false, true);
 mm('batched dot4 broadcast, packed [2,33,258]x[258,130]', [2, 33, 258], [258, 130], false, false);
 mm('dot4 few rows [16,1024]x[96,1024] tB', [16, 1024], [96, 1024], false, true);
+// a wide 2-D right operand (an LM head): cpu-f32 runs it in column panels of B (1,024 columns at K = 64),
+// the last one partial and padded
+mm('wide B panels [9,64]x[1100,64] tB', [9, 64], [1100, 64], false, true);
+mm('wide B panels [2,5,64]x[64,2085]', [2, 5, 64], [64, 2085], false, false);
+mm('wide B panels [64,7]x[1100,64] tA tB', [64, 7], [1100, 64], true, true);
 
 // ---- MatMul with f16 operands (stored weights; f32 accumulation): in place (x @ Wᵀ, K % 4 == 0), packed
 // (K odd, or W not transposed), A in f16, broadcast batches, odd element counts (half-word padding)

@@ -14,6 +14,7 @@ import { softmaxGradImpl } from '../kernels/Softmax.js';
 import { softmaxF32, softmaxNllGradF32 } from './softmax.js';
 import { softmaxNllImpl } from '../kernels/SoftmaxNll.js';
 import { adamStepImpl } from '../kernels/AdamStep.js';
+import { adamStepF32 } from './adam.js';
 import { attentionDims } from '../kernels/Attention.js';
 import { attentionF32, attentionGradF32 } from './attention.js';
 import { WasmGemm } from './matmul.js';
@@ -157,7 +158,9 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
   table.AdamStep = ({ param, grad, m, v }, attrs) => {
     const n = param.storage.data.length;
     const out = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-    adamStepImpl(param.storage.data, grad.storage.data, m.storage.data, v.storage.data, attrs, out[0], out[1], out[2]);
+    const [pd, gd, md, vd] = [param, grad, m, v].map((t) => t.storage.data);
+    if (pd instanceof Float32Array && gd instanceof Float32Array && md instanceof Float32Array && vd instanceof Float32Array) adamStepF32(pd, gd, md, vd, attrs, out[0], out[1], out[2]);
+    else adamStepImpl(pd, gd, md, vd, attrs, out[0], out[1], out[2]);
     return out.map((d) => new CpuStorage<F32Array>(d));
   };
   return table;

@@ -26,6 +26,27 @@ const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 const up = (n: number, m: number) => Math.ceil(n / m) * m;
 
+/** B column panels of about this many bytes (so one panel stays in the L2 cache while A passes it). */
+const PANEL_BYTES = 256 * 1024;
+/** Panels only when the laid-out A is at most this large (A is read once per panel). */
+const A_RESIDENT_BYTES = 512 * 1024;
+
+/**
+ * `dst[dOff + c * ld + r] = src[sOff + r * C + c]` for the `[R, C]` matrix at `sOff`: its transpose
+ * written with row stride `ld`, in tiles of 8 source rows so both sides are read and written in short
+ * contiguous runs.
+ */
+function transposeInto(src: Float32Array, sOff: number, R: number, C: number, dst: Float32Array, dOff: number, ld: number): void {
+  const T = 8;
+  for (let r0 = 0; r0 < R; r0 += T) {
+    const r1 = Math.min(r0 + T, R);
+    for (let c = 0; c < C; c++) {
+      const d = dOff + c * ld;
+      for (let r = r0; r < r1; r++) dst[d + r] = src[sOff + r * C + c];
+    }
+  }
+}
+
 /** The prepared right operands `[K, Np]` of a 2-D `b`, per (transB, K) layout. */
 const prepared = new WeakMap<Float32Array, Map<string, Float32Array>>();
 
@@ -57,12 +78,8 @@ export class WasmGemm {
   static layoutB(b: Float32Array, off: number, K: number, N: number, transB: boolean): Float32Array {
     const Np = up(N, 8);
     const out = new Float32Array(K * Np);
-    if (transB) {
-      for (let n = 0; n < N; n++) {
-        const src = off + n * K;
-        for (let k = 0; k < K; k++) out[k * Np + n] = b[src + k];
-      }
-    } else if (Np === N) out.set(b.subarray(off, off + K * N));
+    if (transB) transposeInto(b, off, N, K, out, 0, Np);
+    else if (Np === N) out.set(b.subarray(off, off + K * N));
     else for (let k = 0; k < K; k++) out.set(b.subarray(off + k * N, off + k * N + N), k * Np);
     return out;
   }
@@ -81,10 +98,28 @@ export class WasmGemm {
    * prepared `[K, Np]`.
    */
   #one(a: Float32Array, aOff: number, transA: boolean, bp: Float32Array, c: Float32Array, cOff: number, M: number, N: number, K: number): void {
-    const { bAt } = this.#layout(M, N, K);
+    const Np = up(N, 8);
+    const Mp = up(M, 4);
+    const panel = Math.max(8, Math.floor(PANEL_BYTES / (4 * K)) & ~7);
+    if (Np <= panel || Mp * K * 4 > A_RESIDENT_BYTES) {
+      const { bAt } = this.#layout(M, N, K);
+      this.#writeA(a, aOff, transA, M, K);
+      this.#f.set(bp, bAt);
+      this.#run(c, cOff, M, N, K);
+      return;
+    }
+    // a wide B (the LM head): column panels of B that stay in cache while all of A's rows pass
+    // them, A laid out once; each panel's C columns copied to their place in c
+    const { bAt, cAt } = this.#layout(M, panel, K);
     this.#writeA(a, aOff, transA, M, K);
-    this.#f.set(bp, bAt);
-    this.#run(c, cOff, M, N, K);
+    for (let j0 = 0; j0 < N; j0 += panel) {
+      const w = Math.min(panel, N - j0);
+      const wp = up(w, 8);
+      const f = this.#f;
+      for (let k = 0; k < K; k++) f.set(bp.subarray(k * Np + j0, k * Np + j0 + wp), bAt + k * wp);
+      this.#gemm(0, bAt * 4, cAt * 4, Mp, wp, K);
+      for (let m = 0; m < M; m++) c.set(f.subarray(cAt + m * wp, cAt + m * wp + w), cOff + m * N + j0);
+    }
   }
 
   /** Where A, B and C sit in the module's memory for one GEMM (in floats), the memory grown to hold them. */
@@ -100,12 +135,8 @@ export class WasmGemm {
   /** Copies A (`[M, K]`, or `[K, M]` when `transA`, at `aOff`) to the start of the memory, rows padded to 4. */
   #writeA(a: Float32Array, aOff: number, transA: boolean, M: number, K: number): void {
     const f = this.#f;
-    if (transA) {
-      for (let k = 0; k < K; k++) {
-        const src = aOff + k * M;
-        for (let m = 0; m < M; m++) f[m * K + k] = a[src + m];
-      }
-    } else f.set(a.subarray(aOff, aOff + M * K), 0);
+    if (transA) transposeInto(a, aOff, K, M, f, 0, K);
+    else f.set(a.subarray(aOff, aOff + M * K), 0);
     const Mp = up(M, 4);
     if (Mp > M) f.fill(0, M * K, Mp * K);
   }
@@ -116,10 +147,7 @@ export class WasmGemm {
     const Np = up(N, 8);
     if (transB) {
       if (Np > N) for (let k = 0; k < K; k++) f.fill(0, bAt + k * Np + N, bAt + k * Np + Np);
-      for (let n = 0; n < N; n++) {
-        const src = off + n * K;
-        for (let k = 0; k < K; k++) f[bAt + k * Np + n] = b[src + k];
-      }
+      transposeInto(b, off, N, K, f, bAt, Np);
     } else if (Np === N) f.set(b.subarray(off, off + K * N), bAt);
     else {
       for (let k = 0; k < K; k++) {
