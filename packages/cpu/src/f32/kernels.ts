@@ -3,15 +3,15 @@
  * `Float32Array` once per kernel (as an f32 device stores them), and f32-native kernels where the time
  * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, Gather and ScatterAdd (row copies), the fused kernels (SwiGLU, RmsNormGrad, SoftmaxGrad, SoftmaxNll and its VJP) and AdamStep, and Attention and its VJP (GEMMs with a fused softmax pass between them). `KernelImpls` makes a missing kernel a compile error.
  */
-import type { BackendTensor, KernelImpl, KernelImpls, KernelInputs, KernelName } from '@crossedit/core';
+import { normAxis, type BackendTensor, type KernelImpl, type KernelImpls, type KernelInputs, type KernelName } from '@crossedit/core';
 import { HOST_KERNELS, type HostKernel } from '../kernels/index.js';
-import { CpuStorage, checkIndex, type CpuArray, type HostTensor } from '../storage.js';
+import { CpuStorage, checkIndex, splitAxis, type CpuArray, type HostTensor } from '../storage.js';
 import { binaryF32 } from './binary.js';
 import { unaryF32 } from './unary.js';
 import { swigluGradImpl, swigluImpl } from '../kernels/SwiGLU.js';
 import { rmsNormGradImpl } from '../kernels/RmsNorm.js';
 import { softmaxGradImpl } from '../kernels/Softmax.js';
-import { softmaxF32, softmaxNllGradF32 } from './softmax.js';
+import { softmaxF32, softmaxNllF32, softmaxNllGradF32 } from './softmax.js';
 import { softmaxNllImpl } from '../kernels/SoftmaxNll.js';
 import { adamStepImpl } from '../kernels/AdamStep.js';
 import { adamStepF32 } from './adam.js';
@@ -45,6 +45,37 @@ export function adaptF32<K extends KernelName>(kernel: HostKernel<K>): KernelImp
   };
 }
 
+let acc = new Float64Array(256);
+
+/**
+ * The sum over the middle axis of `[outer, n, inner]` f32 data: float64 accumulation in index order (the
+ * reference `Reduce` loop), one rounding per output.
+ */
+function sumAxisF32(x: Float32Array, outer: number, n: number, inner: number): Float32Array {
+  const out = new Float32Array(outer * inner);
+  if (inner === 1) {
+    for (let a = 0; a < outer; a++) {
+      let s = 0;
+      const b = a * n;
+      for (let k = 0; k < n; k++) s += x[b + k];
+      out[a] = s;
+    }
+    return out;
+  }
+  if (acc.length < inner) acc = new Float64Array(inner);
+  const t = acc;
+  for (let a = 0; a < outer; a++) {
+    t.fill(0, 0, inner);
+    for (let k = 0; k < n; k++) {
+      const xb = (a * n + k) * inner;
+      for (let i = 0; i < inner; i++) t[i] += x[xb + i];
+    }
+    const ob = a * inner;
+    for (let i = 0; i < inner; i++) out[ob + i] = t[i];
+  }
+  return out;
+}
+
 /** Builds the kernel table around one GEMM module instance. */
 export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
   const table = Object.fromEntries(Object.entries(HOST_KERNELS).map(([k, f]) => [k, adaptF32(f as HostKernel<KernelName>)])) as unknown as {
@@ -60,6 +91,13 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
     const o = new Float32Array(outputs[0].shape.reduce((x, y) => x * y, 1));
     binaryF32(attrs.op, a.storage.data as Float32Array, a.shape, b.storage.data as Float32Array, b.shape, o, outputs[0].shape);
     return [new CpuStorage<F32Array>(o)];
+  };
+  const refReduce = table.Reduce;
+  table.Reduce = (inputs, attrs, outputs) => {
+    const xd = inputs.x.storage.data;
+    if (attrs.op !== 'sum' || !(xd instanceof Float32Array) || outputs[0].dtype !== 'f32') return refReduce(inputs, attrs, outputs);
+    const [outer, n, inner] = splitAxis(inputs.x.shape, normAxis(attrs.axis, inputs.x.shape.length, 'Reduce(sum)'));
+    return [new CpuStorage<F32Array>(sumAxisF32(xd, outer, n, inner))];
   };
   const refUnary = table.Unary;
   table.Unary = (inputs, attrs, outputs) => {
@@ -103,7 +141,10 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
   };
   table.SoftmaxNll = ({ logits, targets }) => {
     const out = new Float32Array(targets.storage.data.length);
-    softmaxNllImpl(logits.storage.data, targets.storage.data, out, logits.shape[logits.shape.length - 1]);
+    const x = logits.storage.data;
+    const n = logits.shape[logits.shape.length - 1];
+    if (x instanceof Float32Array && targets.storage.data instanceof Int32Array) softmaxNllF32(x, targets.storage.data, out, n);
+    else softmaxNllImpl(x, targets.storage.data, out, n);
     return [new CpuStorage<F32Array>(out)];
   };
   table.SoftmaxNllGrad = ({ dy, logits, targets }) => {

@@ -33,17 +33,27 @@ const A_RESIDENT_BYTES = 512 * 1024;
 
 /**
  * `dst[dOff + c * ld + r] = src[sOff + r * C + c]` for the `[R, C]` matrix at `sOff`: its transpose
- * written with row stride `ld`, in tiles of 8 source rows so both sides are read and written in short
- * contiguous runs.
+ * written with row stride `ld`, four source rows at a time (four contiguous reads, one run of four
+ * contiguous writes per column).
  */
 function transposeInto(src: Float32Array, sOff: number, R: number, C: number, dst: Float32Array, dOff: number, ld: number): void {
-  const T = 8;
-  for (let r0 = 0; r0 < R; r0 += T) {
-    const r1 = Math.min(r0 + T, R);
+  let r = 0;
+  for (; r + 4 <= R; r += 4) {
+    const s0 = sOff + r * C;
+    const s1 = s0 + C;
+    const s2 = s1 + C;
+    const s3 = s2 + C;
     for (let c = 0; c < C; c++) {
-      const d = dOff + c * ld;
-      for (let r = r0; r < r1; r++) dst[d + r] = src[sOff + r * C + c];
+      const d = dOff + c * ld + r;
+      dst[d] = src[s0 + c];
+      dst[d + 1] = src[s1 + c];
+      dst[d + 2] = src[s2 + c];
+      dst[d + 3] = src[s3 + c];
     }
+  }
+  for (; r < R; r++) {
+    const s0 = sOff + r * C;
+    for (let c = 0; c < C; c++) dst[dOff + c * ld + r] = src[s0 + c];
   }
 }
 

@@ -27,22 +27,77 @@ export function softmaxF32(x: Float32Array, y: Float32Array, n: number): void {
 }
 
 /**
- * SoftmaxNll's VJP per row of length `n` on f32 data: `dx = dy[r] * (softmax(x[r]) - onehot(t[r]))` with
- * one `exp` per element (the reference takes the log-sum-exp first, then `exp(x - lse)`: the same values
- * to f32 rounding). A target outside `[0, n)` throws a RangeError (as the reference).
+ * What {@link softmaxNllF32} computed for a logits array, kept for {@link softmaxNllGradF32} on the same
+ * logits (keyed by the array, which is never written after its kernel returns, so a hit is always
+ * current): every row's `exp(x - max)` rounded to f32, and the row's sum (float64).
+ */
+const saved = new WeakMap<Float32Array, { e: Float32Array; sums: Float64Array }>();
+
+/**
+ * `out[r] = lse(x[r]) - x[r, t[r]]` per row of length `n` on f32 data, `lse = max + log(Σ exp(x - max))`
+ * in float64 in index order (the reference `softmaxNllImpl`'s arithmetic); the exponentials and sums are
+ * kept for {@link softmaxNllGradF32} on the same logits. A target outside `[0, n)` throws a RangeError
+ * (as the reference).
+ */
+export function softmaxNllF32(x: Float32Array, t: Int32Array, out: Float32Array, n: number): void {
+  const rows = out.length;
+  const e = new Float32Array(rows * n);
+  const sums = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    checkIndex('SoftmaxNll', 'targets', t[r], r, n);
+    const b = r * n;
+    let m = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = x[b + i];
+      // NaN is skipped here but still makes the sum (and so the result) NaN, as the reference's Math.max
+      if (v > m) m = v;
+    }
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const v = Math.exp(x[b + i] - m);
+      e[b + i] = v;
+      s += v;
+    }
+    sums[r] = s;
+    out[r] = m + Math.log(s) - x[b + t[r]];
+  }
+  if (rows > 0 && n > 0) saved.set(x, { e, sums });
+}
+
+/**
+ * SoftmaxNll's VJP per row of length `n` on f32 data: `dx = dy[r] * (softmax(x[r]) - onehot(t[r]))`.
+ * After {@link softmaxNllF32} on the same logits, the softmax is its kept `exp(x - max)` (f32) over the
+ * row's sum, one multiply per element; otherwise one `exp` per element here (the reference takes the
+ * log-sum-exp first, then `exp(x - lse)`: the same values to f32 rounding). A target outside `[0, n)`
+ * throws a RangeError (as the reference).
  */
 export function softmaxNllGradF32(dy: Float32Array, x: Float32Array, t: Int32Array, dx: Float32Array, n: number): void {
-  if (scratch.length < n) scratch = new Float64Array(n);
-  const e = scratch;
   const rows = n === 0 ? 0 : dx.length / n;
+  const kept = saved.get(x);
+  if (kept && kept.sums.length === rows) {
+    const { e, sums } = kept;
+    for (let r = 0; r < rows; r++) {
+      const target = t[r];
+      checkIndex('SoftmaxNllGrad', 'targets', target, r, n);
+      const b = r * n;
+      const s = sums[r];
+      const g = dy[r];
+      const w = g / s;
+      for (let i = 0; i < n; i++) dx[b + i] = w * e[b + i];
+      dx[b + target] = g * (e[b + target] / s - 1);
+    }
+    return;
+  }
+  if (scratch.length < n) scratch = new Float64Array(n);
+  const ex = scratch;
   for (let r = 0; r < rows; r++) {
     const target = t[r];
     checkIndex('SoftmaxNllGrad', 'targets', target, r, n);
-    const s = expRow(x, r * n, n, e);
+    const s = expRow(x, r * n, n, ex);
     const b = r * n;
     const g = dy[r];
     const w = g / s;
-    for (let i = 0; i < n; i++) dx[b + i] = w * e[i];
-    dx[b + target] = g * (e[target] / s - 1);
+    for (let i = 0; i < n; i++) dx[b + i] = w * ex[i];
+    dx[b + target] = g * (ex[target] / s - 1);
   }
 }
