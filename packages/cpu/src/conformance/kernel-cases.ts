@@ -148,6 +148,9 @@ add({ name: 'SoftmaxGrad empty rows [2,0]', kernel: 'SoftmaxGrad', inputs: [{ na
 add({ name: 'SoftmaxNll [3,700] (workgroup per row)', kernel: 'SoftmaxNll', inputs: [{ name: 'logits', shape: [3, 700], gen: gens.scaled(4) }, { name: 'targets', shape: [3], gen: i32(0, 700), dtype: 'i32' }], attrs: {}, tol: sumTol(700, 4) });
 add({ name: 'SoftmaxNll [2,9,61] (invocation per row)', kernel: 'SoftmaxNll', inputs: [{ name: 'logits', shape: [2, 9, 61] }, { name: 'targets', shape: [2, 9], gen: i32(0, 61), dtype: 'i32' }], attrs: {}, tol: sumTol(61, 4) });
 add({ name: 'SoftmaxNll shifted logits [20,33]', kernel: 'SoftmaxNll', inputs: [{ name: 'logits', shape: [20, 33], gen: (r) => 80 + 3 * r.gaussian() }, { name: 'targets', shape: [20], gen: i32(0, 33), dtype: 'i32' }], attrs: {}, tol: sumTol(33, 40) });
+// a vocabulary-wide odd row (cpu-f32: the SIMD exp in pairs, the last term apart) with logits ~900 below
+// the row maximum (exp clamped to ~0)
+add({ name: 'SoftmaxNll [4,6145] wide odd rows, far-below-max logits', kernel: 'SoftmaxNll', inputs: [{ name: 'logits', shape: [4, 6145], gen: (r, i) => (i % 7 === 3 ? -900 : 3 * r.gaussian()) }, { name: 'targets', shape: [4], gen: i32(0, 6145), dtype: 'i32' }], attrs: {}, tol: sumTol(6145, 4) });
 add({ name: 'SoftmaxNll no rows [0,5]', kernel: 'SoftmaxNll', inputs: [{ name: 'logits', shape: [0, 5] }, { name: 'targets', shape: [0], dtype: 'i32' }], attrs: {} });
 add({ name: 'SoftmaxNllGrad [3,700] (workgroup per row)', kernel: 'SoftmaxNllGrad', inputs: [{ name: 'dy', shape: [3] }, { name: 'logits', shape: [3, 700], gen: gens.scaled(4) }, { name: 'targets', shape: [3], gen: i32(0, 700), dtype: 'i32' }], attrs: {}, tol: sumTol(700, 4) });
 add({ name: 'SoftmaxNllGrad [2,9,61] (invocation per row)', kernel: 'SoftmaxNllGrad', inputs: [{ name: 'dy', shape: [2, 9] }, { name: 'logits', shape: [2, 9, 61] }, { name: 'targets', shape: [2, 9], gen: i32(0, 61), dtype: 'i32' }], attrs: {}, tol: sumTol(61, 4) });

@@ -10,6 +10,7 @@ import { binaryF32 } from './binary.js';
 import { unaryF32 } from './unary.js';
 import { swigluGradImpl, swigluImpl } from '../kernels/SwiGLU.js';
 import { rmsNormGradImpl } from '../kernels/RmsNorm.js';
+import { ropeImpl } from '../kernels/Rope.js';
 import { softmaxGradImpl } from '../kernels/Softmax.js';
 import { softmaxF32, softmaxNllF32, softmaxNllGradF32 } from './softmax.js';
 import { softmaxNllImpl } from '../kernels/SoftmaxNll.js';
@@ -185,6 +186,12 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
     const u = updates.storage.data as Float32Array;
     const out = new Float32Array(numRows * D);
     for (let n = 0; n < idd.length; n++) out.set(u.subarray(n * D, n * D + D), idd[n] * D);
+    return [new CpuStorage<F32Array>(out)];
+  };
+  table.Rope = ({ x, positions }, { base, inverse }) => {
+    // the reference arithmetic (float64 per element), each result rounded once as it is stored
+    const out = new Float32Array(x.storage.data.length);
+    ropeImpl(x.storage.data, positions.storage.data, x.shape, base, inverse, out);
     return [new CpuStorage<F32Array>(out)];
   };
   table.Attention = ({ q, k, v, bias }, { scale, causal }) => {

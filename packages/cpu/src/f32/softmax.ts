@@ -1,5 +1,12 @@
 /** f32 softmax: the reference's float64 arithmetic per row (a float64 row scratch), one rounding per output. */
 import { checkIndex } from '../storage.js';
+import { WasmExp } from './exp-wasm.js';
+
+let exp: WasmExp | null = null;
+/** The exp module, assembled on first use. */
+function wasmExp(): WasmExp {
+  return (exp ??= new WasmExp());
+}
 
 let scratch = new Float64Array(256);
 
@@ -35,7 +42,8 @@ const saved = new WeakMap<Float32Array, { e: Float32Array; sums: Float64Array }>
 
 /**
  * `out[r] = lse(x[r]) - x[r, t[r]]` per row of length `n` on f32 data, `lse = max + log(Σ exp(x - max))`
- * in float64 in index order (the reference `softmaxNllImpl`'s arithmetic); the exponentials and sums are
+ * in float64 (the reference `softmaxNllImpl`'s arithmetic, the exponentials from the WebAssembly SIMD
+ * {@link WasmExp}: the same values to float64 rounding, the sum in two interleaved partial sums); the exponentials and sums are
  * kept for {@link softmaxNllGradF32} on the same logits. A target outside `[0, n)` throws a RangeError
  * (as the reference).
  */
@@ -52,12 +60,7 @@ export function softmaxNllF32(x: Float32Array, t: Int32Array, out: Float32Array,
       // NaN is skipped here but still makes the sum (and so the result) NaN, as the reference's Math.max
       if (v > m) m = v;
     }
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const v = Math.exp(x[b + i] - m);
-      e[b + i] = v;
-      s += v;
-    }
+    const s = wasmExp().row(x, b, n, m, e, b);
     sums[r] = s;
     out[r] = m + Math.log(s) - x[b + t[r]];
   }

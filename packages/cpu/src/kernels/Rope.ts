@@ -14,7 +14,7 @@ export function ropeImpl(
   shape: readonly number[],
   base: number,
   inverse: boolean,
-  out: Float64Array,
+  out: Float64Array | Float32Array,
 ): void {
   const [B, S, H, Dh] = shape;
   const half = Dh / 2;

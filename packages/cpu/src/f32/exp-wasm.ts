@@ -1,0 +1,157 @@
+/**
+ * `exp` of a row of f32 values in WebAssembly SIMD (two float64 lanes): `dst[i] = f32(exp(src[i] - m))`
+ * and the float64 sum of the unrounded exponentials, for the softmax kernels. The exponential is
+ * evaluated in float64 (Cody-Waite reduction by ln 2, degree-11 Taylor polynomial on |r| <= ln2/2, the
+ * power of two built in the exponent bits): relative error below 1e-14, far under f32 rounding, so the
+ * stored values are those of `Math.exp` rounded to f32 (up to a rare tie) and the sum agrees with the
+ * reference's to float64 rounding. Arguments are clamped at -708 (the result is then ~3e-308, 0 in f32);
+ * NaN stays NaN.
+ */
+import { I32, V128, op, uleb, wasmModule, type WasmFunction } from './wasm-encode.js';
+
+const SIMD = 0xfd;
+const simd = (code: number, ...rest: number[]) => [SIMD, ...uleb(code), ...rest];
+const f64Bytes = (v: number) => [...new Uint8Array(Float64Array.of(v).buffer)];
+/** `v128.const` of two f64 lanes `v`. */
+const f64x2Const = (v: number) => simd(0x0c, ...f64Bytes(v), ...f64Bytes(v));
+/** `v128.const` of two i64 lanes `v` (small non-negative). */
+const i64x2Const = (v: number) => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigInt64(0, BigInt(v), true);
+  return simd(0x0c, ...b, ...b);
+};
+const x = {
+  load64Zero: simd(0x5d, 0x03, 0x00),
+  promoteLow: simd(0x5f),
+  demoteZero: simd(0x5e),
+  store64Lane0: simd(0x5b, 0x03, 0x00, 0x00),
+  f64x2Splat: simd(0x14),
+  f64x2ExtractLane: (lane: number) => simd(0x21, lane),
+  f64x2Add: simd(0xf0),
+  f64x2Sub: simd(0xf1),
+  f64x2Mul: simd(0xf2),
+  f64x2Max: simd(0xf5),
+  f64x2Nearest: simd(0x94),
+  i32x4TruncSatF64x2SZero: simd(0xfc),
+  i64x2ExtendLowI32x4S: simd(0xc7),
+  i64x2Shl: simd(0xcb),
+  i64x2Add: simd(0xce),
+  f64Load: (offset: number) => [0x2b, 0x03, ...uleb(offset)],
+  f64Store: (offset: number) => [0x39, 0x03, ...uleb(offset)],
+  f64Add: [0xa0],
+};
+
+// parameters: src, dst (byte addresses of f32 rows), pairs (values / 2, >= 1), slot (f64 m in, f64 sum out at +8)
+const SRC = 0;
+const DST = 1;
+const PAIRS = 2;
+const SLOT = 3;
+// locals
+const I = 4;
+const T = 5;
+const K = 6;
+const R = 7;
+const P = 8;
+const S = 9;
+const M = 10;
+
+const INVLN2 = 1.4426950408889634;
+const LN2HI = 0.6931471803691238;
+const LN2LO = 1.9082149292705877e-10;
+
+function expBody(): number[][] {
+  const { localGet: get, localSet: set, i32Const } = op;
+  const b: number[][] = [];
+  const emit = (...parts: number[][]) => b.push(parts.flat());
+  emit(get(SLOT), x.f64Load(0), x.f64x2Splat, set(M));
+  emit(op.v128Zero, set(S));
+  emit(op.loop);
+  // t = max(f64(src[0..1]) - m, -708)
+  emit(get(SRC), x.load64Zero, x.promoteLow, get(M), x.f64x2Sub, f64x2Const(-708), x.f64x2Max, set(T));
+  // k = nearest(t / ln 2); r = (t - k·ln2hi) - k·ln2lo
+  emit(get(T), f64x2Const(INVLN2), x.f64x2Mul, x.f64x2Nearest, set(K));
+  emit(get(T), get(K), f64x2Const(LN2HI), x.f64x2Mul, x.f64x2Sub, get(K), f64x2Const(LN2LO), x.f64x2Mul, x.f64x2Sub, set(R));
+  // p = Σ_{j<=11} r^j / j! (Horner)
+  let fact = 1;
+  for (let j = 1; j <= 11; j++) fact *= j;
+  emit(f64x2Const(1 / fact), set(P));
+  for (let j = 10; j >= 0; j--) {
+    fact /= j + 1;
+    emit(get(P), get(R), x.f64x2Mul, f64x2Const(1 / fact), x.f64x2Add, set(P));
+  }
+  // p · 2^k, 2^k = (k + 1023) << 52 as float64 bits (k >= -1022 after the clamp)
+  emit(get(P), get(K), x.i32x4TruncSatF64x2SZero, x.i64x2ExtendLowI32x4S, i64x2Const(1023), x.i64x2Add, i32Const(52), x.i64x2Shl, x.f64x2Mul, set(P));
+  emit(get(DST), get(P), x.demoteZero, x.store64Lane0);
+  emit(get(S), get(P), x.f64x2Add, set(S));
+  emit(get(SRC), i32Const(8), op.i32Add, set(SRC));
+  emit(get(DST), i32Const(8), op.i32Add, set(DST));
+  emit(get(I), i32Const(1), op.i32Add, op.localTee(I), get(PAIRS), op.i32LtU, op.brIf(0));
+  emit(op.end);
+  emit(get(SLOT), get(S), x.f64x2ExtractLane(0), get(S), x.f64x2ExtractLane(1), x.f64Add, x.f64Store(8));
+  return b;
+}
+
+/** The module's function: `exprow(src, dst, pairs, slot)`. */
+export function expFunction(): WasmFunction {
+  return { name: 'exprow', params: 4, locals: [I32, V128, V128, V128, V128, V128, V128], body: expBody() };
+}
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (d: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** One instance of the exp module with its memory: rows are copied in, their exponentials copied out. */
+export class WasmExp {
+  readonly #mem: WasmMemory;
+  readonly #fn: (src: number, dst: number, pairs: number, slot: number) => void;
+  #f: Float32Array;
+  #d: Float64Array;
+
+  constructor() {
+    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    if (!wasm) throw new Error('cpu-f32 backend: this JavaScript runtime has no WebAssembly');
+    this.#mem = new wasm.Memory({ initial: 1 });
+    const inst = new wasm.Instance(new wasm.Module(wasmModule([expFunction()])), { env: { memory: this.#mem } });
+    this.#fn = inst.exports.exprow as (src: number, dst: number, pairs: number, slot: number) => void;
+    this.#f = new Float32Array(this.#mem.buffer);
+    this.#d = new Float64Array(this.#mem.buffer);
+  }
+
+  /**
+   * `e[eOff + i] = f32(exp(x[xOff + i] - m))` for `i < n`; returns `Σ exp(x[xOff + i] - m)` in float64
+   * (unrounded terms; two interleaved partial sums, then the odd last term).
+   */
+  row(x: Float32Array, xOff: number, n: number, m: number, e: Float32Array, eOff: number): number {
+    const pairs = n >> 1;
+    let s = 0;
+    if (pairs > 0) {
+      // layout (bytes): [0, 16) slot, then the source row, then the exponentials
+      const need = 16 + 8 * n;
+      if (need > this.#mem.buffer.byteLength) {
+        this.#mem.grow(Math.ceil((need - this.#mem.buffer.byteLength) / 65536));
+        this.#f = new Float32Array(this.#mem.buffer);
+        this.#d = new Float64Array(this.#mem.buffer);
+      }
+      const f = this.#f;
+      const src = 4;
+      const dst = 4 + n + (n & 1);
+      f.set(x.subarray(xOff, xOff + 2 * pairs), src);
+      this.#d[0] = m;
+      this.#fn(src * 4, dst * 4, pairs, 0);
+      s = this.#d[1];
+      e.set(f.subarray(dst, dst + 2 * pairs), eOff);
+    }
+    if (n & 1) {
+      const v = Math.exp(x[xOff + n - 1] - m);
+      e[eOff + n - 1] = v;
+      s += v;
+    }
+    return s;
+  }
+}
