@@ -2,7 +2,7 @@
  * The f32 GEMM kernel in WebAssembly SIMD: `C = A·B` with `A: [M, K]`, `B: [K, N]`, `C: [M, N]`,
  * all row-major f32 in linear memory, `M` a multiple of 4 and `N` a multiple of 8 (the caller pads).
  * A 4×8 block of C is held in eight f32x4 accumulators while k runs; each k loads 8 values of B's row
- * and broadcasts one value of each of A's four rows. Products are summed in k order, in f32.
+ * and broadcasts one value of each of A's four rows (`v128.load32_splat`). Products are summed in k order, in f32.
  */
 import { I32, V128, op, wasmModule, type WasmFunction } from './wasm-encode.js';
 
@@ -51,7 +51,7 @@ function gemmBody(): number[][] {
   emit([get(PB), op.v128Load(0), set(B0)].flat());
   emit([get(PB), op.v128Load(16), set(B1)].flat());
   for (let r = 0; r < 4; r++) {
-    emit([get(PA[r]), op.f32Load(0), op.f32x4Splat, set(S)].flat());
+    emit([get(PA[r]), op.v128Load32Splat(0), set(S)].flat());
     emit([get(ACC[2 * r]), get(S), get(B0), op.f32x4Mul, op.f32x4Add, set(ACC[2 * r])].flat());
     emit([get(ACC[2 * r + 1]), get(S), get(B1), op.f32x4Mul, op.f32x4Add, set(ACC[2 * r + 1])].flat());
     emit(addTo(PA[r], i32Const(4)).flat());

@@ -65,6 +65,8 @@ export const op = {
   f32Load: (offset = 0) => [0x2a, 0x02, ...uleb(offset)],
   /** `v128.load` (align 4, so any 4-byte aligned address is fine) at a constant offset. */
   v128Load: (offset = 0) => [0xfd, ...uleb(0x00), 0x02, ...uleb(offset)],
+  /** `v128.load32_splat` (align 4) at a constant offset: one f32 in all four lanes. */
+  v128Load32Splat: (offset = 0) => [0xfd, ...uleb(0x09), 0x02, ...uleb(offset)],
   v128Store: (offset = 0) => [0xfd, ...uleb(0x0b), 0x02, ...uleb(offset)],
   v128Zero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
   f32x4Splat: [0xfd, ...uleb(0x13)],
