@@ -126,6 +126,8 @@ for (const k of ['Softmax', 'LogSoftmax'] as const) {
 add({ name: 'SwiGLU [3,7,173]', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape: [3, 7, 173], gen: gens.scaled(6) }, { name: 'up', shape: [3, 7, 173] }], attrs: {} });
 add({ name: 'SwiGLU extremes', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape: [41], gen: (_r, i) => (i - 20) * 5 }, { name: 'up', shape: [41] }], attrs: {} });
 add({ name: 'SwiGLU empty [0,4]', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape: [0, 4] }, { name: 'up', shape: [0, 4] }], attrs: {} });
+add({ name: 'SwiGLU extremes past exp range [33]', kernel: 'SwiGLU', inputs: [{ name: 'gate', shape: [33], gen: (_r, i) => (i - 16) * 60 }, { name: 'up', shape: [33] }], attrs: {} });
+add({ name: 'SwiGLUGrad odd, extremes past exp range [41]', kernel: 'SwiGLUGrad', inputs: [{ name: 'dy', shape: [41] }, { name: 'gate', shape: [41], gen: (_r, i) => (i - 20) * 45 }, { name: 'up', shape: [41] }], attrs: {}, tol: { rtol: 5e-5, atol: 1e-6 } });
 add({ name: 'SwiGLUGrad [5,300]', kernel: 'SwiGLUGrad', inputs: [{ name: 'dy', shape: [5, 300] }, { name: 'gate', shape: [5, 300], gen: gens.scaled(6) }, { name: 'up', shape: [5, 300] }], attrs: {}, tol: { rtol: 5e-5, atol: 1e-6 } });
 
 // ---- AdamStep (fused optimizer update: plain, L2 and decoupled weight decay)

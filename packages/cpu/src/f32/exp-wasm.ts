@@ -36,6 +36,11 @@ const x = {
   i64x2ExtendLowI32x4S: simd(0xc7),
   i64x2Shl: simd(0xcb),
   i64x2Add: simd(0xce),
+  f64x2Div: simd(0xf3),
+  f64x2Abs: simd(0xec),
+  f64x2Neg: simd(0xed),
+  f64x2Ge: simd(0x4c),
+  bitselect: simd(0x52),
   f64Load: (offset: number) => [0x2b, 0x03, ...uleb(offset)],
   f64Store: (offset: number) => [0x39, 0x03, ...uleb(offset)],
   f64Add: [0xa0],
@@ -59,6 +64,84 @@ const INVLN2 = 1.4426950408889634;
 const LN2HI = 0.6931471803691238;
 const LN2LO = 1.9082149292705877e-10;
 
+/**
+ * Emits `p = exp(t)` for the f64x2 local `t` (already clamped to >= -708), with `k` and `r` as scratch:
+ * k = nearest(t / ln 2), r = (t - k·ln2hi) - k·ln2lo, p = Σ_{j<=11} r^j / j! (Horner), times 2^k built as
+ * the float64 bits (k + 1023) << 52.
+ */
+function emitExp(emit: (...parts: number[][]) => void, T: number, K: number, R: number, P: number): void {
+  const { localGet: get, localSet: set, i32Const } = op;
+  emit(get(T), f64x2Const(INVLN2), x.f64x2Mul, x.f64x2Nearest, set(K));
+  emit(get(T), get(K), f64x2Const(LN2HI), x.f64x2Mul, x.f64x2Sub, get(K), f64x2Const(LN2LO), x.f64x2Mul, x.f64x2Sub, set(R));
+  let fact = 1;
+  for (let j = 1; j <= 11; j++) fact *= j;
+  emit(f64x2Const(1 / fact), set(P));
+  for (let j = 10; j >= 0; j--) {
+    fact /= j + 1;
+    emit(get(P), get(R), x.f64x2Mul, f64x2Const(1 / fact), x.f64x2Add, set(P));
+  }
+  emit(get(P), get(K), x.i32x4TruncSatF64x2SZero, x.i64x2ExtendLowI32x4S, i64x2Const(1023), x.i64x2Add, i32Const(52), x.i64x2Shl, x.f64x2Mul, set(P));
+}
+
+/**
+ * Emits, for the f64x2 local `g`, `s = sigmoid(g)` the way the reference `sigmoidScalar` takes it: with
+ * `e = exp(-|g|)`, `1 / (1 + e)` where `g >= 0`, else `e / (1 + e)`.
+ */
+function emitSigmoid(emit: (...parts: number[][]) => void, g: number, t: number, k: number, r: number, p: number, sOut: number): void {
+  const { localGet: get, localSet: set } = op;
+  emit(get(g), x.f64x2Abs, x.f64x2Neg, f64x2Const(-708), x.f64x2Max, set(t));
+  emitExp(emit, t, k, r, p);
+  // t = 1 + e; s = select(g >= 0, 1 / t, e / t)
+  emit(get(p), f64x2Const(1), x.f64x2Add, set(t));
+  emit(f64x2Const(1), get(t), x.f64x2Div, get(p), get(t), x.f64x2Div, get(g), f64x2Const(0), x.f64x2Ge, x.bitselect, set(sOut));
+}
+
+/** `f64x2` of the two f32 values at the address in local `ptr`. */
+const loadPair = (ptr: number) => [...op.localGet(ptr), ...x.load64Zero, ...x.promoteLow];
+/** Stores the f64x2 on the stack as two f32 at the address in local `ptr` (a value under it on the stack). */
+const storePair = [...x.demoteZero, ...x.store64Lane0];
+
+/** `swiglu(g, u, out, pairs)`: `out = (g · sigmoid(g)) · u` per element (the reference's order), in pairs. */
+function swigluFunction(): WasmFunction {
+  const { localGet: get, localSet: set, i32Const } = op;
+  const [G, U, O, PAIRS_, I_, Gv, Tt, Kk, Rr, Pp, Sv] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const b: number[][] = [];
+  const emit = (...parts: number[][]) => b.push(parts.flat());
+  emit(op.loop);
+  emit(loadPair(G), set(Gv));
+  emitSigmoid(emit, Gv, Tt, Kk, Rr, Pp, Sv);
+  emit(get(O), get(Gv), get(Sv), x.f64x2Mul, loadPair(U), x.f64x2Mul, storePair);
+  for (const ptr of [G, U, O]) emit(get(ptr), i32Const(8), op.i32Add, set(ptr));
+  emit(get(I_), i32Const(1), op.i32Add, op.localTee(I_), get(PAIRS_), op.i32LtU, op.brIf(0));
+  emit(op.end);
+  return { name: 'swiglu', params: 4, locals: [I32, V128, V128, V128, V128, V128, V128], body: b };
+}
+
+/**
+ * `swiglugrad(dy, g, u, dg, du, pairs)`: with `s = sigmoid(g)`, `dg = (dy · u) · (s · (1 + g · (1 - s)))`,
+ * `du = dy · (g · s)` (the reference `swigluGradImpl`'s order), in pairs.
+ */
+function swigluGradFunction(): WasmFunction {
+  const { localGet: get, localSet: set, i32Const } = op;
+  const [DY, G, U, DG, DU, PAIRS_, I_, Gv, Tt, Kk, Rr, Pp, Sv, Dv] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const b: number[][] = [];
+  const emit = (...parts: number[][]) => b.push(parts.flat());
+  emit(op.loop);
+  emit(loadPair(G), set(Gv));
+  emit(loadPair(DY), set(Dv));
+  emitSigmoid(emit, Gv, Tt, Kk, Rr, Pp, Sv);
+  // dg = (dy * u) * (s * (1 + g * (1 - s)))
+  emit(get(DG), get(Dv), loadPair(U), x.f64x2Mul);
+  emit(get(Sv), f64x2Const(1), get(Gv), f64x2Const(1), get(Sv), x.f64x2Sub, x.f64x2Mul, x.f64x2Add, x.f64x2Mul);
+  emit(x.f64x2Mul, storePair);
+  // du = dy * (g * s)
+  emit(get(DU), get(Dv), get(Gv), get(Sv), x.f64x2Mul, x.f64x2Mul, storePair);
+  for (const ptr of [DY, G, U, DG, DU]) emit(get(ptr), i32Const(8), op.i32Add, set(ptr));
+  emit(get(I_), i32Const(1), op.i32Add, op.localTee(I_), get(PAIRS_), op.i32LtU, op.brIf(0));
+  emit(op.end);
+  return { name: 'swiglugrad', params: 6, locals: [I32, V128, V128, V128, V128, V128, V128, V128], body: b };
+}
+
 function expBody(): number[][] {
   const { localGet: get, localSet: set, i32Const } = op;
   const b: number[][] = [];
@@ -68,19 +151,7 @@ function expBody(): number[][] {
   emit(op.loop);
   // t = max(f64(src[0..1]) - m, -708)
   emit(get(SRC), x.load64Zero, x.promoteLow, get(M), x.f64x2Sub, f64x2Const(-708), x.f64x2Max, set(T));
-  // k = nearest(t / ln 2); r = (t - k·ln2hi) - k·ln2lo
-  emit(get(T), f64x2Const(INVLN2), x.f64x2Mul, x.f64x2Nearest, set(K));
-  emit(get(T), get(K), f64x2Const(LN2HI), x.f64x2Mul, x.f64x2Sub, get(K), f64x2Const(LN2LO), x.f64x2Mul, x.f64x2Sub, set(R));
-  // p = Σ_{j<=11} r^j / j! (Horner)
-  let fact = 1;
-  for (let j = 1; j <= 11; j++) fact *= j;
-  emit(f64x2Const(1 / fact), set(P));
-  for (let j = 10; j >= 0; j--) {
-    fact /= j + 1;
-    emit(get(P), get(R), x.f64x2Mul, f64x2Const(1 / fact), x.f64x2Add, set(P));
-  }
-  // p · 2^k, 2^k = (k + 1023) << 52 as float64 bits (k >= -1022 after the clamp)
-  emit(get(P), get(K), x.i32x4TruncSatF64x2SZero, x.i64x2ExtendLowI32x4S, i64x2Const(1023), x.i64x2Add, i32Const(52), x.i64x2Shl, x.f64x2Mul, set(P));
+  emitExp(emit, T, K, R, P);
   emit(get(DST), get(P), x.demoteZero, x.store64Lane0);
   emit(get(S), get(P), x.f64x2Add, set(S));
   emit(get(SRC), i32Const(8), op.i32Add, set(SRC));
@@ -110,6 +181,8 @@ interface WasmApi {
 export class WasmExp {
   readonly #mem: WasmMemory;
   readonly #fn: (src: number, dst: number, pairs: number, slot: number) => void;
+  readonly #swiglu: (g: number, u: number, o: number, pairs: number) => void;
+  readonly #swigluGrad: (dy: number, g: number, u: number, dg: number, du: number, pairs: number) => void;
   #f: Float32Array;
   #d: Float64Array;
 
@@ -117,8 +190,10 @@ export class WasmExp {
     const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
     if (!wasm) throw new Error('cpu-f32 backend: this JavaScript runtime has no WebAssembly');
     this.#mem = new wasm.Memory({ initial: 1 });
-    const inst = new wasm.Instance(new wasm.Module(wasmModule([expFunction()])), { env: { memory: this.#mem } });
+    const inst = new wasm.Instance(new wasm.Module(wasmModule([expFunction(), swigluFunction(), swigluGradFunction()])), { env: { memory: this.#mem } });
     this.#fn = inst.exports.exprow as (src: number, dst: number, pairs: number, slot: number) => void;
+    this.#swiglu = inst.exports.swiglu as (g: number, u: number, o: number, pairs: number) => void;
+    this.#swigluGrad = inst.exports.swiglugrad as (dy: number, g: number, u: number, dg: number, du: number, pairs: number) => void;
     this.#f = new Float32Array(this.#mem.buffer);
     this.#d = new Float64Array(this.#mem.buffer);
   }
@@ -154,4 +229,58 @@ export class WasmExp {
     }
     return s;
   }
+
+  /** Grows the memory to at least `bytes`. */
+  #reserve(bytes: number): Float32Array {
+    if (bytes > this.#mem.buffer.byteLength) {
+      this.#mem.grow(Math.ceil((bytes - this.#mem.buffer.byteLength) / 65536));
+      this.#f = new Float32Array(this.#mem.buffer);
+      this.#d = new Float64Array(this.#mem.buffer);
+    }
+    return this.#f;
+  }
+
+  /**
+   * `out = (g · sigmoid(g)) · u` elementwise on f32 data, float64 arithmetic in the reference's order
+   * (`swigluImpl`), one rounding per output; the odd last element by the reference's scalar code.
+   */
+  swiglu(g: Float32Array, u: Float32Array, out: Float32Array, tail: (i: number) => void): void {
+    const n = out.length;
+    const pairs = n >> 1;
+    if (pairs > 0) {
+      const m = 2 * pairs;
+      const f = this.#reserve(12 * m);
+      f.set(g.subarray(0, m), 0);
+      f.set(u.subarray(0, m), m);
+      this.#swiglu(0, 4 * m, 8 * m, pairs);
+      out.set(f.subarray(2 * m, 3 * m));
+    }
+    if (n & 1) tail(n - 1);
+  }
+
+  /**
+   * SwiGLU's VJP elementwise on f32 data (`swigluGradImpl`'s float64 arithmetic and order), `dg` and `du`
+   * rounded once; the odd last element by `tail`.
+   */
+  swigluGrad(dy: Float32Array, g: Float32Array, u: Float32Array, dg: Float32Array, du: Float32Array, tail: (i: number) => void): void {
+    const n = dg.length;
+    const pairs = n >> 1;
+    if (pairs > 0) {
+      const m = 2 * pairs;
+      const f = this.#reserve(20 * m);
+      f.set(dy.subarray(0, m), 0);
+      f.set(g.subarray(0, m), m);
+      f.set(u.subarray(0, m), 2 * m);
+      this.#swigluGrad(0, 4 * m, 8 * m, 12 * m, 16 * m, pairs);
+      dg.set(f.subarray(3 * m, 4 * m));
+      du.set(f.subarray(4 * m, 5 * m));
+    }
+    if (n & 1) tail(n - 1);
+  }
+}
+
+let shared: WasmExp | null = null;
+/** The process's exp module, assembled on first use (its memory is scratch: every call copies in and out). */
+export function wasmExp(): WasmExp {
+  return (shared ??= new WasmExp());
 }

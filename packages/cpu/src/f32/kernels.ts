@@ -16,6 +16,7 @@ import { softmaxF32, softmaxNllF32, softmaxNllGradF32 } from './softmax.js';
 import { softmaxNllImpl } from '../kernels/SoftmaxNll.js';
 import { adamStepImpl } from '../kernels/AdamStep.js';
 import { adamStepF32 } from './adam.js';
+import { wasmExp } from './exp-wasm.js';
 import { attentionDims } from '../kernels/Attention.js';
 import { attentionF32, attentionGradF32 } from './attention.js';
 import { WasmGemm } from './matmul.js';
@@ -109,14 +110,19 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
   };
   table.SwiGLU = ({ gate, up }) => {
     const o = new Float32Array(gate.storage.data.length);
-    swigluImpl(gate.storage.data, up.storage.data, o);
+    const [g, u] = [gate.storage.data, up.storage.data];
+    if (g instanceof Float32Array && u instanceof Float32Array) wasmExp().swiglu(g, u, o, (i) => swigluImpl(g.subarray(i), u.subarray(i), o.subarray(i)));
+    else swigluImpl(g, u, o);
     return [new CpuStorage<F32Array>(o)];
   };
   table.SwiGLUGrad = ({ dy, gate, up }) => {
     const n = gate.storage.data.length;
     const dg = new Float32Array(n);
     const du = new Float32Array(n);
-    swigluGradImpl(dy.storage.data, gate.storage.data, up.storage.data, dg, du);
+    const [d, g, u] = [dy.storage.data, gate.storage.data, up.storage.data];
+    if (d instanceof Float32Array && g instanceof Float32Array && u instanceof Float32Array) {
+      wasmExp().swigluGrad(d, g, u, dg, du, (i) => swigluGradImpl(d.subarray(i), g.subarray(i), u.subarray(i), dg.subarray(i), du.subarray(i)));
+    } else swigluGradImpl(d, g, u, dg, du);
     return [new CpuStorage<F32Array>(dg), new CpuStorage<F32Array>(du)];
   };
   table.RmsNormGrad = ({ dy, x, weight }, { eps }, [ox, or]) => {

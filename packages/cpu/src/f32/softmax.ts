@@ -1,12 +1,6 @@
 /** f32 softmax: the reference's float64 arithmetic per row (a float64 row scratch), one rounding per output. */
 import { checkIndex } from '../storage.js';
-import { WasmExp } from './exp-wasm.js';
-
-let exp: WasmExp | null = null;
-/** The exp module, assembled on first use. */
-function wasmExp(): WasmExp {
-  return (exp ??= new WasmExp());
-}
+import { wasmExp, type WasmExp } from './exp-wasm.js';
 
 let scratch = new Float64Array(256);
 
