@@ -37,6 +37,7 @@ const x = {
   i64x2Shl: simd(0xcb),
   i64x2Add: simd(0xce),
   f64x2Div: simd(0xf3),
+  f64x2Sqrt: simd(0xef),
   f64x2Abs: simd(0xec),
   f64x2Neg: simd(0xed),
   f64x2Ge: simd(0x4c),
@@ -142,6 +143,36 @@ function swigluGradFunction(): WasmFunction {
   return { name: 'swiglugrad', params: 6, locals: [I32, V128, V128, V128, V128, V128, V128, V128], body: b };
 }
 
+/**
+ * `adam(p, g, m, v, next, mo, vo, pairs, slot)`: one Adam step in pairs, the reference `adamStepImpl`'s
+ * float64 arithmetic in its order: `g' = g (+ p·wd when coupled)`, `m' = m·b1 + g'·c1`,
+ * `v' = v·b2 + (g'·g')·c2` (both stored as f32 and read back rounded, as the reference reads its f32
+ * outputs), `next = p·shrink - (m' / (sqrt(v') / sqrtBc2 + eps))·stepSize` (`p·1 = p` exactly). The
+ * constants are float64 at `slot`: b1, c1, b2, c2, eps, sqrtBc2, stepSize, shrink, wd.
+ */
+function adamFunction(coupled: boolean): WasmFunction {
+  const { localGet: get, localSet: set, i32Const } = op;
+  const [Pp, Gp, Mp, Vp, Np, MOp, VOp, PAIRS_, SLOT_, I_] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [B1, C1, B2, C2, EPS, SQ, SS, SHR, WD, P, G, MI, VI] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+  const b: number[][] = [];
+  const emit = (...parts: number[][]) => b.push(parts.flat());
+  [B1, C1, B2, C2, EPS, SQ, SS, SHR, WD].forEach((l, k) => emit(get(SLOT_), x.f64Load(8 * k), x.f64x2Splat, set(l)));
+  const rounded = [...x.demoteZero, ...x.promoteLow];
+  emit(op.loop);
+  emit(loadPair(Pp), set(P));
+  emit(loadPair(Gp), set(G));
+  if (coupled) emit(get(G), get(P), get(WD), x.f64x2Mul, x.f64x2Add, set(G));
+  emit(loadPair(Mp), get(B1), x.f64x2Mul, get(G), get(C1), x.f64x2Mul, x.f64x2Add, rounded, set(MI));
+  emit(loadPair(Vp), get(B2), x.f64x2Mul, get(G), get(G), x.f64x2Mul, get(C2), x.f64x2Mul, x.f64x2Add, rounded, set(VI));
+  emit(get(MOp), get(MI), storePair);
+  emit(get(VOp), get(VI), storePair);
+  emit(get(Np), get(P), get(SHR), x.f64x2Mul, get(MI), get(VI), x.f64x2Sqrt, get(SQ), x.f64x2Div, get(EPS), x.f64x2Add, x.f64x2Div, get(SS), x.f64x2Mul, x.f64x2Sub, storePair);
+  for (const ptr of [Pp, Gp, Mp, Vp, Np, MOp, VOp]) emit(get(ptr), i32Const(8), op.i32Add, set(ptr));
+  emit(get(I_), i32Const(1), op.i32Add, op.localTee(I_), get(PAIRS_), op.i32LtU, op.brIf(0));
+  emit(op.end);
+  return { name: coupled ? 'adamcoupled' : 'adam', params: 9, locals: [I32, ...new Array<number>(13).fill(V128)], body: b };
+}
+
 function expBody(): number[][] {
   const { localGet: get, localSet: set, i32Const } = op;
   const b: number[][] = [];
@@ -167,6 +198,8 @@ export function expFunction(): WasmFunction {
   return { name: 'exprow', params: 4, locals: [I32, V128, V128, V128, V128, V128, V128], body: expBody() };
 }
 
+type AdamFn = (p: number, g: number, m: number, v: number, next: number, mo: number, vo: number, pairs: number, slot: number) => void;
+
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
@@ -181,6 +214,8 @@ interface WasmApi {
 export class WasmExp {
   readonly #mem: WasmMemory;
   readonly #fn: (src: number, dst: number, pairs: number, slot: number) => void;
+  readonly #adam: AdamFn;
+  readonly #adamCoupled: AdamFn;
   readonly #swiglu: (g: number, u: number, o: number, pairs: number) => void;
   readonly #swigluGrad: (dy: number, g: number, u: number, dg: number, du: number, pairs: number) => void;
   #f: Float32Array;
@@ -190,8 +225,10 @@ export class WasmExp {
     const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
     if (!wasm) throw new Error('cpu-f32 backend: this JavaScript runtime has no WebAssembly');
     this.#mem = new wasm.Memory({ initial: 1 });
-    const inst = new wasm.Instance(new wasm.Module(wasmModule([expFunction(), swigluFunction(), swigluGradFunction()])), { env: { memory: this.#mem } });
+    const inst = new wasm.Instance(new wasm.Module(wasmModule([expFunction(), swigluFunction(), swigluGradFunction(), adamFunction(false), adamFunction(true)])), { env: { memory: this.#mem } });
     this.#fn = inst.exports.exprow as (src: number, dst: number, pairs: number, slot: number) => void;
+    this.#adam = inst.exports.adam as AdamFn;
+    this.#adamCoupled = inst.exports.adamcoupled as AdamFn;
     this.#swiglu = inst.exports.swiglu as (g: number, u: number, o: number, pairs: number) => void;
     this.#swigluGrad = inst.exports.swiglugrad as (dy: number, g: number, u: number, dg: number, du: number, pairs: number) => void;
     this.#f = new Float32Array(this.#mem.buffer);
@@ -274,6 +311,28 @@ export class WasmExp {
       this.#swigluGrad(0, 4 * m, 8 * m, 12 * m, 16 * m, pairs);
       dg.set(f.subarray(3 * m, 4 * m));
       du.set(f.subarray(4 * m, 5 * m));
+    }
+    if (n & 1) tail(n - 1);
+  }
+
+  /**
+   * One Adam step on f32 arrays of `n` elements (see `adamFunction`): `coupledWd` is the L2 weight decay
+   * added to the gradient (0: none), `shrink` the decoupled decay factor `1 - lr·wd` (1: none); the odd
+   * last element by `tail`. Bit for bit the reference kernel's results on f32 arrays.
+   */
+  adam(arrays: readonly Float32Array[], outs: readonly Float32Array[], c: { b1: number; c1: number; b2: number; c2: number; eps: number; sqrtBc2: number; stepSize: number; shrink: number; coupledWd: number }, tail: (i: number) => void): void {
+    const n = outs[0].length;
+    const pairs = n >> 1;
+    if (pairs > 0) {
+      const m = 2 * pairs;
+      // layout (bytes): [0, 128) constants, then p, g, m, v, next, m', v' of m floats each
+      const f = this.#reserve(128 + 28 * m);
+      const at = (k: number) => 32 + k * m;
+      arrays.forEach((a, k) => f.set(a.subarray(0, m), at(k)));
+      const d = this.#d;
+      [c.b1, c.c1, c.b2, c.c2, c.eps, c.sqrtBc2, c.stepSize, c.shrink, c.coupledWd].forEach((v, k) => (d[k] = v));
+      (c.coupledWd !== 0 ? this.#adamCoupled : this.#adam)(4 * at(0), 4 * at(1), 4 * at(2), 4 * at(3), 4 * at(4), 4 * at(5), 4 * at(6), pairs, 0);
+      outs.forEach((o, k) => o.set(f.subarray(at(4 + k), at(4 + k) + m)));
     }
     if (n & 1) tail(n - 1);
   }
