@@ -103,6 +103,14 @@ export interface ForwardOptions {
    * a model that ignores it must not be given it (see {@link LanguageModel.supportsPrefix}).
    */
   prefix?: KVCache;
+  /**
+   * Extra additive attention scores `[B, 1, S, S]` (f32), added to the causal (and padding) bias: a large
+   * negative entry (e.g. -1e9) at `[b, 0, i, j]` keeps query `i` of row `b` from key `j`. One tensor for
+   * every layer, or one per layer (`null`: none at that layer). For training-time masks such as
+   * backbone-tiny's subject bottleneck; not with `cache` or `prefix`. Optional for implementers: a model
+   * that ignores it must not be given it (see {@link LanguageModel.supportsAttentionBias}).
+   */
+  attentionBias?: Tensor | readonly (Tensor | null)[];
 }
 
 /** Result of a forward pass. */
@@ -139,6 +147,8 @@ export interface LanguageModel {
   readonly supportsStartAt?: boolean;
   /** True when `forward` honours {@link ForwardOptions.prefix} (absent: it does not). */
   readonly supportsPrefix?: boolean;
+  /** True when `forward` honours {@link ForwardOptions.attentionBias} (absent: it does not). */
+  readonly supportsAttentionBias?: boolean;
   /** A new empty KV cache for `batch` rows. */
   createCache(batch: number): KVCache;
   /** The weight at an address. */

@@ -58,6 +58,8 @@ export class LlamaModel implements LanguageModel {
   readonly supportsStartAt = true;
   /** {@inheritDoc LanguageModel.supportsPrefix} */
   readonly supportsPrefix = true;
+  /** {@inheritDoc LanguageModel.supportsAttentionBias} */
+  readonly supportsAttentionBias = true;
   readonly backend: Backend;
   readonly #weights: Map<string, Tensor>;
   readonly #source: string;
@@ -192,6 +194,15 @@ export class LlamaModel implements LanguageModel {
         throw new ShapeError(`forward: startAt.hidden must be f32 [${b}, ${s}, ${cfg.hiddenSize}], got ${start.hidden.describe()}`);
       }
     }
+    const extra = opts.attentionBias;
+    if (extra !== undefined) {
+      if (attended) throw new RangeError('forward: attentionBias cannot be combined with a cache or a prefix');
+      const list = Array.isArray(extra) ? (extra as readonly (Tensor | null)[]) : null;
+      if (list && list.length !== cfg.numLayers) throw new RangeError(`forward: attentionBias has ${list.length} entries, the model has ${cfg.numLayers} layers`);
+      for (const t of list ?? [extra as Tensor]) {
+        if (t && (t.dtype !== 'f32' || !shapesEqual(t.shape, [b, 1, s, s]))) throw new ShapeError(`forward: attentionBias must be f32 [${b}, 1, ${s}, ${s}], got ${t.describe()}`);
+      }
+    }
     if (opts.positions && (opts.positions.dtype !== 'i32' || !shapesEqual(opts.positions.shape, [b, s]))) {
       throw new ShapeError(`forward: positions must be i32 [${b}, ${s}], got ${opts.positions.describe()}`);
     }
@@ -222,7 +233,9 @@ export class LlamaModel implements LanguageModel {
       for (let layer = start?.layer ?? 0; layer <= last; layer++) {
         const r = tidy(() => {
           const kv = attended?.layer(layer) ?? null;
-          const out = this.#layer(layer, h, positions, bias, causal, kv && { k: rows(kv.k), v: rows(kv.v) }, hooks);
+          const more = extra === undefined ? null : Array.isArray(extra) ? (extra as readonly (Tensor | null)[])[layer] : (extra as Tensor);
+          // the extra bias only adds to the scores, so the causal skip of later keys stays valid
+          const out = this.#layer(layer, h, positions, more ? add(bias, more) : bias, causal, kv && { k: rows(kv.k), v: rows(kv.v) }, hooks);
           return { h: out.h, kv: cache ? out.kv : null };
         });
         h = r.h;

@@ -77,6 +77,17 @@ export interface TrainConfig {
   extraLangs?: ('en' | 'zh')[];
   /** With `copyLines`, also copy the subjects of those facts (more distinct strings to learn the read-out on). */
   copySubjects?: boolean;
+  /**
+   * The subject bottleneck, a training-time attention mask (the model at inference is a plain LLaMA): on
+   * a line whose prompt holds its subject (`Seq.subject = [f, l]`), drawn per line and step with
+   * `probability` (default 1), the positions after the subject's last token `l` may not attend to the
+   * subject's other tokens `f..l-1`, so what they learn of the subject passes through its last token;
+   * with `layer` ≥ 0 (default -1: none) they may not attend to `l` either at layers `0..layer`, so all they
+   * read of the subject is what layer `layer` wrote at `l` (the value ROME's v* replaces at that layer).
+   * Applied for the steps before `until · steps` (default 1: all), so the last steps can adapt to plain
+   * attention. The draws depend on the seed and the step only, so a resumed run replays them.
+   */
+  subjectBottleneck?: { probability?: number; until?: number; layer?: number };
   /** Hold out the rephrase of every n-th training fact (positions n-1, 2n-1, …) and score it; 0 for none. */
   heldOutRephraseEvery?: number;
   /** Weight of the question tokens in the loss of a question-answer line (answer and EOS weigh 1); default 1. */
@@ -208,6 +219,31 @@ export const STUDY_RUNS: Readonly<Record<string, TrainOverrides>> = {
   'v5-statements-wide': V5_STATEMENTS_WIDE,
   // v5's model and data, at the learning rate that keeps the residual stream small
   'v6-lr3e-3': { ...V5_STATEMENTS_WIDE, steps: 1700, lr: 3e-3, minLr: 3e-4, evalEvery: 425, checkpointEvery: 425 },
+  /** Session 6's best scout (`b9` in the README's study; 24 epochs of 444 steps; ~2.35M predicted tokens). */
+  'b9-gated-copy-prefixed': {
+    model: { hiddenSize: 96, intermediateSize: 256, numLayers: 6 },
+    facts: 200,
+    extraLines: 0,
+    rephraseLines: true,
+    heldOutRephraseEvery: 5,
+    statementLines: true,
+    promptLossWeight: 0.25,
+    batchSize: 16,
+    lr: 0.003,
+    minLr: 0.0003,
+    warmupSteps: 30,
+    weightDecay: 0.05,
+    statementOnlyFacts: 600,
+    statementQaFacts: 400,
+    statementTemplate: '{}?',
+    subjectFirstLines: true,
+    copyLines: 9446,
+    prefixedLines: 3,
+    steps: 10656,
+    subjectBottleneck: { layer: 1, until: 0.75 },
+    evalEvery: 888,
+    checkpointEvery: 222,
+  },
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */

@@ -51,10 +51,10 @@ export class StepProgress {
     if (this.out.isTTY) this.out.write('\r\x1b[K');
   }
 
-  /** Ends the bar. */
-  done(note = ''): void {
+  /** Ends the bar at step `at` (default: all steps done; a paused run passes where it stopped). */
+  done(note = '', at = this.total): void {
     this.#last = 0;
-    this.update(this.total, note);
+    this.update(at, note);
     if (this.out.isTTY) this.out.write('\n');
   }
 }

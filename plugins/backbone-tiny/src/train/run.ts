@@ -154,7 +154,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         rewriteCurves();
       }
     }
-    bar?.done();
+    bar?.done('', state.step);
     const finished = trainer.nextStep >= cfg.steps;
     let finalDir: string | null = null;
     if (finished) {

@@ -1,5 +1,6 @@
 /** One optimizer step at a time: batch, loss, gradients, clipping, Adam, weight swap. */
-import { Adam, add, clipGradNorm, crossEntropy, div, greater, logSoftmax, mean, mul, softmaxNll, sum, tensor, tidy, valueAndGrads, where, type LanguageModel, type Tensor, type WeightRef } from '@crossedit/core';
+import { Adam, Rng, add, clipGradNorm, crossEntropy, div, greater, logSoftmax, mean, mul, softmaxNll, sum, tensor, tidy, valueAndGrads, where, type Backend, type LanguageModel, type Tensor, type WeightRef } from '@crossedit/core';
+import { MASKED_SCORE } from '@crossedit/transformer';
 import { learningRate, type TrainConfig } from './config.js';
 import { BatchSchedule, collate, type Seq } from './data.js';
 import { trainableRefs } from './params.js';
@@ -57,12 +58,15 @@ export class Trainer {
     );
     const lr = learningRate(this.cfg, step);
     const be = this.model.backend;
+    const blocks = bottleneckBias(this.schedule.batch(step).map((i) => this.lines[i]), c.cols, this.cfg, step);
+    if (blocks && !this.model.supportsAttentionBias) throw new TypeError('Trainer: subjectBottleneck needs a model whose forward honours attentionBias (supportsAttentionBias)');
     const params = this.refs.map((r) => this.model.weight(r));
     const out = tidy(() => {
       const ids = tensor(c.inputs, [c.rows, c.cols], { dtype: 'i32', backend: be });
       const tg = tensor(c.targets, [c.rows, c.cols], { dtype: 'i32', backend: be });
       const mask = tensor(c.mask, [c.rows, c.cols], { backend: be });
-      const { value, grads } = valueAndGrads(() => smoothedCrossEntropy(this.model.forward(ids).logits!, tg, mask, this.cfg.labelSmoothing ?? 0), params);
+      const attentionBias = blocks && biasTensors(blocks, this.model.config.numLayers, c.rows, c.cols, be);
+      const { value, grads } = valueAndGrads(() => smoothedCrossEntropy(this.model.forward(ids, attentionBias ? { attentionBias } : {}).logits!, tg, mask, this.cfg.labelSmoothing ?? 0), params);
       const clipped = clipGradNorm(grads, this.cfg.gradClip);
       return { value, norm: clipped.norm, grads: clipped.grads };
     });
@@ -82,6 +86,54 @@ export class Trainer {
   dispose(): void {
     this.adam.dispose();
   }
+}
+
+/** The subject bottleneck's additive scores of a batch: one `[B·S·S]` array for every layer, and one for layers `0..layer`. */
+export interface BottleneckBias {
+  all: Float64Array;
+  early: Float64Array | null;
+  layer: number;
+}
+
+/**
+ * The subject bottleneck of a batch at a step (see `TrainConfig.subjectBottleneck`), as additive scores
+ * `[B, 1, S, S]` row-major over the collated inputs (`S = cols`), or null when it is off at this step or
+ * no line is masked. Which lines are masked depends on the config's seed, the step and the row only.
+ */
+export function bottleneckBias(seqs: readonly Seq[], cols: number, cfg: TrainConfig, step: number): BottleneckBias | null {
+  const o = cfg.subjectBottleneck;
+  if (!o) return null;
+  const p = o.probability ?? 1;
+  const until = o.until ?? 1;
+  const layer = o.layer ?? -1;
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`subjectBottleneck.probability must be in [0, 1], got ${o.probability}`);
+  if (!(until >= 0 && until <= 1)) throw new RangeError(`subjectBottleneck.until must be in [0, 1], got ${o.until}`);
+  if (!Number.isInteger(layer) || layer < -1 || layer >= cfg.model.numLayers) throw new RangeError(`subjectBottleneck.layer must be an integer in -1..${cfg.model.numLayers - 1}, got ${o.layer}`);
+  if (step >= until * cfg.steps) return null;
+  const rng = new Rng((cfg.seed ^ Math.imul(step + 1, 0x2545f491)) >>> 0);
+  const n = seqs.length * cols * cols;
+  const all = new Float64Array(n);
+  const early = layer >= 0 ? new Float64Array(n) : null;
+  let any = false;
+  seqs.forEach((s, r) => {
+    const draw = rng.uniform();
+    if (!s.subject || draw >= p) return;
+    const [f, l] = s.subject;
+    any = true;
+    for (let i = l + 1; i < cols; i++) {
+      const at = (r * cols + i) * cols;
+      for (let j = f; j < l; j++) all[at + j] = MASKED_SCORE;
+      if (early) for (let j = f; j <= l; j++) early[at + j] = MASKED_SCORE;
+    }
+  });
+  return any ? { all, early, layer } : null;
+}
+
+/** The per-layer bias tensors of a {@link BottleneckBias} (`ForwardOptions.attentionBias`). */
+function biasTensors(b: BottleneckBias, layers: number, rows: number, cols: number, backend: Backend): Tensor[] {
+  const all = tensor(b.all, [rows, 1, cols, cols], { backend });
+  const early = b.early ? tensor(b.early, [rows, 1, cols, cols], { backend }) : null;
+  return Array.from({ length: layers }, (_, l) => (early && l <= b.layer ? early : all));
 }
 
 /**

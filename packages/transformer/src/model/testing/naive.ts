@@ -62,8 +62,8 @@ const silu = (v: number) => v / (1 + Math.exp(-v));
 
 /**
  * The naive forward on `ids [B][S]` with optional `mask [B][S]` (1 real, 0 pad) and `positions [B][S]`
- * (default: real tokens before the position, 0 at pads). Padded keys are skipped; outputs at padded
- * query positions are not meaningful.
+ * (default: real tokens before the position, 0 at pads). Padded keys are skipped, and so are the keys
+ * `blocked(layer, b, i, j)` says query `i` may not see; outputs at padded query positions are not meaningful.
  */
 export function naiveForward(
   cfg: ModelConfig,
@@ -71,6 +71,7 @@ export function naiveForward(
   ids: number[][],
   mask?: number[][],
   positions?: number[][],
+  blocked?: (layer: number, b: number, i: number, j: number) => boolean,
 ): NaiveTrace {
   const B = ids.length;
   const S = ids[0].length;
@@ -118,7 +119,7 @@ export function naiveForward(
           const scores: number[] = [];
           const js: number[] = [];
           for (let j = 0; j <= i; j++) {
-            if (!m[b][j]) continue;
+            if (!m[b][j] || blocked?.(l, b, i, j)) continue;
             let dot = 0;
             for (let d = 0; d < Dh; d++) dot += q[b][i][hh][d] * k[b][j][kvh][d];
             scores.push(dot / Math.sqrt(Dh));
