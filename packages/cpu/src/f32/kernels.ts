@@ -1,7 +1,11 @@
 /**
  * The f32 backend's kernel table: every reference host kernel, its float64 results rounded into a
  * `Float32Array` once per kernel (as an f32 device stores them), and f32-native kernels where the time
- * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, Gather and ScatterAdd (row copies), the fused kernels (SwiGLU, RmsNormGrad, SoftmaxGrad, SoftmaxNll and its VJP) and AdamStep, and Attention and its VJP (GEMMs with a fused softmax pass between them). `KernelImpls` makes a missing kernel a compile error.
+ * goes: MatMul (WebAssembly SIMD GEMM), Binary, Unary, Reduce (sum), Gather and ScatterAdd (row copies),
+ * Rope and RmsNorm (the reference loops writing f32), the fused kernels (SwiGLU and its VJP in WebAssembly
+ * SIMD, RmsNormGrad, SoftmaxGrad, SoftmaxNll with a SIMD float64 exp and its VJP from the kept
+ * exponentials), AdamStep (WebAssembly SIMD float64, bit-identical), and Attention and its VJP (GEMMs
+ * with a fused softmax pass between them). `KernelImpls` makes a missing kernel a compile error.
  */
 import { normAxis, type BackendTensor, type KernelImpl, type KernelImpls, type KernelInputs, type KernelName } from '@crossedit/core';
 import { HOST_KERNELS, type HostKernel } from '../kernels/index.js';
@@ -9,7 +13,7 @@ import { CpuStorage, checkIndex, splitAxis, type CpuArray, type HostTensor } fro
 import { binaryF32 } from './binary.js';
 import { unaryF32 } from './unary.js';
 import { swigluGradImpl, swigluImpl } from '../kernels/SwiGLU.js';
-import { rmsNormGradImpl } from '../kernels/RmsNorm.js';
+import { rmsNormGradImpl, rmsNormImpl } from '../kernels/RmsNorm.js';
 import { ropeImpl } from '../kernels/Rope.js';
 import { softmaxGradImpl } from '../kernels/Softmax.js';
 import { softmaxF32, softmaxNllF32, softmaxNllGradF32 } from './softmax.js';
@@ -192,6 +196,13 @@ export function f32Kernels(gemm: WasmGemm): KernelImpls<F32Storage> {
     const u = updates.storage.data as Float32Array;
     const out = new Float32Array(numRows * D);
     for (let n = 0; n < idd.length; n++) out.set(u.subarray(n * D, n * D + D), idd[n] * D);
+    return [new CpuStorage<F32Array>(out)];
+  };
+  table.RmsNorm = ({ x, weight }, { eps }) => {
+    // the reference arithmetic (float64 per row), each result rounded once as it is stored
+    const out = new Float32Array(x.storage.data.length);
+    const d = x.shape[x.shape.length - 1];
+    if (d > 0) rmsNormImpl(x.storage.data, weight.storage.data, eps, out, d);
     return [new CpuStorage<F32Array>(out)];
   };
   table.Rope = ({ x, positions }, { base, inverse }) => {

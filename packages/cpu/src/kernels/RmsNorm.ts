@@ -2,7 +2,7 @@ import { alloc } from '../storage.js';
 import type { HostKernel } from './kernel.js';
 
 /** RMSNorm of each row of length `d`: `y = x * (1 / sqrt(mean(x^2) + eps)) * w`, in float64. */
-export function rmsNormImpl(x: ArrayLike<number>, w: ArrayLike<number>, eps: number, out: Float64Array, d: number): void {
+export function rmsNormImpl(x: ArrayLike<number>, w: ArrayLike<number>, eps: number, out: Float64Array | Float32Array, d: number): void {
   for (let b = 0; b < out.length; b += d) {
     let ss = 0;
     for (let i = 0; i < d; i++) ss += x[b + i] * x[b + i];
