@@ -17,8 +17,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Rng, weightName, type ModelConfig } from '@crossedit/core';
 import { createCpuBackend, createCpuF32Backend, type HostBackend, type KernelTime } from '@crossedit/cpu';
@@ -26,6 +24,7 @@ import { LlamaModel } from '@crossedit/transformer';
 import { DEFAULT_TRAIN_CONFIG, Trainer, collate, initWeights, trainableRefs, type Seq, type TrainConfig } from '@crossedit/backbone-tiny';
 import { choiceFlag, numberFlag } from './args.js';
 import { findTorchPython } from './stories/torch.js';
+import { TorchProcess } from './torch-process.js';
 
 const TORCH_SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../torch/train_step.py');
 
@@ -156,51 +155,23 @@ function table(head: string[], body: string[][]): string {
 
 /** `benchmarks/torch/train_step.py` as a child process: one training step per request line. */
 class TorchTrainer {
-  readonly #proc: ChildProcessWithoutNullStreams;
-  readonly #queue: ((line: string) => void)[] = [];
-  #stderr = '';
-  info: { torch: string; threads: number } = { torch: '?', threads: 0 };
+  private constructor(readonly proc: TorchProcess) {}
 
-  private constructor(python: string, problem: string, threads: number) {
-    this.#proc = spawn(python, [TORCH_SCRIPT, problem, String(threads)], {
-      env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' },
-    });
-    this.#proc.stderr.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-4000)));
-    createInterface({ input: this.#proc.stdout }).on('line', (l) => this.#queue.shift()?.(l));
-    this.#proc.on('exit', (code) => {
-      for (const f of this.#queue.splice(0)) f(JSON.stringify({ error: `train_step.py exited with ${code}: ${this.#stderr.trim().split('\n').slice(-3).join(' / ')}` }));
-    });
-  }
-
-  #next(): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) =>
-      this.#queue.push((l) => {
-        const v = JSON.parse(l) as Record<string, unknown>;
-        if (typeof v.error === 'string') reject(new Error(v.error));
-        else resolve(v);
-      }),
-    );
+  get info(): { torch: string; threads: number } {
+    return this.proc.info;
   }
 
   static async start(python: string, problem: string, threads: number): Promise<TorchTrainer> {
-    const t = new TorchTrainer(python, problem, threads);
-    const ready = await t.#next();
-    t.info = { torch: String(ready.torch), threads: Number(ready.threads) };
-    return t;
+    return new TorchTrainer(await TorchProcess.start(python, TORCH_SCRIPT, problem, threads));
   }
 
   async step(i: number, lr: number): Promise<StepTime> {
-    const p = this.#next();
-    this.#proc.stdin.write(`step ${i} ${lr}\n`);
-    const v = await p;
+    const v = await this.proc.request(`step ${i} ${lr}`);
     return { ms: Number(v.ms), cpuMs: Number(v.cpuMs), loss: Number(v.loss) };
   }
 
-  async close(): Promise<void> {
-    if (this.#proc.exitCode !== null) return;
-    const done = new Promise((r) => this.#proc.once('exit', r));
-    this.#proc.stdin.end('quit\n');
-    await done;
+  close(): Promise<void> {
+    return this.proc.close();
   }
 }
 

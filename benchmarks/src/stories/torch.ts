@@ -3,11 +3,11 @@
  * line, so that the benchmark can interleave it with the project's edits. Uses Debian's
  * `/usr/bin/python3` (python3-torch) with 2 threads and `OMP_WAIT_POLICY=PASSIVE`.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { TorchProcess } from '../torch-process.js';
 
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../torch/edit_reference.py');
 
@@ -29,56 +29,27 @@ export function findTorchPython(): { python: string } | { missing: string } {
 
 /** A running reference process. */
 export class TorchReference {
-  readonly #proc: ChildProcessWithoutNullStreams;
-  readonly #lines: Interface;
-  readonly #queue: ((line: string) => void)[] = [];
-  #stderr = '';
+  private constructor(readonly proc: TorchProcess) {}
+
   /** Torch version and thread count reported by the script. */
-  info: { torch: string; threads: number } = { torch: '?', threads: 0 };
-
-  private constructor(python: string, problem: string, threads: number) {
-    this.#proc = spawn(python, [SCRIPT, problem, String(threads)], {
-      env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' },
-    });
-    this.#proc.stderr.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString()).slice(-4000)));
-    this.#lines = createInterface({ input: this.#proc.stdout });
-    this.#lines.on('line', (l) => this.#queue.shift()?.(l));
-    this.#proc.on('exit', (code) => {
-      for (const f of this.#queue.splice(0)) f(JSON.stringify({ error: `edit_reference.py exited with ${code}: ${this.#stderr.trim().split('\n').slice(-3).join(' / ')}` }));
-    });
-  }
-
-  #next(): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) =>
-      this.#queue.push((l) => {
-        const v = JSON.parse(l) as Record<string, unknown>;
-        if (typeof v.error === 'string') reject(new Error(v.error));
-        else resolve(v);
-      }),
-    );
+  get info(): { torch: string; threads: number } {
+    return this.proc.info;
   }
 
   /** Starts the script on a problem file and waits until it has loaded the weights. */
   static async start(python: string, problem: string, threads = 2): Promise<TorchReference> {
-    const t = new TorchReference(python, problem, threads);
-    const ready = await t.#next();
-    t.info = { torch: String(ready.torch), threads: Number(ready.threads) };
-    return t;
+    return new TorchReference(await TorchProcess.start(python, SCRIPT, problem, threads));
   }
 
   /** Runs one edit of `method` in PyTorch. */
   async edit(method: 'rome' | 'memit' | 'ft'): Promise<TorchEdit> {
-    const p = this.#next();
-    this.#proc.stdin.write(`${method}\n`);
-    const v = await p;
+    const v = await this.proc.request(method);
     return { ms: Number(v.ms), cpuMs: Number(v.cpuMs), deltas: v.deltas as number[][] };
   }
 
   /** Ends the process. */
-  async close(): Promise<void> {
-    if (this.#proc.exitCode !== null) return;
-    const done = new Promise((r) => this.#proc.once('exit', r));
-    this.#proc.stdin.end('quit\n');
-    await done;
+  close(): Promise<void> {
+    return this.proc.close();
   }
 }
+

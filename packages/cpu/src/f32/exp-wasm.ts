@@ -8,6 +8,7 @@
  * NaN stays NaN.
  */
 import { I32, V128, op, uleb, wasmModule, type WasmFunction } from './wasm-encode.js';
+import { instantiate, type WasmMemory } from './wasm-runtime.js';
 
 const SIMD = 0xfd;
 const simd = (code: number, ...rest: number[]) => [SIMD, ...uleb(code), ...rest];
@@ -200,16 +201,6 @@ export function expFunction(): WasmFunction {
 
 type AdamFn = (p: number, g: number, m: number, v: number, next: number, mo: number, vo: number, pairs: number, slot: number) => void;
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Memory: new (d: { initial: number }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 /** One instance of the exp module with its memory: rows are copied in, their exponentials copied out. */
 export class WasmExp {
   readonly #mem: WasmMemory;
@@ -222,10 +213,8 @@ export class WasmExp {
   #d: Float64Array;
 
   constructor() {
-    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-    if (!wasm) throw new Error('cpu-f32 backend: this JavaScript runtime has no WebAssembly');
-    this.#mem = new wasm.Memory({ initial: 1 });
-    const inst = new wasm.Instance(new wasm.Module(wasmModule([expFunction(), swigluFunction(), swigluGradFunction(), adamFunction(false), adamFunction(true)])), { env: { memory: this.#mem } });
+    const inst = instantiate(wasmModule([expFunction(), swigluFunction(), swigluGradFunction(), adamFunction(false), adamFunction(true)]), 1);
+    this.#mem = inst.mem;
     this.#fn = inst.exports.exprow as (src: number, dst: number, pairs: number, slot: number) => void;
     this.#adam = inst.exports.adam as AdamFn;
     this.#adamCoupled = inst.exports.adamcoupled as AdamFn;

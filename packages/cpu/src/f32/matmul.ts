@@ -9,20 +9,10 @@ import { sizeOf } from '@crossedit/core';
 import { matmulGeometry } from '../kernels/MatMul.js';
 import { broadcastIndex } from '../storage.js';
 import { gemmModuleBytes } from './gemm-wasm.js';
+import { instantiate, type WasmMemory } from './wasm-runtime.js';
 
 const PAGE = 65536;
 
-/** The part of the WebAssembly JS API used here (the project's TS libs do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Memory: new (d: { initial: number }) => WasmMemory;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 const up = (n: number, m: number) => Math.ceil(n / m) * m;
 
@@ -67,9 +57,8 @@ export class WasmGemm {
   #f: Float32Array;
 
   constructor() {
-    if (!wasm) throw new Error('cpu-f32 backend: this JavaScript runtime has no WebAssembly');
-    this.#mem = new wasm.Memory({ initial: 16 });
-    const inst = new wasm.Instance(new wasm.Module(gemmModuleBytes()), { env: { memory: this.#mem } });
+    const inst = instantiate(gemmModuleBytes(), 16);
+    this.#mem = inst.mem;
     this.#gemm = inst.exports.gemm as (a: number, b: number, c: number, m: number, n: number, k: number) => void;
     this.#f = new Float32Array(this.#mem.buffer);
   }
