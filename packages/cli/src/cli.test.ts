@@ -31,6 +31,9 @@ describe('crossedit', () => {
     const bad = await run(['nope']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("unknown command 'nope'");
+    const study = await run(['train', '--study', 'b99', '--backend', 'cpu']);
+    expect(study.code).toBe(2);
+    expect(study.err).toContain("--study: no study run 'b99' (expected one of first-model, ");
     const flag = await run(['eval', '--bogus']);
     expect(flag.code).toBe(2);
     expect(flag.err).toMatch(/bogus/);

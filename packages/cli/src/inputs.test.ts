@@ -37,7 +37,7 @@ describe('crossedit eval: bad values', () => {
     const out = path.join(tmp(), 'o');
     const r = await run(evalArgs(out, '--method', 'rome', '--hparam', 'layers=[99]'));
     expect(r.code).toBe(1);
-    expect(r.err).toContain("rome: hyperparameter 'layers': layer 99 does not exist (the model has 4 layers, 0-3)");
+    expect(r.err).toContain("rome: hyperparameter 'layers': layer 99 does not exist (the model has 6 layers, 0-5)");
     expect(existsSync(path.join(out, 'results.jsonl'))).toBe(false);
   });
 

@@ -6,7 +6,7 @@ import { TINY_MODEL } from './train/config.js';
 
 const family = defineLlamaFamily({
   id: 'tiny',
-  description: 'Embedded bilingual English/Chinese LLaMA (4 layers, hidden 96), trained by crossedit; weights included',
+  description: 'Embedded bilingual English/Chinese LLaMA (6 layers, hidden 96, 1.25M parameters), trained by crossedit; weights included',
   config: TINY_MODEL,
   layout: LLAMA_LAYOUT,
 });

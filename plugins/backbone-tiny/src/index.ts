@@ -15,7 +15,7 @@ export { readPairs, readDevSet, readTestSet, readTrainRecords, type QA, type Dev
 export { trainBpe, SPECIAL_TOKENS, type TrainBpeOptions, type TokenizerJson } from './tokenizer/train-bpe.js';
 export { loadHfEncoder, type HfSpecials } from './tokenizer/encode.js';
 export { hfLlamaConfig } from './hf-config.js';
-export { DEFAULT_TRAIN_CONFIG, TINY_MODEL, learningRate, withOverrides, type TrainConfig, type TrainOverrides } from './train/config.js';
+export { DEFAULT_TRAIN_CONFIG, STUDY_RUNS, TINY_MODEL, learningRate, withOverrides, type TrainConfig, type TrainOverrides } from './train/config.js';
 export { prepareData, BatchSchedule, collate, shuffled, type Seq, type TrainData, type EncodeFn, type SeqSpecials } from './train/data.js';
 export { initWeights } from './train/init.js';
 export { trainableRefs, trainableNames } from './train/params.js';

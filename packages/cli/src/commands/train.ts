@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { cacheDir, DEFAULT_TRAIN_CONFIG, publishExport, train, withOverrides } from '@crossedit/backbone-tiny';
+import { cacheDir, DEFAULT_TRAIN_CONFIG, publishExport, STUDY_RUNS, train, withOverrides } from '@crossedit/backbone-tiny';
 import type { Command } from '../args.js';
 import { intOption } from '../args.js';
 import { UsageError } from '../backend.js';
@@ -9,10 +9,11 @@ import { createBackend, parseBackendKind } from '../backend.js';
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train the embedded tiny bilingual backbone (seeded, resumable, loss curves written out)',
-  usage: 'train [--run DIR] [--backend cpu|webgpu|auto] [--set JSON] [--fresh] [--stop-after N] [--publish]',
+  usage: 'train [--run DIR] [--backend cpu|webgpu|auto] [--study NAME] [--set JSON] [--fresh] [--stop-after N] [--publish]',
   options: {
     run: { type: 'string', help: 'run folder (checkpoints, losses.csv, curve.json)', arg: 'DIR' },
     backend: { type: 'string', help: 'auto, webgpu, cpu (float64 reference) or cpu-f32', arg: 'KIND', default: 'cpu' },
+    study: { type: 'string', help: `start from a run of the embedded model's study instead of the shipped config (${Object.keys(STUDY_RUNS).join(', ')})`, arg: 'NAME' },
     set: { type: 'string', help: 'JSON overrides of the training config, e.g. {"steps":600}', arg: 'JSON' },
     fresh: { type: 'boolean', help: 'ignore existing checkpoints' },
     'stop-after': { type: 'string', help: 'stop after N steps of this session (resume later)', arg: 'N' },
@@ -25,7 +26,9 @@ export const trainCommand: Command = {
     } catch (e) {
       throw new UsageError(`--set must be JSON: ${(e as Error).message}`);
     }
-    const config = withOverrides(DEFAULT_TRAIN_CONFIG, overrides as never);
+    const study = values.study as string | undefined;
+    if (study !== undefined && !Object.hasOwn(STUDY_RUNS, study)) throw new UsageError(`--study: no study run '${study}' (expected one of ${Object.keys(STUDY_RUNS).join(', ')})`);
+    const config = withOverrides(study === undefined ? DEFAULT_TRAIN_CONFIG : STUDY_RUNS[study], overrides as never);
     const runDir = path.resolve((values.run as string | undefined) ?? path.join(cacheDir, 'runs', 'main'));
     const backend = await createBackend(parseBackendKind(values.backend as string));
     const stop = intOption(values, 'stop-after', 1);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_CONFIG, learningRate } from './config.js';
+import { STUDY_RUNS, learningRate } from './config.js';
 import type { Corpus, Fact } from '../corpus/build.js';
 import { BatchSchedule, collate, prepareData, type EncodeFn, type Seq } from './data.js';
+
+/** The first model's config: every data option of the study off (the tests turn on what they test). */
+const PLAIN = STUDY_RUNS['first-model'];
 
 const seq = (n: number, k: number): Seq => ({ ids: Array.from({ length: n }, (_, i) => k * 100 + i), answerStart: -1, answerEnd: -1, lang: 'en' });
 
@@ -54,7 +57,7 @@ describe('collate', () => {
 
 describe('learningRate', () => {
   it('warms up linearly, then decays by a cosine to minLr', () => {
-    const cfg = { ...DEFAULT_TRAIN_CONFIG, lr: 1e-2, minLr: 1e-3, warmupSteps: 10, steps: 110 };
+    const cfg = { ...PLAIN, lr: 1e-2, minLr: 1e-3, warmupSteps: 10, steps: 110 };
     expect(learningRate(cfg, 0)).toBeCloseTo(1e-3, 12);
     expect(learningRate(cfg, 9)).toBeCloseTo(1e-2, 12);
     expect(learningRate(cfg, 60)).toBeCloseTo(5.5e-3, 12);
@@ -75,7 +78,7 @@ describe('prepareData', () => {
   });
   const corpus: Corpus = { facts: Array.from({ length: 10 }, (_, i) => fact(i)), heldOut: [fact(100)], extra: [] };
   const sp = { bos: 1, eos: 2, pad: 3 };
-  const base = { ...DEFAULT_TRAIN_CONFIG, facts: 3, extraLines: 0, heldOutFacts: 0 };
+  const base = { ...PLAIN, facts: 3, extraLines: 0, heldOutFacts: 0 };
   const texts = async (seqs: Seq[]) => {
     const inv = new Map([...vocab].map(([w, i]) => [i, w]));
     return seqs.map((s) => s.ids.slice(1, -1).map((i) => inv.get(i)).join(' '));

@@ -8,12 +8,15 @@ import { LlamaModel } from '@crossedit/transformer';
 import { tiny } from '../backbone.js';
 import { sharedOrNull } from '../testing/shared.js';
 import { latestCheckpoint, loadCheckpoint } from './checkpoint.js';
-import { DEFAULT_TRAIN_CONFIG, withOverrides } from './config.js';
+import { STUDY_RUNS, withOverrides } from './config.js';
 import { trainableRefs } from './params.js';
 import { EXPORT_FILES, train } from './run.js';
 
+/** The first model's config: every data option of the study off (the tests turn on what they test). */
+const PLAIN = STUDY_RUNS['first-model'];
+
 const shared = sharedOrNull();
-const cfg = withOverrides(DEFAULT_TRAIN_CONFIG, {
+const cfg = withOverrides(PLAIN, {
   model: { hiddenSize: 32, intermediateSize: 88, numLayers: 2, numHeads: 2, numKvHeads: 2 },
   facts: 8,
   extraLines: 4,

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { crossEntropy, tensor, valueAndGrads, type ModelConfig } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { LlamaModel } from '@crossedit/transformer';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';
+import { STUDY_RUNS, type TrainConfig } from './config.js';
 import { collate, type Seq } from './data.js';
 import { initWeights } from './init.js';
 import { Trainer, bottleneckBias, smoothedCrossEntropy } from './trainer.js';
+
+/** The first model's config: every data option of the study off (the tests turn on what they test). */
+const PLAIN = STUDY_RUNS['first-model'];
 
 describe('smoothedCrossEntropy', () => {
   const backend = createCpuBackend(); // float64
@@ -61,7 +64,7 @@ describe('smoothedCrossEntropy', () => {
 
 describe('Trainer with subjectBottleneck', () => {
   const backend = createCpuBackend(); // float64
-  const model: ModelConfig = { ...DEFAULT_TRAIN_CONFIG.model, vocabSize: 40, hiddenSize: 16, intermediateSize: 24, numHeads: 2, numKvHeads: 2, numLayers: 2, maxPositions: 32 };
+  const model: ModelConfig = { ...PLAIN.model, vocabSize: 40, hiddenSize: 16, intermediateSize: 24, numHeads: 2, numKvHeads: 2, numLayers: 2, maxPositions: 32 };
   // four lines (BOS ... EOS); lines 0 and 2 hold a subject span
   const lines: Seq[] = [
     { ids: [1, 5, 6, 7, 8, 9, 10, 2], answerStart: 6, answerEnd: 7, lang: 'en', subject: [2, 4] },
@@ -69,7 +72,7 @@ describe('Trainer with subjectBottleneck', () => {
     { ids: [1, 14, 15, 16, 17, 18, 2], answerStart: 5, answerEnd: 6, lang: 'en', subject: [1, 3] },
     { ids: [1, 19, 20, 21, 22, 2], answerStart: 4, answerEnd: 5, lang: 'en' },
   ];
-  const cfg = (bn?: TrainConfig['subjectBottleneck']): TrainConfig => ({ ...DEFAULT_TRAIN_CONFIG, model, seed: 7, steps: 4, batchSize: 4, warmupSteps: 1, ...(bn ? { subjectBottleneck: bn } : {}) });
+  const cfg = (bn?: TrainConfig['subjectBottleneck']): TrainConfig => ({ ...PLAIN, model, seed: 7, steps: 4, batchSize: 4, warmupSteps: 1, ...(bn ? { subjectBottleneck: bn } : {}) });
   const fresh = () => new LlamaModel(model, initWeights(model, 3, backend));
 
   /** The step-0 loss computed here, from the spec: the batch's lines, the additive bias built by hand, per layer. */
