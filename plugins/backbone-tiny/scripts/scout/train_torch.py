@@ -13,7 +13,10 @@ whose prompt holds its subject, with probability p the positions after the subje
 to the subject's other tokens, so what they learn of the subject passes through its last token; `bottleneck_until: f` lifts it after that
 fraction of the steps, so the last steps adapt to the plain attention used at inference; `bottleneck_layer: l`
 also hides the subject's last token from them at layers 0..l, so all they read of the subject is the residual
-stream that layer l wrote there, the value ROME edits), `norm_every` (print the
+stream that layer l wrote there, the value ROME edits), `key_decor: λ` (add λ · the mean squared cosine
+between the MLP keys, the down_proj inputs, of all real tokens of the batch at layer `key_decor_layer`
+(default 1): the overlap through which a rank-one ROME update without whitening moves other prompts),
+`norm_every` (print the
 per-layer mean MLP-output and residual norms on 32 training questions every n steps: the scale ROME's v*
 step has to move; see the README's study).
 """
@@ -24,7 +27,7 @@ import torch.nn.functional as F
 data = json.load(open(sys.argv[1]))
 out = sys.argv[2]
 hp = dict(hidden=128, inter=512, layers=4, heads=4, lr=3e-3, min_lr=3e-4, warmup=50, epochs=20, bs=32,
-          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9, smooth=0.0, threads=1, bottleneck=0.0, bottleneck_until=1.0, bottleneck_layer=-1)
+          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9, smooth=0.0, threads=1, bottleneck=0.0, bottleneck_until=1.0, bottleneck_layer=-1, key_decor=0.0, key_decor_layer=1)
 hp.update(json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
 torch.manual_seed(hp['seed']); random.seed(hp['seed']); torch.set_num_threads(hp['threads'])
 V = 6144; H = hp['hidden']; I = hp['inter']; L = hp['layers']; NH = hp['heads']; HD = H // NH
@@ -51,7 +54,8 @@ def rope(x, T):
     cos, sin = emb.cos(), emb.sin()
     x1, x2 = x[..., :HD // 2], x[..., HD // 2:]
     return x * cos + torch.cat([-x2, x1], -1) * sin
-def forward(ids, stats=None, extra=None):
+def forward(ids, stats=None, extra=None, keys=None):
+    # keys: a list that receives the MLP keys (down_proj inputs) of layer key_decor_layer, for key_penalty
     B, T = ids.shape
     x = W['model.embed_tokens.weight'][ids]
     causal = torch.full((T, T), float('-inf')).triu(1)
@@ -67,10 +71,19 @@ def forward(ids, stats=None, extra=None):
         a = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(HD) + mask, -1) @ v
         x = x + a.transpose(1, 2).reshape(B, T, H) @ W[pre + 'self_attn.o_proj.weight'].T
         h = rms(x, W[pre + 'post_attention_layernorm.weight'])
-        mo = (F.silu(h @ W[pre + 'mlp.gate_proj.weight'].T) * (h @ W[pre + 'mlp.up_proj.weight'].T)) @ W[pre + 'mlp.down_proj.weight'].T
+        act = F.silu(h @ W[pre + 'mlp.gate_proj.weight'].T) * (h @ W[pre + 'mlp.up_proj.weight'].T)
+        if keys is not None and l == hp['key_decor_layer']: keys.append(act)
+        mo = act @ W[pre + 'mlp.down_proj.weight'].T
         x = x + mo
         if stats is not None: stats.append((mo.norm(dim=-1).mean().item(), x.norm(dim=-1).mean().item()))
     return rms(x, W['model.norm.weight']) @ W['model.embed_tokens.weight'].T
+
+def key_penalty(act, ids):
+    # mean squared cosine between the keys of all real tokens of the batch, ||K^T K / N||_F^2 of the unit keys
+    # (1/I when isotropic, 1 when all parallel): what a rank-one update u = k/|k| spills onto other prompts
+    k = act[ids != PAD]; k = k / (k.norm(dim=-1, keepdim=True) + 1e-6)
+    g = k.T @ k / k.shape[0]
+    return (g * g).sum()
 
 def bottleneck(seqs, T, p=None):
     # subject bottleneck: positions after the subject's last token do not see the subject's other tokens
@@ -137,15 +150,18 @@ for ep in range(math.ceil(steps / steps_per_epoch)):
         seqs = [train[j] for j in b]
         ids, tg, m = collate(seqs, hp['prompt_w'])
         bn = hp['bottleneck'] > 0 and step < hp['bottleneck_until'] * steps
-        logits = forward(ids, extra=bottleneck(seqs, ids.shape[1]) if bn else None)
+        ks = [] if hp['key_decor'] > 0 else None
+        logits = forward(ids, extra=bottleneck(seqs, ids.shape[1]) if bn else None, keys=ks)
         loss = (F.cross_entropy(logits.reshape(-1, V), tg.reshape(-1), reduction='none', label_smoothing=hp['smooth']) * m.reshape(-1)).sum() / m.sum()
+        pen = key_penalty(ks[0], ids) if ks else None
+        if pen is not None: loss = loss + hp['key_decor'] * pen
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, hp['clip']); opt.step()
         tokens += int((m > 0).sum()); step += 1
         if step % hp.get('norm_every', 100) == 0:
             st = []
             with torch.no_grad(): forward(collate(data['evalFacts']['en'][:32], 1)[0], st)
             print('norms step', step, 'mlp', [round(a, 1) for a, _ in st], 'resid', [round(b, 1) for _, b in st], 'ratio1', round(st[1][0] / st[1][1], 3), flush=True)
-        if step % 200 == 0: print(f'step {step} loss {loss.item():.3f} {time.time() - t0:.0f}s {tokens / (time.time() - t0):.0f} tok/s', flush=True)
+        if step % 200 == 0: print(f'step {step} loss {loss.item():.3f}' + (f' keycos2 {pen.item():.4f}' if pen is not None else '') + f' {time.time() - t0:.0f}s {tokens / (time.time() - t0):.0f} tok/s', flush=True)
     evaluate(f'epoch {ep + 1}')
     if (time.time() - t0) / 60 > hp['max_minutes']: break
 os.makedirs(out, exist_ok=True)
