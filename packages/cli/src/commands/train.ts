@@ -9,10 +9,10 @@ import { createBackend, parseBackendKind } from '../backend.js';
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train the embedded tiny bilingual backbone (seeded, resumable, loss curves written out)',
-  usage: 'train [--run DIR] [--backend cpu|webgpu|auto] [--study NAME] [--set JSON] [--fresh] [--stop-after N] [--publish]',
+  usage: 'train [--run DIR] [--backend cpu-f32|cpu|webgpu|auto] [--study NAME] [--set JSON] [--fresh] [--stop-after N] [--publish]',
   options: {
     run: { type: 'string', help: 'run folder (checkpoints, losses.csv, curve.json)', arg: 'DIR' },
-    backend: { type: 'string', help: 'auto, webgpu, cpu (float64 reference) or cpu-f32', arg: 'KIND', default: 'cpu' },
+    backend: { type: 'string', help: 'auto, webgpu, cpu (float64 reference) or cpu-f32 (the shipped run)', arg: 'KIND', default: 'cpu-f32' },
     study: { type: 'string', help: `start from a run of the embedded model's study instead of the shipped config (${Object.keys(STUDY_RUNS).join(', ')})`, arg: 'NAME' },
     set: { type: 'string', help: 'JSON overrides of the training config, e.g. {"steps":600}', arg: 'JSON' },
     fresh: { type: 'boolean', help: 'ignore existing checkpoints' },
