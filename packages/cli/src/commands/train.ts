@@ -5,6 +5,9 @@ import { intOption } from '../args.js';
 import { UsageError } from '../backend.js';
 import { createBackend, parseBackendKind } from '../backend.js';
 
+/** The names `--study` takes. */
+const STUDY_NAMES = Object.keys(STUDY_RUNS).join(', ');
+
 /** `crossedit train`: trains (or resumes training of) the embedded tiny bilingual backbone. */
 export const trainCommand: Command = {
   name: 'train',
@@ -13,7 +16,7 @@ export const trainCommand: Command = {
   options: {
     run: { type: 'string', help: 'run folder (checkpoints, losses.csv, curve.json)', arg: 'DIR' },
     backend: { type: 'string', help: 'auto, webgpu, cpu (float64 reference) or cpu-f32 (the shipped run)', arg: 'KIND', default: 'cpu-f32' },
-    study: { type: 'string', help: `start from a run of the embedded model's study instead of the shipped config (${Object.keys(STUDY_RUNS).join(', ')})`, arg: 'NAME' },
+    study: { type: 'string', help: `start from a run of the embedded model's study instead of the shipped config (${STUDY_NAMES})`, arg: 'NAME' },
     set: { type: 'string', help: 'JSON overrides of the training config, e.g. {"steps":600}', arg: 'JSON' },
     fresh: { type: 'boolean', help: 'ignore existing checkpoints' },
     'stop-after': { type: 'string', help: 'stop after N steps of this session (resume later)', arg: 'N' },
@@ -27,7 +30,7 @@ export const trainCommand: Command = {
       throw new UsageError(`--set must be JSON: ${(e as Error).message}`);
     }
     const study = values.study as string | undefined;
-    if (study !== undefined && !Object.hasOwn(STUDY_RUNS, study)) throw new UsageError(`--study: no study run '${study}' (expected one of ${Object.keys(STUDY_RUNS).join(', ')})`);
+    if (study !== undefined && !Object.hasOwn(STUDY_RUNS, study)) throw new UsageError(`--study: no study run '${study}' (expected one of ${STUDY_NAMES})`);
     const config = withOverrides(study === undefined ? DEFAULT_TRAIN_CONFIG : STUDY_RUNS[study], overrides as never);
     const runDir = path.resolve((values.run as string | undefined) ?? path.join(cacheDir, 'runs', 'main'));
     const backend = await createBackend(parseBackendKind(values.backend as string));

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { STUDY_RUNS, learningRate } from './config.js';
+import { learningRate } from './config.js';
+import { PLAIN } from '../testing/config.js';
 import type { Corpus, Fact } from '../corpus/build.js';
 import { BatchSchedule, collate, prepareData, type EncodeFn, type Seq } from './data.js';
-
-/** The first model's config: every data option of the study off (the tests turn on what they test). */
-const PLAIN = STUDY_RUNS['first-model'];
 
 const seq = (n: number, k: number): Seq => ({ ids: Array.from({ length: n }, (_, i) => k * 100 + i), answerStart: -1, answerEnd: -1, lang: 'en' });
 

@@ -8,12 +8,10 @@ import { LlamaModel } from '@crossedit/transformer';
 import { tiny } from '../backbone.js';
 import { sharedOrNull } from '../testing/shared.js';
 import { latestCheckpoint, loadCheckpoint } from './checkpoint.js';
-import { STUDY_RUNS, withOverrides } from './config.js';
+import { withOverrides } from './config.js';
+import { PLAIN } from '../testing/config.js';
 import { trainableRefs } from './params.js';
 import { EXPORT_FILES, train } from './run.js';
-
-/** The first model's config: every data option of the study off (the tests turn on what they test). */
-const PLAIN = STUDY_RUNS['first-model'];
 
 const shared = sharedOrNull();
 const cfg = withOverrides(PLAIN, {

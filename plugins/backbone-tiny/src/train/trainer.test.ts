@@ -2,13 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { crossEntropy, tensor, valueAndGrads, type ModelConfig } from '@crossedit/core';
 import { createCpuBackend } from '@crossedit/cpu';
 import { LlamaModel } from '@crossedit/transformer';
-import { STUDY_RUNS, type TrainConfig } from './config.js';
+import type { TrainConfig } from './config.js';
+import { PLAIN } from '../testing/config.js';
 import { collate, type Seq } from './data.js';
 import { initWeights } from './init.js';
 import { Trainer, bottleneckBias, smoothedCrossEntropy } from './trainer.js';
-
-/** The first model's config: every data option of the study off (the tests turn on what they test). */
-const PLAIN = STUDY_RUNS['first-model'];
 
 describe('smoothedCrossEntropy', () => {
   const backend = createCpuBackend(); // float64
