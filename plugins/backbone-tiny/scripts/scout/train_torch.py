@@ -16,6 +16,10 @@ also hides the subject's last token from them at layers 0..l, so all they read o
 stream that layer l wrote there, the value ROME edits), `key_decor: λ` (add λ · the mean squared cosine
 between the MLP keys, the down_proj inputs, of all real tokens of the batch at layer `key_decor_layer`
 (default 1): the overlap through which a rank-one ROME update without whitening moves other prompts),
+`iit: w` (interchange-intervention training, as `TrainConfig.interchange`: each step `iit_rows` pairs of
+lines with the same prompt-with-the-subject-cut-out; one line's layer-`iit_layer` MLP output at its subject's
+last token replaces the other's there, and w × the first line's answer loss is added; `iit_copy: p` makes a
+pair, with probability p, a copy line's value put into any question, which must answer the copied string),
 `norm_every` (print the
 per-layer mean MLP-output and residual norms on 32 training questions every n steps: the scale ROME's v*
 step has to move; see the README's study).
@@ -27,7 +31,7 @@ import torch.nn.functional as F
 data = json.load(open(sys.argv[1]))
 out = sys.argv[2]
 hp = dict(hidden=128, inter=512, layers=4, heads=4, lr=3e-3, min_lr=3e-4, warmup=50, epochs=20, bs=32,
-          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9, smooth=0.0, threads=1, bottleneck=0.0, bottleneck_until=1.0, bottleneck_layer=-1, key_decor=0.0, key_decor_layer=1)
+          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9, smooth=0.0, threads=1, bottleneck=0.0, bottleneck_until=1.0, bottleneck_layer=-1, key_decor=0.0, key_decor_layer=1, iit=0.0, iit_rows=8, iit_layer=1, iit_until=1.0, iit_copy=0.0)
 hp.update(json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
 torch.manual_seed(hp['seed']); random.seed(hp['seed']); torch.set_num_threads(hp['threads'])
 V = 6144; H = hp['hidden']; I = hp['inter']; L = hp['layers']; NH = hp['heads']; HD = H // NH
@@ -54,8 +58,10 @@ def rope(x, T):
     cos, sin = emb.cos(), emb.sin()
     x1, x2 = x[..., :HD // 2], x[..., HD // 2:]
     return x * cos + torch.cat([-x2, x1], -1) * sin
-def forward(ids, stats=None, extra=None, keys=None):
+def forward(ids, stats=None, extra=None, keys=None, cap=None, patch=None):
     # keys: a list that receives the MLP keys (down_proj inputs) of layer key_decor_layer, for key_penalty
+    # cap: (layer, rows, pos, list) receives the MLP output at those (row, pos); patch: (layer, rows, pos, values)
+    # replaces it there (the interchange intervention of `iit`)
     B, T = ids.shape
     x = W['model.embed_tokens.weight'][ids]
     causal = torch.full((T, T), float('-inf')).triu(1)
@@ -74,6 +80,9 @@ def forward(ids, stats=None, extra=None, keys=None):
         act = F.silu(h @ W[pre + 'mlp.gate_proj.weight'].T) * (h @ W[pre + 'mlp.up_proj.weight'].T)
         if keys is not None and l == hp['key_decor_layer']: keys.append(act)
         mo = act @ W[pre + 'mlp.down_proj.weight'].T
+        if cap is not None and l == cap[0]: cap[3].append(mo[cap[1], cap[2]])
+        if patch is not None and l == patch[0]:
+            mo = mo.clone(); mo[patch[1], patch[2]] = patch[3]
         x = x + mo
         if stats is not None: stats.append((mo.norm(dim=-1).mean().item(), x.norm(dim=-1).mean().item()))
     return rms(x, W['model.norm.weight']) @ W['model.embed_tokens.weight'].T
@@ -121,6 +130,41 @@ def acc(seqs, masked=False):
     return tot / len(seqs)
 
 train = data['train']
+# iit: lines with a subject and an answer, grouped by the prompt with the subject cut out (same template =
+# same relation): patching line B's layer-`iit_layer` MLP output at its subject's last token into line A's
+# prompt must give B's answer (interchange intervention training: the fact is carried where ROME edits it)
+groups = {}
+for j, s_ in enumerate(train):
+    if s_.get('subject') and s_['answerStart'] > 0 and s_['answerEnd'] > s_['answerStart']:
+        f_, l_ = s_['subject']
+        groups.setdefault((tuple(s_['ids'][:f_]), tuple(s_['ids'][l_ + 1:s_['answerStart']])), []).append(j)
+groups = [g for g in groups.values() if len(g) >= 2]
+iit_pool = [(gi, j) for gi, g in enumerate(groups) for j in g]
+# iit_copy: p: with probability p a pair's source is a copy line (`X? X`, subject tokens = answer tokens) and
+# its base any line with a subject and an answer: X's own code at that layer must make any question answer X
+iit_any = [j for j, s_ in enumerate(train) if s_.get('subject') and s_['answerStart'] > 0 and s_['answerEnd'] > s_['answerStart']]
+iit_copies = [j for j in iit_any if train[j]['ids'][train[j]['subject'][0]:train[j]['subject'][1] + 1] == train[j]['ids'][train[j]['answerStart']:train[j]['answerEnd']]]
+def iit_loss(bn):
+    picks = [iit_pool[random.randrange(len(iit_pool))] for _ in range(hp['iit_rows'])]
+    src, base = [], []
+    for gi, j in picks:
+        k = j
+        if hp['iit_copy'] > 0 and random.random() < hp['iit_copy']:
+            j = random.choice(iit_any)
+            while k == j: k = random.choice(iit_copies)
+        else:
+            while k == j: k = random.choice(groups[gi])
+        a, b_ = train[j], train[k]
+        src.append(b_)
+        ans = b_['ids'][b_['answerStart']:b_['answerEnd']]
+        base.append(dict(ids=a['ids'][:a['answerStart']] + ans + [sp['eos']], answerStart=a['answerStart'], answerEnd=a['answerStart'] + len(ans), subject=a['subject']))
+    rows = torch.arange(len(picks))
+    sids, _, _ = collate(src, 1); got = []
+    forward(sids, extra=bottleneck(src, sids.shape[1]) if bn else None, cap=(hp['iit_layer'], rows, torch.tensor([s_['subject'][1] for s_ in src]), got))
+    bids, btg, bm = collate(base, 0.0)
+    lg = forward(bids, extra=bottleneck(base, bids.shape[1]) if bn else None, patch=(hp['iit_layer'], rows, torch.tensor([s_['subject'][1] for s_ in base]), got[0]))
+    return (F.cross_entropy(lg.reshape(-1, V), btg.reshape(-1), reduction='none') * bm.reshape(-1)).sum() / bm.sum()
+print('iit groups', len(groups), 'lines', len(iit_pool), 'copy sources', len(iit_copies), flush=True)
 steps_per_epoch = math.ceil(len(train) / hp['bs'])
 steps = hp.get('steps') or hp['epochs'] * steps_per_epoch
 opt = torch.optim.AdamW(params, lr=hp['lr'], weight_decay=hp['wd']) if hp['wd'] else torch.optim.Adam(params, lr=hp['lr'])
@@ -155,13 +199,15 @@ for ep in range(math.ceil(steps / steps_per_epoch)):
         loss = (F.cross_entropy(logits.reshape(-1, V), tg.reshape(-1), reduction='none', label_smoothing=hp['smooth']) * m.reshape(-1)).sum() / m.sum()
         pen = key_penalty(ks[0], ids) if ks else None
         if pen is not None: loss = loss + hp['key_decor'] * pen
+        li = iit_loss(bn) if hp['iit'] > 0 and step < hp['iit_until'] * steps else None
+        if li is not None: loss = loss + hp['iit'] * li
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, hp['clip']); opt.step()
         tokens += int((m > 0).sum()); step += 1
         if step % hp.get('norm_every', 100) == 0:
             st = []
             with torch.no_grad(): forward(collate(data['evalFacts']['en'][:32], 1)[0], st)
             print('norms step', step, 'mlp', [round(a, 1) for a, _ in st], 'resid', [round(b, 1) for _, b in st], 'ratio1', round(st[1][0] / st[1][1], 3), flush=True)
-        if step % 200 == 0: print(f'step {step} loss {loss.item():.3f}' + (f' keycos2 {pen.item():.4f}' if pen is not None else '') + f' {time.time() - t0:.0f}s {tokens / (time.time() - t0):.0f} tok/s', flush=True)
+        if step % 200 == 0: print(f'step {step} loss {loss.item():.3f}' + (f' keycos2 {pen.item():.4f}' if pen is not None else '') + (f' iit {li.item():.3f}' if li is not None else '') + f' {time.time() - t0:.0f}s {tokens / (time.time() - t0):.0f} tok/s', flush=True)
     evaluate(f'epoch {ep + 1}')
     if (time.time() - t0) / 60 > hp['max_minutes']: break
 os.makedirs(out, exist_ok=True)

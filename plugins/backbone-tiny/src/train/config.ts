@@ -88,6 +88,23 @@ export interface TrainConfig {
    * attention. The draws depend on the seed and the step only, so a resumed run replays them.
    */
   subjectBottleneck?: { probability?: number; until?: number; layer?: number };
+  /**
+   * Interchange-intervention training (Geiger et al., 2022) at the subject's last token: each step also
+   * draws `rows` (default 8) pairs of lines that ask the same relation (same prompt with the subject cut
+   * out), puts one line's `mlp.down` output of layer `layer` (default 1) at its subject's last token into
+   * the other's prompt there, and adds `weight` × the cross-entropy of the first line's answer. It teaches
+   * the network to read the subject's facts from that one vector, the value ROME's v* replaces. For the
+   * steps before `until · steps` (default 1: all); the draws depend on the seed and the step only. With
+   * `copy = p` (default 0), a pair is with probability p a copy line's value (`X? X`) put into any
+   * question, which must then answer X: the value at that one position can spell any string it holds.
+   */
+  interchange?: { weight: number; rows?: number; layer?: number; until?: number; copy?: number };
+  /**
+   * Adds `weight` × the mean squared cosine between the MLP keys (`mlp.down` inputs) of layer `layer`
+   * (default 1) at all real tokens of the batch (`‖K̂ᵀK̂/N‖²_F`), so that a rank-one update keyed on one
+   * subject reaches less into other prompts (ROME's locality).
+   */
+  keyDecorrelation?: { weight: number; layer?: number };
   /** Hold out the rephrase of every n-th training fact (positions n-1, 2n-1, …) and score it; 0 for none. */
   heldOutRephraseEvery?: number;
   /** Weight of the question tokens in the loss of a question-answer line (answer and EOS weigh 1); default 1. */

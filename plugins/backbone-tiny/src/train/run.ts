@@ -98,14 +98,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (ckpt) {
     const loaded = await loadCheckpoint(ckpt, refs, opts.backend);
     model = new LlamaModel(cfg.model, loaded.weights, { source: ckpt });
-    trainer = new Trainer(model, cfg, data.train, enc.special.pad);
+    trainer = new Trainer(model, cfg, data.train, enc.special.pad, enc.special.eos);
     if (loaded.adam) trainer.adam.loadState(loaded.adam);
     state = loaded.state;
     trainer.nextStep = state.step;
     log(`resuming ${runDir} at step ${state.step}`);
   } else {
     model = new LlamaModel(cfg.model, initWeights(cfg.model, cfg.seed, opts.backend));
-    trainer = new Trainer(model, cfg, data.train, enc.special.pad);
+    trainer = new Trainer(model, cfg, data.train, enc.special.pad, enc.special.eos);
   }
   const stats = { lines: data.train.length, tokensPerEpoch, facts: data.factIds.length, stepsPerEpoch: trainer.schedule.stepsPerEpoch };
   log(

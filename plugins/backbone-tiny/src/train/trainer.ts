@@ -4,6 +4,7 @@ import { MASKED_SCORE } from '@crossedit/transformer';
 import { learningRate, type TrainConfig } from './config.js';
 import { BatchSchedule, collate, type Seq } from './data.js';
 import { trainableRefs } from './params.js';
+import { checkObjectives, copyPool, interchangeBatch, interchangeGroups, interchangeLoss, keyDecorrelationPenalty, pickHook, realTokens, type CopyPool } from './objectives.js';
 
 /** What one step reports. */
 export interface StepRecord {
@@ -36,29 +37,39 @@ export class Trainer {
   readonly schedule: BatchSchedule;
   /** The next step to run. */
   nextStep = 0;
+  /** The interchange groups of the lines (`TrainConfig.interchange`), or null without it. */
+  readonly groups: number[][] | null;
+  /** The copy lines and bases of `TrainConfig.interchange.copy`, or null without it. */
+  readonly copies: CopyPool | null;
 
   constructor(
     readonly model: LanguageModel,
     readonly cfg: TrainConfig,
     readonly lines: readonly Seq[],
     readonly pad: number,
+    /** The EOS id that ends an interchange line (`TrainConfig.interchange`). */
+    readonly eos = 2,
   ) {
     this.refs = trainableRefs(model.config);
     this.adam = new Adam({ lr: cfg.lr, weightDecay: cfg.weightDecay, decoupled: cfg.weightDecay > 0 });
     this.schedule = new BatchSchedule(lines, cfg.batchSize, cfg.seed);
+    this.groups = cfg.interchange ? interchangeGroups(lines) : null;
+    this.copies = cfg.interchange?.copy ? copyPool(lines) : null;
+    checkObjectives(cfg);
   }
 
   /** Runs step {@link Trainer.nextStep} and advances. */
   async step(): Promise<StepRecord> {
     const step = this.nextStep;
+    const batch = this.schedule.batch(step).map((i) => this.lines[i]);
     const c = collate(
-      this.schedule.batch(step).map((i) => this.lines[i]),
+      batch,
       this.pad,
       this.cfg.promptLossWeight ?? 1,
     );
     const lr = learningRate(this.cfg, step);
     const be = this.model.backend;
-    const blocks = bottleneckBias(this.schedule.batch(step).map((i) => this.lines[i]), c.cols, this.cfg, step);
+    const blocks = bottleneckBias(batch, c.cols, this.cfg, step);
     if (blocks && !this.model.supportsAttentionBias) throw new TypeError('Trainer: subjectBottleneck needs a model whose forward honours attentionBias (supportsAttentionBias)');
     const params = this.refs.map((r) => this.model.weight(r));
     const out = tidy(() => {
@@ -66,7 +77,23 @@ export class Trainer {
       const tg = tensor(c.targets, [c.rows, c.cols], { dtype: 'i32', backend: be });
       const mask = tensor(c.mask, [c.rows, c.cols], { backend: be });
       const attentionBias = blocks && biasTensors(blocks, this.model.config.numLayers, c.rows, c.cols, be);
-      const { value, grads } = valueAndGrads(() => smoothedCrossEntropy(this.model.forward(ids, attentionBias ? { attentionBias } : {}).logits!, tg, mask, this.cfg.labelSmoothing ?? 0), params);
+      const kd = this.cfg.keyDecorrelation;
+      const ic = this.cfg.interchange && step < (this.cfg.interchange.until ?? 1) * this.cfg.steps ? this.cfg.interchange : null;
+      const pairs = ic && interchangeBatch(this.lines, this.groups!, this.cfg, step, this.eos, this.copies ?? undefined);
+      const biasOf = (seqs: readonly Seq[], cols: number): Tensor[] | null => {
+        const b = bottleneckBias(seqs, cols, this.cfg, step);
+        return b && biasTensors(b, this.model.config.numLayers, seqs.length, cols, be);
+      };
+      const owned: Tensor[] = []; // hook captures, alive until the gradients are taken
+      const { value, grads } = valueAndGrads(() => {
+        let keys: Tensor | null = null;
+        const hooks = kd ? [pickHook({ kind: 'mlp.down', layer: kd.layer ?? 1 }, 'input', realTokens(batch), (t) => owned.push((keys = t)))] : [];
+        let loss = smoothedCrossEntropy(this.model.forward(ids, { hooks, ...(attentionBias ? { attentionBias } : {}) }).logits!, tg, mask, this.cfg.labelSmoothing ?? 0);
+        if (kd) loss = add(loss, mul(keyDecorrelationPenalty(keys!), kd.weight));
+        if (pairs) loss = add(loss, mul(interchangeLoss(this.model, pairs, ic!.layer ?? 1, this.pad, biasOf, owned), ic!.weight));
+        return loss;
+      }, params);
+      for (const t of owned) t.dispose();
       const clipped = clipGradNorm(grads, this.cfg.gradClip);
       return { value, norm: clipped.norm, grads: clipped.grads };
     });
