@@ -12,7 +12,7 @@ export interface StepRecord {
   step: number;
   /** Learning rate used. */
   lr: number;
-  /** Mean token loss of the batch before the update (nats). */
+  /** The objective of the batch before the update (nats): the mean token loss, plus the weighted interchange and key-decorrelation terms when the config has them. */
   loss: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
