@@ -4,9 +4,15 @@
  * keys there. Both are extra terms of the trainer's loss; see `TrainConfig.interchange` and
  * `TrainConfig.keyDecorrelation`.
  */
-import { Rng, add, crossEntropy, div, gather, matmul, norm, replaceAtHook, reshape, square, sum, tensor, untrack, type Hook, type LanguageModel, type ModuleRef, type Tensor } from '@crossedit/core';
+import { Rng, add, crossEntropy, div, matmul, norm, replaceAtHook, square, sum, tensor, untrack, type Hook, type LanguageModel, type ModuleRef, type Tensor } from '@crossedit/core';
+import { selectAt, type At } from '@crossedit/transformer';
 import type { TrainConfig } from './config.js';
 import { collate, type Seq } from './data.js';
+
+/** Whether a line can take part in an interchange: it holds a subject span and a non-empty answer. */
+function answersAbout(s: Seq): s is Seq & { subject: [number, number] } {
+  return s.subject !== undefined && s.answerStart > 0 && s.answerEnd > s.answerStart;
+}
 
 /**
  * Lines that can take part in an interchange, grouped by template: the line's prompt with its subject cut
@@ -18,7 +24,7 @@ import { collate, type Seq } from './data.js';
 export function interchangeGroups(lines: readonly Seq[]): number[][] {
   const byTemplate = new Map<string, number[]>();
   lines.forEach((s, i) => {
-    if (!s.subject || s.answerStart <= 0 || s.answerEnd <= s.answerStart) return;
+    if (!answersAbout(s)) return;
     const [f, l] = s.subject;
     const key = `${s.ids.slice(0, f).join(',')}|${s.ids.slice(l + 1, s.answerStart).join(',')}`;
     const g = byTemplate.get(key);
@@ -41,7 +47,7 @@ export function copyPool(lines: readonly Seq[]): CopyPool {
   const bases: number[] = [];
   const sources: number[] = [];
   lines.forEach((s, i) => {
-    if (!s.subject || s.answerStart <= 0 || s.answerEnd <= s.answerStart) return;
+    if (!answersAbout(s)) return;
     bases.push(i);
     const [f, l] = s.subject;
     const subj = s.ids.slice(f, l + 1);
@@ -138,31 +144,13 @@ export function keyDecorrelationPenalty(keys: Tensor): Tensor {
   return sum(square(g));
 }
 
-/** `(row, position)` pairs of a `[B, S, F]` activation, as two equal-length lists. */
-export interface At {
-  rows: readonly number[];
-  positions: readonly number[];
-}
-
 /**
- * A hook that hands `sink` the activation's rows at the pairs `at` (`[n, F]`), still connected to the
- * graph (core's `captureHook` detaches), so a loss inside `valueAndGrads` may use it. No `tidy` scope owns
- * the handle: the receiver disposes it after the gradients are taken.
+ * A hook that hands `sink` the activation's rows at the pairs `at` (`[n, F]`, transformer's `selectAt`),
+ * still connected to the graph (core's `captureHook` detaches), so a loss inside `valueAndGrads` may use it.
+ * No `tidy` scope owns the handle: the receiver disposes it after the gradients are taken.
  */
 export function pickHook(ref: ModuleRef, io: 'input' | 'output', at: At, sink: (t: Tensor) => void): Hook {
-  return {
-    ref,
-    io,
-    fn: (x) => {
-      const [b, s, f] = x.shape;
-      const ids = at.rows.map((r, i) => {
-        const p = at.positions[i];
-        if (!(r >= 0 && r < b && p >= 0 && p < s)) throw new RangeError(`pickHook: pair ${i} (row ${r}, position ${p}) is outside the activation ${x.describe()}`);
-        return r * s + p;
-      });
-      sink(untrack(gather(reshape(x, [b * s, f]), tensor(ids, [ids.length], { dtype: 'i32', backend: x.backend }))));
-    },
-  };
+  return { ref, io, fn: (x) => void sink(untrack(selectAt(x, at.rows, at.positions))) };
 }
 
 /** The `(row, position)` pairs of the real (non-padding) input positions of collated `seqs`. */
