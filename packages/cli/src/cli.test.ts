@@ -78,4 +78,31 @@ describe('crossedit', () => {
     expect(second.code).toBe(0);
     expect(second.err).toContain('resuming: 2 of 2 edits already');
   });
+
+  it('train stops cleanly on SIGTERM: the step in flight finishes, is checkpointed, and the exit code is 143', async () => {
+    const runDir = mkdtempSync(path.join(tmpdir(), 'cli-train-'));
+    dirs.push(runDir);
+    let err = '';
+    let out = '';
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((t) => ((out += String(t)), true));
+    // the evaluation at step 3 logs a line: the signal comes there, mid-run, as a user's kill would
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
+      err += String(t);
+      if (String(t).startsWith('step 3:')) process.emit('SIGTERM', 'SIGTERM');
+      return true;
+    });
+    const listeners = process.listenerCount('SIGTERM');
+    let code: number;
+    try {
+      code = await main(['train', '--run', runDir, '--study', 'first-model', '--set', '{"evalEvery":3,"checkpointEvery":1000}', '--backend', 'cpu-f32']);
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+    expect(code).toBe(143);
+    expect(err).toContain('SIGTERM: stopping after this step and writing a checkpoint');
+    expect(out).toContain('interrupted at step 3/1400');
+    expect(readFileSync(path.join(runDir, 'checkpoints', 'latest'), 'utf8').trim()).toBe('step-000003');
+    expect(process.listenerCount('SIGTERM')).toBe(listeners); // the command's handler is gone again
+  });
 });

@@ -94,6 +94,15 @@ describe('lifeline', () => {
     expect(err).not.toContain('SIGINT received');
   });
 
+  it('a command that stops cleanly on SIGHUP (train checkpoints) is sent one when its starter goes', async () => {
+    const { wrapper, pid } = await startChain({ npm_lifecycle_event: 'crossedit', OWN_SIGHUP: '1' });
+    let out = '';
+    wrapper.stdout!.on('data', (d) => (out += String(d)));
+    wrapper.kill('SIGKILL');
+    expect(await gone(pid, 5000)).toBe(true);
+    expect(out).toContain('hangup handled');
+  });
+
   it('with stdin closed (as in CI) the CLI keeps running', async () => {
     const p = spawn(process.execPath, ['--import', 'tsx', child], { stdio: ['pipe', 'pipe', 'inherit'] });
     started.push(p);

@@ -4,12 +4,17 @@
  * SIGKILL: sh stays). So the CLI watches its parent and, when run as a package script, pnpm as well,
  * and exits (releasing its locks through the `exit` handlers) when either is gone. SIGHUP/SIGTERM/SIGINT
  * exit the same way, with the usual 128 + signal number, unless the running command listens to that
- * signal itself (e.g. `stats` checkpoints on SIGINT). Stdin is not watched: a CI job that closes
+ * signal itself (e.g. `stats` checkpoints on SIGINT; `train` checkpoints on all three, and takes a
+ * vanished parent as a SIGHUP). Stdin is not watched: a CI job that closes
  * stdin must keep working.
  */
 import { readFileSync } from 'node:fs';
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+/** The signals the CLI stops on, with their numbers (the exit status is 128 + n). */
+export const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+
+/** One of {@link STOP_SIGNALS}. */
+export type StopSignal = keyof typeof STOP_SIGNALS;
 
 /** The parent pid of `pid` (from /proc), or undefined when it cannot be read. */
 export function parentOf(pid: number | 'self'): number | undefined {
@@ -52,7 +57,7 @@ export function installLifeline(opts: LifelineOptions = {}): () => void {
   const write = opts.write ?? ((l: string) => process.stderr.write(l));
   const exit = opts.exit ?? ((c: number) => process.exit(c));
   const handlers: [string, () => void][] = [];
-  for (const [sig, n] of Object.entries(SIGNALS)) {
+  for (const [sig, n] of Object.entries(STOP_SIGNALS)) {
     const h = () => {
       // a command that handles the signal itself (stats checkpoints on SIGINT) keeps it
       if (process.listenerCount(sig) > 1) return;
@@ -75,7 +80,11 @@ export function installLifeline(opts: LifelineOptions = {}): () => void {
       const gone = (now !== undefined ? now !== parent : !alive(parent)) || (grand !== undefined && grand > 1 && (grandNow !== undefined ? grandNow !== grand : !alive(grand)));
       if (gone) {
         write(`\ncrossedit: the process that started this one (pid ${watched.join(' / ')}) is gone; stopping (rerun the same command to resume)\n`);
-        exit(129);
+        // a command that stops cleanly on a hang-up (train: checkpoint, then return) is told so instead
+        if (process.listenerCount('SIGHUP') > 1) {
+          clearInterval(timer);
+          process.emit('SIGHUP', 'SIGHUP');
+        } else exit(129);
       }
     }, opts.intervalMs ?? 1000);
     timer.unref();

@@ -4,6 +4,10 @@ import type { Command } from '../args.js';
 import { intOption } from '../args.js';
 import { UsageError } from '../backend.js';
 import { createBackend, parseBackendKind } from '../backend.js';
+import { STOP_SIGNALS, type StopSignal } from '../lifeline.js';
+
+/** The signals a training run stops on cleanly (all of the lifeline's). */
+const SIGNALS = Object.keys(STOP_SIGNALS) as StopSignal[];
 
 /** The names `--study` takes. */
 const STUDY_NAMES = Object.keys(STUDY_RUNS).join(', ');
@@ -35,11 +39,22 @@ export const trainCommand: Command = {
     const runDir = path.resolve((values.run as string | undefined) ?? path.join(cacheDir, 'runs', 'main'));
     const backend = await createBackend(parseBackendKind(values.backend as string));
     const stop = intOption(values, 'stop-after', 1);
+    // the first SIGINT / SIGTERM / SIGHUP stops after the step in flight, with a checkpoint; a second one exits at once
+    const ac = new AbortController();
+    let signalled: StopSignal | null = null;
+    const onSignal = (sig: StopSignal): void => {
+      if (signalled) return;
+      signalled = sig;
+      process.stderr.write(`\n${sig}: stopping after this step and writing a checkpoint (rerun the same command to resume; ${sig} again exits now)\n`);
+      for (const s of SIGNALS) process.off(s, onSignal);
+      ac.abort();
+    };
+    for (const s of SIGNALS) process.on(s, onSignal);
     try {
-      const res = await train({ runDir, backend, config, resume: !values.fresh, stopAfter: stop });
+      const res = await train({ runDir, backend, config, resume: !values.fresh, stopAfter: stop, signal: ac.signal });
       const last = res.state.evals.at(-1);
       process.stdout.write(
-        `${res.finished ? 'finished' : 'stopped'} at step ${res.state.step}/${config.steps} after ${Math.round(res.state.seconds)} s` +
+        `${res.finished ? 'finished' : res.interrupted ? 'interrupted' : 'stopped'} at step ${res.state.step}/${config.steps} after ${Math.round(res.state.seconds)} s` +
           (last ? `; teacher-forced accuracy en ${last.accEn} zh ${last.accZh}, held-out loss ${last.heldOutLoss}` : '') +
           `\nrun folder: ${runDir}\n`,
       );
@@ -47,7 +62,9 @@ export const trainCommand: Command = {
         publishExport(res.finalDir);
         process.stdout.write(`published ${res.finalDir} into the plugin's assets/\n`);
       }
+      return res.interrupted && signalled ? 128 + STOP_SIGNALS[signalled] : 0;
     } finally {
+      for (const s of SIGNALS) process.off(s, onSignal);
       backend.dispose();
     }
   },

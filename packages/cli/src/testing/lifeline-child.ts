@@ -11,3 +11,10 @@ if (process.env.OWN_SIGINT) {
     process.exit(0);
   });
 }
+// with OWN_SIGHUP set, the "command" stops cleanly on a hang-up (as train does) and is sent one when its starter goes
+if (process.env.OWN_SIGHUP) {
+  process.on('SIGHUP', () => {
+    process.stdout.write('hangup handled\n');
+    process.exit(0);
+  });
+}

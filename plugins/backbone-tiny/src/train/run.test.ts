@@ -68,6 +68,31 @@ describe.skipIf(!shared)('train', () => {
     shipped.dispose();
   });
 
+  it('stops cleanly when aborted or at stopAfter between checkpoints: the steps done are checkpointed, none is lost', async () => {
+    const be = createCpuBackend();
+    const sparse = withOverrides(cfg, { checkpointEvery: 100 });
+    const whole = await train({ runDir: mkdtempSync(path.join(tmpdir(), 'tiny-run-whole-')), backend: be, config: sparse, ...quiet });
+    const dir = mkdtempSync(path.join(tmpdir(), 'tiny-run-stop-'));
+    const ckpts = path.join(dir, 'checkpoints');
+    // the evaluation at step 2 (evalEvery 2) logs a line; abort there, as a SIGINT would
+    const ac = new AbortController();
+    const log = (l: string): void => {
+      if (l.startsWith('step 2:')) ac.abort();
+    };
+    const first = await train({ runDir: dir, backend: be, config: sparse, progress: false, log, signal: ac.signal });
+    expect(first).toMatchObject({ finished: false, interrupted: true, state: { step: 2 } });
+    expect(latestCheckpoint(ckpts)).toMatch(/step-000002$/);
+    const second = await train({ runDir: dir, backend: be, config: sparse, stopAfter: 1, ...quiet });
+    expect(second).toMatchObject({ finished: false, interrupted: false, state: { step: 3 } });
+    expect(latestCheckpoint(ckpts)).toMatch(/step-000003$/);
+    const last = await train({ runDir: dir, backend: be, config: sparse, ...quiet });
+    expect(last.finished).toBe(true);
+    expect(last.state.steps).toHaveLength(4);
+    // checkpoints hold f32, so a resumed float64 run agrees to f32 rounding
+    last.state.steps.forEach((s, i) => expect(s.loss).toBeCloseTo(whole.state.steps[i].loss, 6));
+    be.dispose();
+  });
+
   it('refuses to resume a run folder with another config', async () => {
     const be = createCpuBackend();
     const dir = mkdtempSync(path.join(tmpdir(), 'tiny-run-c-'));

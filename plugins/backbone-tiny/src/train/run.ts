@@ -35,8 +35,13 @@ export interface TrainOptions {
   shared?: string;
   /** Continue from the run's latest checkpoint when there is one (default true). */
   resume?: boolean;
-  /** Stop after this many steps of this session (the run can be resumed later). */
+  /** Stop after this many steps of this session (a checkpoint is written there; the run can be resumed later). */
   stopAfter?: number;
+  /**
+   * Stop early when aborted: the step in flight finishes, a checkpoint of it is written and the run can be
+   * resumed from there with no step lost (`crossedit train` aborts on SIGINT, SIGTERM and SIGHUP).
+   */
+  signal?: AbortSignal;
   /** Draw a progress bar on stderr (default true). */
   progress?: boolean;
   /** Where log lines go (default stderr). */
@@ -49,6 +54,8 @@ export interface TrainResult {
   state: CheckpointState;
   /** Whether all `config.steps` are done. */
   finished: boolean;
+  /** Whether `signal` stopped this session before `stopAfter` or the end. */
+  interrupted: boolean;
   /** The exported model folder when finished. */
   finalDir: string | null;
   /** Size of the training data. */
@@ -126,8 +133,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const t0 = Date.now();
   const base = state.seconds;
   let session = 0;
+  let savedAt = state.step;
+  const checkpoint = async (): Promise<void> => {
+    await saveCheckpoint(ckptDir, model, refs, trainer.adam.state(), state);
+    savedAt = state.step;
+    rewriteCurves();
+  };
   try {
     while (trainer.nextStep < cfg.steps && (opts.stopAfter === undefined || session < opts.stopAfter)) {
+      // a CPU step never gives the event loop a turn by itself: without this, signals and the CLI's parent
+      // watch would only be seen at the next checkpoint write
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.signal?.aborted) break;
       const rec = await trainer.step();
       session++;
       state.step = trainer.nextStep;
@@ -149,13 +166,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
             `held-out ${ev.heldOutLoss.toFixed(3)}${ev.accRephrase === undefined ? '' : `, held-out rephrases ${ev.accRephrase.toFixed(3)}`} (${fmtSeconds(state.seconds)})`,
         );
       }
-      if ((cfg.checkpointEvery > 0 && state.step % cfg.checkpointEvery === 0) || last) {
-        await saveCheckpoint(ckptDir, model, refs, trainer.adam.state(), state);
-        rewriteCurves();
-      }
+      if ((cfg.checkpointEvery > 0 && state.step % cfg.checkpointEvery === 0) || last) await checkpoint();
     }
+    // stopped between checkpoints (stopAfter, signal): keep the steps of this session
+    if (savedAt !== state.step) await checkpoint();
     bar?.done('', state.step);
     const finished = trainer.nextStep >= cfg.steps;
+    const interrupted = !finished && opts.signal?.aborted === true;
     let finalDir: string | null = null;
     if (finished) {
       finalDir = path.join(runDir, 'final');
@@ -173,7 +190,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       });
       log(`exported ${finalDir}`);
     }
-    return { state, finished, finalDir, data: stats };
+    return { state, finished, interrupted, finalDir, data: stats };
   } finally {
     trainer.dispose();
     model.dispose();
