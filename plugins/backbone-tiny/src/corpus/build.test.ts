@@ -27,6 +27,7 @@ describe.skipIf(!shared)('buildCorpus (shared data)', () => {
       zh: { q: 'Christiane Cohendy的母语是什么？', a: '德语' },
       enRephrase: "What's Christiane Cohendy's mother tongue?",
       subject: 'Christiane Cohendy',
+      trueAnswer: 'French',
     });
     expect(corpus.facts.filter((f) => f.enRephrase).length).toBeGreaterThan(0.95 * corpus.facts.length);
   });

@@ -20,6 +20,12 @@ export interface Fact {
   enRephrase?: string;
   /** The record's subject (English), when known. */
   subject?: string;
+  /**
+   * The ZsRE training record's real-world answer (its first `answers` entry), when it differs from `en.a`:
+   * the MzsRE training pairs carry the record's counterfactual `alt` instead. A string to learn to spell
+   * (`copyTrueAnswers`); never put after a question.
+   */
+  trueAnswer?: string;
 }
 
 /** A line of text that is not a training fact. */
@@ -85,7 +91,15 @@ export function buildCorpus(shared: string, opts: BuildCorpusOptions = {}): Corp
   const all: Fact[] = en
     .map((e, i): Fact => {
       if (recs[i].src !== e.q) throw new FormatError(recFile, `record ${i}: src '${recs[i].src}' is not line ${i + 1} of ${enFile} ('${e.q}')`);
-      return { id: i, en: e, zh: zh[i], ...(recs[i].rephrase && recs[i].rephrase !== e.q ? { enRephrase: recs[i].rephrase } : {}), subject: recs[i].subject };
+      const truth = recs[i].answers?.[0];
+      return {
+        id: i,
+        en: e,
+        zh: zh[i],
+        ...(recs[i].rephrase && recs[i].rephrase !== e.q ? { enRephrase: recs[i].rephrase } : {}),
+        subject: recs[i].subject,
+        ...(truth && truth !== e.a ? { trueAnswer: truth } : {}),
+      };
     })
     .filter((f) => f.en.a && f.zh.a);
   if (nHeld < 0 || nHeld >= all.length) throw new RangeError(`buildCorpus: heldOut must be in [0, ${all.length}), got ${nHeld}`);

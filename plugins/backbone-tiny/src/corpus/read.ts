@@ -100,6 +100,8 @@ export interface TrainRecord {
   subject: string;
   src: string;
   rephrase: string;
+  /** The record's real-world answers (`answers`), when it lists them; its `alt` is the MzsRE pair's answer. */
+  answers?: string[];
 }
 
 /** Reads the ZsRE training records (`[{subject, src, rephrase, ...}]`). */
@@ -108,7 +110,12 @@ export function readTrainRecords(file: string): TrainRecord[] {
   if (!Array.isArray(data)) throw new FormatError(file, 'expected a JSON list of ZsRE records');
   return data.map((r, i) => {
     const rec = asObject(file, r, `record ${i}`);
-    return { subject: str(file, rec, 'subject', `record ${i}`), src: str(file, rec, 'src', `record ${i}`), rephrase: str(file, rec, 'rephrase', `record ${i}`) };
+    const out: TrainRecord = { subject: str(file, rec, 'subject', `record ${i}`), src: str(file, rec, 'src', `record ${i}`), rephrase: str(file, rec, 'rephrase', `record ${i}`) };
+    if (rec.answers !== undefined) {
+      if (!Array.isArray(rec.answers) || !rec.answers.every((a) => typeof a === 'string')) throw new FormatError(file, `record ${i}: field 'answers' must be a list of strings`);
+      out.answers = rec.answers.map((a: string) => a.trim());
+    }
+    return out;
   });
 }
 

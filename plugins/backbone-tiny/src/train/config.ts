@@ -78,6 +78,11 @@ export interface TrainConfig {
   /** With `copyLines`, also copy the subjects of those facts (more distinct strings to learn the read-out on). */
   copySubjects?: boolean;
   /**
+   * With `copyLines`, also copy the real-world answers of those facts' ZsRE records (`Fact.trueAnswer`:
+   * more names to learn to spell; never put after a question). Default false.
+   */
+  copyTrueAnswers?: boolean;
+  /**
    * The subject bottleneck, a training-time attention mask (the model at inference is a plain LLaMA): on
    * a line whose prompt holds its subject (`Seq.subject = [f, l]`), drawn per line and step with
    * `probability` (default 1), the positions after the subject's last token `l` may not attend to the
@@ -281,6 +286,15 @@ export const STUDY_RUNS: Readonly<Record<string, TrainConfig>> = {
   'v6-lr3e-3': withOverrides(FIRST_MODEL, { ...V5_STATEMENTS_WIDE, steps: 1700, lr: 3e-3, minLr: 3e-4, evalEvery: 425, checkpointEvery: 425 }),
   /** Session 6's best scout (`b9` in the README's study; 24 epochs of 444 steps; ~2.35M predicted tokens): the shipped model since session 7. */
   'b9-gated-copy-prefixed': DEFAULT_TRAIN_CONFIG,
+  /**
+   * Session 8's best scout (`b22`): `b9`'s data on hidden 160 / MLP 512 (3.07M parameters), with key
+   * decorrelation and interchange training (copy pairs half the time) at layer 1.
+   */
+  'b22-h160-keydecor1-iit-copy': withOverrides(DEFAULT_TRAIN_CONFIG, {
+    model: { hiddenSize: 160, intermediateSize: 512 },
+    interchange: { weight: 1, rows: 8, layer: 1, copy: 0.5 },
+    keyDecorrelation: { weight: 1, layer: 1 },
+  }),
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */

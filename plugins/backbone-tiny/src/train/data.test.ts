@@ -166,6 +166,10 @@ describe('prepareData', () => {
     expect(copies[1].ids.slice(copies[1].answerStart, copies[1].answerEnd)).toEqual([vocab.get('A1')]);
     const withSubjects = await prepareData(dup, { ...base, copyLines: 2, copySubjects: true }, encode, sp);
     expect(await texts(withSubjects.train.slice(6))).toEqual(['A0? A0', 'A1? A1', 'S0? S0', 'S1? S1']);
+    // real-world answers: fact 1's is another fact's answer (copied once), fact 0's a new string
+    const truths: Corpus = { ...dup, facts: dup.facts.map((f) => (f.id === 0 ? { ...f, trueAnswer: 'T0' } : f.id === 1 ? { ...f, trueAnswer: 'A0' } : f)) };
+    const withTruths = await prepareData(truths, { ...base, copyLines: 2, copyTrueAnswers: true }, encode, sp);
+    expect(await texts(withTruths.train.slice(6))).toEqual(['A0? A0', 'A1? A1', 'T0? T0']);
     await expect(prepareData(corpus, { ...base, copyLines: -1 }, encode, sp)).rejects.toThrow(/copyLines must be an integer >= 0, got -1/);
   });
 

@@ -143,7 +143,13 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
   if (!Number.isInteger(copies) || copies < 0) throw new RangeError(`prepareData: copyLines must be an integer >= 0, got ${copies}`);
   if (copies > 0) {
     const fs = corpus.facts.slice(0, copies);
-    const answers = [...new Set([...fs.map((f) => f.en.a), ...(cfg.copySubjects ? fs.flatMap((f) => (f.subject ? [f.subject] : [])) : [])])];
+    const answers = [
+      ...new Set([
+        ...fs.map((f) => f.en.a),
+        ...(cfg.copySubjects ? fs.flatMap((f) => (f.subject ? [f.subject] : [])) : []),
+        ...(cfg.copyTrueAnswers ? fs.flatMap((f) => (f.trueAnswer ? [f.trueAnswer] : [])) : []),
+      ]),
+    ];
     (await qa(answers.map((a) => ({ q: `${a}?`, a, subject: a })))).forEach((s) => lines.push({ ...s, lang: 'en' }));
   }
   const heldOutRephrases = (await rephraseSeqs(withRephrase.filter((x) => x.held).map((x) => x.f))).filter((s) => s.ids.length <= cfg.maxLen);
