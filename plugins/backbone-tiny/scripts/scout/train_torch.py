@@ -19,7 +19,10 @@ between the MLP keys, the down_proj inputs, of all real tokens of the batch at l
 `iit: w` (interchange-intervention training, as `TrainConfig.interchange`: each step `iit_rows` pairs of
 lines with the same prompt-with-the-subject-cut-out; one line's layer-`iit_layer` MLP output at its subject's
 last token replaces the other's there, and w × the first line's answer loss is added; `iit_copy: p` makes a
-pair, with probability p, a copy line's value put into any question, which must answer the copied string),
+pair, with probability p, a copy line's value put into any question, which must answer the copied string;
+`iit_compose: q` makes such a copy source, with probability q, a new string: the copied strings of 2 or 3
+random copy lines joined (`X1 X2? X1 X2`, at most 16 tokens), so the read-out learns to spell compositions
+of known pieces rather than only the strings it saw),
 `norm_every` (print the
 per-layer mean MLP-output and residual norms on 32 training questions every n steps: the scale ROME's v*
 step has to move; see the README's study).
@@ -31,7 +34,7 @@ import torch.nn.functional as F
 data = json.load(open(sys.argv[1]))
 out = sys.argv[2]
 hp = dict(hidden=128, inter=512, layers=4, heads=4, lr=3e-3, min_lr=3e-4, warmup=50, epochs=20, bs=32,
-          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9, smooth=0.0, threads=1, bottleneck=0.0, bottleneck_until=1.0, bottleneck_layer=-1, key_decor=0.0, key_decor_layer=1, iit=0.0, iit_rows=8, iit_layer=1, iit_until=1.0, iit_copy=0.0)
+          prompt_w=0.2, seed=1, clip=1.0, wd=0.0, max_minutes=1e9, smooth=0.0, threads=1, bottleneck=0.0, bottleneck_until=1.0, bottleneck_layer=-1, key_decor=0.0, key_decor_layer=1, iit=0.0, iit_rows=8, iit_layer=1, iit_until=1.0, iit_copy=0.0, iit_compose=0.0)
 hp.update(json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
 torch.manual_seed(hp['seed']); random.seed(hp['seed']); torch.set_num_threads(hp['threads'])
 V = 6144; H = hp['hidden']; I = hp['inter']; L = hp['layers']; NH = hp['heads']; HD = H // NH
@@ -144,6 +147,14 @@ iit_pool = [(gi, j) for gi, g in enumerate(groups) for j in g]
 # its base any line with a subject and an answer: X's own code at that layer must make any question answer X
 iit_any = [j for j, s_ in enumerate(train) if s_.get('subject') and s_['answerStart'] > 0 and s_['answerEnd'] > s_['answerStart']]
 iit_copies = [j for j in iit_any if train[j]['ids'][train[j]['subject'][0]:train[j]['subject'][1] + 1] == train[j]['ids'][train[j]['answerStart']:train[j]['answerEnd']]]
+def composed_copy():
+    # `X1 X2 [X3]? X1 X2 [X3]` from random copy lines: the first line's prefix and `?` part around the joined strings
+    parts = [train[random.choice(iit_copies)] for _ in range(random.choice((2, 3)))]
+    x = [t for c in parts for t in c['ids'][c['subject'][0]:c['subject'][1] + 1]][:16]
+    c0 = parts[0]; f0, l0 = c0['subject']
+    pre, mid = c0['ids'][:f0], c0['ids'][l0 + 1:c0['answerStart']]
+    ids = pre + x + mid + x + [sp['eos']]
+    return dict(ids=ids, answerStart=len(pre) + len(x) + len(mid), answerEnd=len(pre) + 2 * len(x) + len(mid), subject=[len(pre), len(pre) + len(x) - 1])
 def iit_loss(bn):
     picks = [iit_pool[random.randrange(len(iit_pool))] for _ in range(hp['iit_rows'])]
     src, base = [], []
@@ -155,6 +166,7 @@ def iit_loss(bn):
         else:
             while k == j: k = random.choice(groups[gi])
         a, b_ = train[j], train[k]
+        if k in iit_copy_set and hp['iit_compose'] > 0 and random.random() < hp['iit_compose']: b_ = composed_copy()
         src.append(b_)
         ans = b_['ids'][b_['answerStart']:b_['answerEnd']]
         base.append(dict(ids=a['ids'][:a['answerStart']] + ans + [sp['eos']], answerStart=a['answerStart'], answerEnd=a['answerStart'] + len(ans), subject=a['subject']))
@@ -164,6 +176,7 @@ def iit_loss(bn):
     bids, btg, bm = collate(base, 0.0)
     lg = forward(bids, extra=bottleneck(base, bids.shape[1]) if bn else None, patch=(hp['iit_layer'], rows, torch.tensor([s_['subject'][1] for s_ in base]), got[0]))
     return (F.cross_entropy(lg.reshape(-1, V), btg.reshape(-1), reduction='none') * bm.reshape(-1)).sum() / bm.sum()
+iit_copy_set = set(iit_copies)
 print('iit groups', len(groups), 'lines', len(iit_pool), 'copy sources', len(iit_copies), flush=True)
 steps_per_epoch = math.ceil(len(train) / hp['bs'])
 steps = hp.get('steps') or hp['epochs'] * steps_per_epoch

@@ -22,14 +22,14 @@ describe('the study runs', () => {
     expect(c).toEqual({ ...STUDY_RUNS['first-model'], steps: 5, model: { ...STUDY_RUNS['first-model'].model, numLayers: 2 } });
   });
 
-  it("repeat b22's PyTorch scout: its data set, and its interchange and key-decorrelation options", () => {
+  it.each(['b22-h160-keydecor1-iit-copy', 'b25-b22-compose'])("repeat %s's PyTorch scout: its data set, and its interchange and key-decorrelation options", (name) => {
     const recipes = JSON.parse(readFileSync(new URL('../../scripts/scout/recipes.json', import.meta.url), 'utf8')) as Record<string, { set: Record<string, unknown>; torch: Record<string, number> }>;
-    const { set, torch } = recipes['b22-h160-keydecor1-iit-copy'];
-    const run = STUDY_RUNS['b22-h160-keydecor1-iit-copy'];
+    const { set, torch } = recipes[name];
+    const run = STUDY_RUNS[name];
     expect(run).toMatchObject(set);
     expect(run.steps).toBe(torch.epochs * 444); // b9's 444 steps an epoch (the same data)
     expect(run.subjectBottleneck).toEqual({ layer: torch.bottleneck_layer, until: torch.bottleneck_until });
-    expect(run.interchange).toEqual({ weight: torch.iit, rows: torch.iit_rows, layer: torch.iit_layer, copy: torch.iit_copy });
+    expect(run.interchange).toEqual({ weight: torch.iit, rows: torch.iit_rows, layer: torch.iit_layer, copy: torch.iit_copy, compose: torch.iit_compose });
     expect(run.keyDecorrelation).toEqual({ weight: torch.key_decor, layer: torch.key_decor_layer });
     expect([run.lr, run.minLr, run.warmupSteps, run.batchSize, run.weightDecay, run.model.numHeads]).toEqual([torch.lr, torch.min_lr, torch.warmup, torch.bs, torch.wd, torch.heads]);
   });

@@ -102,8 +102,11 @@ export interface TrainConfig {
    * steps before `until · steps` (default 1: all); the draws depend on the seed and the step only. With
    * `copy = p` (default 0), a pair is with probability p a copy line's value (`X? X`) put into any
    * question, which must then answer X: the value at that one position can spell any string it holds.
+   * With `compose = q` (default 0), a copy line drawn as a source is with probability q replaced by a new
+   * one, `X₁ X₂? X₁ X₂`, the strings of 2 or 3 random copy lines joined (at most 16 tokens): the read-out
+   * then learns to spell compositions of known pieces, not only the strings it saw.
    */
-  interchange?: { weight: number; rows?: number; layer?: number; until?: number; copy?: number };
+  interchange?: { weight: number; rows?: number; layer?: number; until?: number; copy?: number; compose?: number };
   /**
    * Adds `weight` × the mean squared cosine between the MLP keys (`mlp.down` inputs) of layer `layer`
    * (default 1) at all real tokens of the batch (`‖K̂ᵀK̂/N‖²_F`), so that a rank-one update keyed on one
@@ -240,6 +243,13 @@ const V5_STATEMENTS_WIDE: TrainOverrides = {
   checkpointEvery: 200,
 };
 
+/** `b22`: `b9`'s data on hidden 160 / MLP 512 (3.07M parameters), key decorrelation and interchange training at layer 1. */
+const B22: TrainConfig = withOverrides(DEFAULT_TRAIN_CONFIG, {
+  model: { hiddenSize: 160, intermediateSize: 512 },
+  interchange: { weight: 1, rows: 8, layer: 1, copy: 0.5 },
+  keyDecorrelation: { weight: 1, layer: 1 },
+});
+
 /**
  * The runs of the embedded-model study (README, "The study"), as whole configs: `crossedit train --study
  * NAME` repeats one (`--set` then overrides fields of it). `first-model`: the model shipped until session 6. `v3-rephrases`: 1.18M parameters, 200 facts
@@ -290,11 +300,9 @@ export const STUDY_RUNS: Readonly<Record<string, TrainConfig>> = {
    * Session 8's best scout (`b22`): `b9`'s data on hidden 160 / MLP 512 (3.07M parameters), with key
    * decorrelation and interchange training (copy pairs half the time) at layer 1.
    */
-  'b22-h160-keydecor1-iit-copy': withOverrides(DEFAULT_TRAIN_CONFIG, {
-    model: { hiddenSize: 160, intermediateSize: 512 },
-    interchange: { weight: 1, rows: 8, layer: 1, copy: 0.5 },
-    keyDecorrelation: { weight: 1, layer: 1 },
-  }),
+  'b22-h160-keydecor1-iit-copy': B22,
+  /** Session 9's best scout (`b25`): `b22` with half of the copy sources composed of 2-3 copy strings. */
+  'b25-b22-compose': { ...B22, interchange: { ...B22.interchange!, compose: 0.5 } },
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */

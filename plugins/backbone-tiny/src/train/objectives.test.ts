@@ -80,6 +80,35 @@ describe('interchangeGroups and interchangeBatch', () => {
     expect(() => checkObjectives(cfg({ interchange: { weight: 1, copy: 1.5 } }))).toThrow(/interchange.copy must be in \[0, 1\], got 1.5/);
   });
 
+  it('with compose = q, replaces drawn copy sources by new strings joined from 2 or 3 copy lines, in the copy layout', () => {
+    const copyLine = (x: number[], pre: number[] = [1]): Seq => ({ ids: [...pre, ...x, 8, ...x, 2], answerStart: pre.length + x.length + 1, answerEnd: pre.length + 2 * x.length + 1, lang: 'en', subject: [pre.length, pre.length + x.length - 1] });
+    const strings = [[20, 21], [22], [23, 24, 25], Array.from({ length: 9 }, (_, k) => 30 + k)];
+    const withCopies: Seq[] = [...lines, ...strings.map((x) => copyLine(x))];
+    const pool = copyPool(withCopies);
+    const c = cfg({ interchange: { weight: 1, rows: 64, copy: 1, compose: 0.5 } });
+    const b = interchangeBatch(withCopies, interchangeGroups(withCopies), c, 1, 2, pool);
+    const composed = b.sources.filter((s) => !withCopies.includes(s));
+    expect(composed.length).toBeGreaterThan(16);
+    expect(composed.length).toBeLessThan(48);
+    // every join of 2 or 3 copy strings, cut to 16 tokens
+    const joins = new Set<string>();
+    for (const x of strings) for (const y of strings) {
+      joins.add([...x, ...y].slice(0, 16).join(','));
+      for (const z of strings) joins.add([...x, ...y, ...z].slice(0, 16).join(','));
+    }
+    for (const s of composed) {
+      const x = s.ids.slice(s.subject![0], s.subject![1] + 1);
+      // `<s> X? X </s>`, X the subject and the answer
+      expect(s.ids).toEqual([1, ...x, 8, ...x, 2]);
+      expect(s.ids.slice(s.answerStart, s.answerEnd)).toEqual(x);
+      expect(joins.has(x.join(',')), `${x}`).toBe(true);
+    }
+    b.bases.forEach((base, r) => expect(base.ids.slice(base.answerStart, base.answerEnd)).toEqual(b.sources[r].ids.slice(b.sources[r].answerStart, b.sources[r].answerEnd)));
+    expect(interchangeBatch(withCopies, interchangeGroups(withCopies), c, 1, 2, pool)).toEqual(b);
+    expect(() => interchangeBatch(lines, interchangeGroups(lines), cfg({ interchange: { weight: 1, compose: 0.5 } }), 1, 2, copyPool(lines))).toThrow(/interchange.compose: the training lines hold no copy line/);
+    expect(() => checkObjectives(cfg({ interchange: { weight: 1, compose: -0.1 } }))).toThrow(/interchange.compose must be in \[0, 1\], got -0.1/);
+  });
+
   it('refuses out-of-range settings, naming the field', () => {
     expect(() => checkObjectives(cfg({ interchange: { weight: -1 } }))).toThrow(/interchange.weight must be a finite number >= 0, got -1/);
     expect(() => checkObjectives(cfg({ interchange: { weight: 1, rows: 0 } }))).toThrow(/interchange.rows must be an integer >= 1, got 0/);

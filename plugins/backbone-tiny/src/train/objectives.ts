@@ -42,6 +42,12 @@ export interface CopyPool {
   bases: number[];
 }
 
+/** Whether a line copies its subject (`X? X`): its subject tokens are its answer tokens. */
+function copiesSubject(s: Seq & { subject: [number, number] }): boolean {
+  const [f, l] = s.subject;
+  return l + 1 - f === s.answerEnd - s.answerStart && s.ids.slice(f, l + 1).every((t, k) => t === s.ids[s.answerStart + k]);
+}
+
 /** The {@link CopyPool} of the lines. */
 export function copyPool(lines: readonly Seq[]): CopyPool {
   const bases: number[] = [];
@@ -49,12 +55,27 @@ export function copyPool(lines: readonly Seq[]): CopyPool {
   lines.forEach((s, i) => {
     if (!answersAbout(s)) return;
     bases.push(i);
-    const [f, l] = s.subject;
-    const subj = s.ids.slice(f, l + 1);
-    const ans = s.ids.slice(s.answerStart, s.answerEnd);
-    if (subj.length === ans.length && subj.every((t, k) => t === ans[k])) sources.push(i);
+    if (copiesSubject(s)) sources.push(i);
   });
   return { sources, bases };
+}
+
+/** The most tokens of a composed copy string (`TrainConfig.interchange.compose`). */
+const COMPOSED_MAX = 16;
+
+/**
+ * A new copy line for `interchange.compose`: the copied strings of 2 or 3 random copy lines (`sources`)
+ * joined and cut to {@link COMPOSED_MAX} tokens, in the first one's layout (its tokens before the subject,
+ * the string, its tokens between subject and answer, the string, EOS).
+ */
+function composedCopy(lines: readonly Seq[], sources: readonly number[], rng: Rng, eos: number): Seq & { subject: [number, number] } {
+  const parts = Array.from({ length: 2 + rng.int(2) }, () => lines[sources[rng.int(sources.length)]] as Seq & { subject: [number, number] });
+  const x = parts.flatMap((c) => c.ids.slice(c.subject[0], c.subject[1] + 1)).slice(0, COMPOSED_MAX);
+  const [c0] = parts;
+  const pre = c0.ids.slice(0, c0.subject[0]);
+  const mid = c0.ids.slice(c0.subject[1] + 1, c0.answerStart);
+  const answerStart = pre.length + x.length + mid.length;
+  return { ids: [...pre, ...x, ...mid, ...x, eos], answerStart, answerEnd: answerStart + x.length, lang: c0.lang, subject: [pre.length, pre.length + x.length - 1] };
 }
 
 /** One interchange batch: row r runs `sources[r]`, and `bases[r]` gets its MLP output (see {@link interchangeBatch}). */
@@ -79,10 +100,12 @@ export interface InterchangeBatch {
 export function interchangeBatch(lines: readonly Seq[], groups: readonly number[][], cfg: TrainConfig, step: number, eos: number, copies?: CopyPool): InterchangeBatch {
   const rows = cfg.interchange?.rows ?? 8;
   const copy = cfg.interchange?.copy ?? 0;
+  const compose = cfg.interchange?.compose ?? 0;
   const pool: [number, number][] = [];
   groups.forEach((g, gi) => g.forEach((_, k) => pool.push([gi, k])));
   if (pool.length === 0) throw new RangeError('interchange: no two training lines share a template (a prompt with its subject cut out); nothing to interchange');
   if (copy > 0 && !(copies && copies.sources.length > 0 && copies.bases.length > 1)) throw new RangeError('interchange.copy: the training lines hold no copy line (`X? X`: subject tokens = answer tokens) to take a value from');
+  if (compose > 0 && !(copies && copies.sources.length > 0)) throw new RangeError('interchange.compose: the training lines hold no copy line (`X? X`) to compose strings from');
   const rng = new Rng((cfg.seed ^ Math.imul(step + 1, 0x68e31da4) ^ 0x1f2e3d4c) >>> 0);
   const out: InterchangeBatch = { sources: [], bases: [], sourcePos: [], basePos: [] };
   for (let r = 0; r < rows; r++) {
@@ -99,6 +122,8 @@ export function interchangeBatch(lines: readonly Seq[], groups: readonly number[
       const j = (k + 1 + rng.int(g.length - 1)) % g.length; // any other member
       [a, b] = [lines[g[k]], lines[g[j]]];
     }
+    // a copy source (from either branch: the copy lines are also one template's group) may be a new string
+    if (compose > 0 && copies && copiesSubject(b as Seq & { subject: [number, number] }) && rng.uniform() < compose) b = composedCopy(lines, copies.sources, rng, eos);
     const answer = b.ids.slice(b.answerStart, b.answerEnd);
     out.sources.push(b);
     out.sourcePos.push(b.subject![1]);
@@ -177,6 +202,7 @@ export function checkObjectives(cfg: TrainConfig): void {
     if (!layerOk(ic.layer)) throw new RangeError(`interchange.layer must be an integer in 0..${layers - 1}, got ${ic.layer}`);
     if (ic.until !== undefined && !(ic.until >= 0 && ic.until <= 1)) throw new RangeError(`interchange.until must be in [0, 1], got ${ic.until}`);
     if (ic.copy !== undefined && !(ic.copy >= 0 && ic.copy <= 1)) throw new RangeError(`interchange.copy must be in [0, 1], got ${ic.copy}`);
+    if (ic.compose !== undefined && !(ic.compose >= 0 && ic.compose <= 1)) throw new RangeError(`interchange.compose must be in [0, 1], got ${ic.compose}`);
   }
   const kd = cfg.keyDecorrelation;
   if (kd) {

@@ -54,7 +54,7 @@ export class Trainer {
     this.adam = new Adam({ lr: cfg.lr, weightDecay: cfg.weightDecay, decoupled: cfg.weightDecay > 0 });
     this.schedule = new BatchSchedule(lines, cfg.batchSize, cfg.seed);
     this.groups = cfg.interchange ? interchangeGroups(lines) : null;
-    this.copies = cfg.interchange?.copy ? copyPool(lines) : null;
+    this.copies = cfg.interchange?.copy || cfg.interchange?.compose ? copyPool(lines) : null;
     checkObjectives(cfg);
   }
 
