@@ -22,12 +22,17 @@ describe('the study runs', () => {
     expect(c).toEqual({ ...STUDY_RUNS['first-model'], steps: 5, model: { ...STUDY_RUNS['first-model'].model, numLayers: 2 } });
   });
 
-  it.each(['b22-h160-keydecor1-iit-copy', 'b25-b22-compose'])("repeat %s's PyTorch scout: its data set, and its interchange and key-decorrelation options", (name) => {
+  // steps an epoch of each recipe's data (`dump-data.ts` prints them; 16 lines a batch)
+  it.each([
+    ['b22-h160-keydecor1-iit-copy', 444],
+    ['b25-b22-compose', 444],
+    ['b27-b24-compose', 676],
+  ])("repeat %s's PyTorch scout: its data set, and its interchange and key-decorrelation options", (name, stepsPerEpoch) => {
     const recipes = JSON.parse(readFileSync(new URL('../../scripts/scout/recipes.json', import.meta.url), 'utf8')) as Record<string, { set: Record<string, unknown>; torch: Record<string, number> }>;
     const { set, torch } = recipes[name];
     const run = STUDY_RUNS[name];
     expect(run).toMatchObject(set);
-    expect(run.steps).toBe(torch.epochs * 444); // b9's 444 steps an epoch (the same data)
+    expect(run.steps).toBe(torch.epochs * stepsPerEpoch);
     expect(run.subjectBottleneck).toEqual({ layer: torch.bottleneck_layer, until: torch.bottleneck_until });
     expect(run.interchange).toEqual({ weight: torch.iit, rows: torch.iit_rows, layer: torch.iit_layer, copy: torch.iit_copy, compose: torch.iit_compose });
     expect(run.keyDecorrelation).toEqual({ weight: torch.key_decor, layer: torch.key_decor_layer });

@@ -303,6 +303,11 @@ export const STUDY_RUNS: Readonly<Record<string, TrainConfig>> = {
   'b22-h160-keydecor1-iit-copy': B22,
   /** Session 9's best scout (`b25`): `b22` with half of the copy sources composed of 2-3 copy strings. */
   'b25-b22-compose': { ...B22, interchange: { ...B22.interchange!, compose: 0.5 } },
+  /**
+   * Session 9: `b22` with copy lines of the ZsRE records' real-world answers too (10,816 lines, 676 steps
+   * an epoch; `b24`) and composed copy sources (`b25`).
+   */
+  'b27-b24-compose': { ...B22, copyTrueAnswers: true, steps: 24 * 676, evalEvery: 2 * 676, interchange: { ...B22.interchange!, compose: 0.5 } },
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */
