@@ -250,6 +250,9 @@ const B22: TrainConfig = withOverrides(DEFAULT_TRAIN_CONFIG, {
   keyDecorrelation: { weight: 1, layer: 1 },
 });
 
+/** `b27`: `b22` with copy lines of the records' real-world answers (10,816 lines, 676 steps an epoch) and composed copy sources. */
+const B27: TrainConfig = { ...B22, copyTrueAnswers: true, steps: 24 * 676, evalEvery: 2 * 676, interchange: { ...B22.interchange!, compose: 0.5 } };
+
 /**
  * The runs of the embedded-model study (README, "The study"), as whole configs: `crossedit train --study
  * NAME` repeats one (`--set` then overrides fields of it). `first-model`: the model shipped until session 6. `v3-rephrases`: 1.18M parameters, 200 facts
@@ -303,11 +306,10 @@ export const STUDY_RUNS: Readonly<Record<string, TrainConfig>> = {
   'b22-h160-keydecor1-iit-copy': B22,
   /** Session 9's best scout (`b25`): `b22` with half of the copy sources composed of 2-3 copy strings. */
   'b25-b22-compose': { ...B22, interchange: { ...B22.interchange!, compose: 0.5 } },
-  /**
-   * Session 9: `b22` with copy lines of the ZsRE records' real-world answers too (10,816 lines, 676 steps
-   * an epoch; `b24`) and composed copy sources (`b25`).
-   */
-  'b27-b24-compose': { ...B22, copyTrueAnswers: true, steps: 24 * 676, evalEvery: 2 * 676, interchange: { ...B22.interchange!, compose: 0.5 } },
+  /** Session 9: `b22` with the real-world answers as copy strings (`b24`) and composed copy sources (`b25`). */
+  'b27-b24-compose': B27,
+  /** Session 9's best scout (`b28`): `b27` with the key-decorrelation weight at 3. */
+  'b28-b27-keydecor3': { ...B27, keyDecorrelation: { weight: 3, layer: 1 } },
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */
