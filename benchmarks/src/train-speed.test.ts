@@ -20,6 +20,10 @@ describe('pnpm bench train-speed options', () => {
     const cfg = benchTrainConfig(o);
     expect(cfg).toMatchObject({ steps: 6, batchSize: 4, maxLen: 10, weightDecay: 0.05, gradClip: 1 });
     expect(cfg.model.numLayers).toBe(2);
+    // the plain step train_step.py runs: none of the embedded model's extra objectives
+    expect(cfg.interchange).toBeUndefined();
+    expect(cfg.keyDecorrelation).toBeUndefined();
+    expect(cfg.subjectBottleneck).toBeUndefined();
     const lines = syntheticLines(8, o.seq, o.model.vocabSize, 3);
     expect(lines).toHaveLength(8);
     for (const l of lines) {

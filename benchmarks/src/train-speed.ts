@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Rng, weightName, type ModelConfig } from '@crossedit/core';
 import { createCpuBackend, createCpuF32Backend, type HostBackend, type KernelTime } from '@crossedit/cpu';
 import { LlamaModel } from '@crossedit/transformer';
-import { DEFAULT_TRAIN_CONFIG, Trainer, collate, initWeights, trainableRefs, type Seq, type TrainConfig } from '@crossedit/backbone-tiny';
+import { STUDY_RUNS, Trainer, collate, initWeights, trainableRefs, type Seq, type TrainConfig } from '@crossedit/backbone-tiny';
 import { choiceFlag, numberFlag } from './args.js';
 import { findTorchPython } from './stories/torch.js';
 import { TorchProcess } from './torch-process.js';
@@ -109,10 +109,14 @@ export function parseTrainSpeedArgs(argv: string[]): TrainSpeedOptions {
   };
 }
 
-/** The trainer config of the benchmark: the `t6` recipe's optimizer (AdamW 3e-3, wd 0.05, clip 1) on the given architecture. */
+/**
+ * The trainer config of the benchmark: the `t6` recipe's optimizer (AdamW 3e-3, wd 0.05, clip 1) on the given
+ * architecture, over the study's first config, which has none of the extra objectives (interchange, key
+ * decorrelation, bottleneck): the step `train_step.py` also runs.
+ */
 export function benchTrainConfig(o: TrainSpeedOptions): TrainConfig {
   return {
-    ...DEFAULT_TRAIN_CONFIG,
+    ...STUDY_RUNS['first-model'],
     model: o.model,
     seed: o.seed,
     steps: o.warmup + o.steps + o.profileSteps,

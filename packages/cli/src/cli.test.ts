@@ -55,10 +55,22 @@ describe('crossedit', () => {
     const m = /edit question \(en\)[^\n]*\n\s+before: (.*)\n\s+after: {2}(.*?) {3}(✓|✗)/.exec(r.out);
     expect(m).not.toBeNull();
     expect(m![1]).toBe('German');
-    expect(m![3] === '✓').toBe(m![2] === 'French');
-    // the Chinese question keeps the old answer, and the demo says so
-    expect(r.out).toMatch(/same question \(zh\)[^\n]*\n\s+before: 德语\n\s+after: {2}德语 {3}✗ did not carry over/);
-    expect(r.out).toMatch(/unrelated \(en\)[^\n]*\n\s+before: Ottawa\n\s+after: {2}Ottawa {3}✓ unchanged/);
+    expect(m![2]).toBe('French'); // the shipped model takes the demo's edit exactly (issue 16)
+    expect(m![3]).toBe('✓');
+    // whatever the shipped weights do to the other questions, the demo says it as it is
+    const row = (label: string) => {
+      const x = new RegExp(`${label.replace(/[()]/g, '\\$&')}[^\\n]*\\n\\s+before: (.*)\\n\\s+after: {2}(.*?) {3}(.*)`).exec(r.out);
+      expect(x, label).not.toBeNull();
+      return { before: x![1], after: x![2], verdict: x![3] };
+    };
+    const zh = row('same question (zh)');
+    expect(zh.before).toBe('德语'); // a trained fact: known in Chinese too
+    if (zh.after === '法国人') expect(zh.verdict).toBe('✓ the new answer carried over (法国人)');
+    else if (zh.after === zh.before) expect(zh.verdict).toBe('✗ did not carry over: unchanged (the new answer would be 法国人)');
+    else expect(zh.verdict).toMatch(/^✗ (changed, but not to the new answer 法国人|did not carry over: still the old answer)/);
+    const other = row('unrelated (en)');
+    expect(other.before).toBe('Ottawa');
+    expect(other.verdict).toBe(other.after === other.before ? '✓ unchanged' : '✗ changed by the edit');
     expect(r.out).toContain('weights identical to the original');
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ describe.skipIf(!shared)('buildCorpus (shared data)', () => {
       enRephrase: "What's Christiane Cohendy's mother tongue?",
       subject: 'Christiane Cohendy',
       trueAnswer: 'French',
+      loc: { q: 'nq question: what is the most current season of the walking dead', a: 'The eighth season' },
     });
     expect(corpus.facts.filter((f) => f.enRephrase).length).toBeGreaterThan(0.95 * corpus.facts.length);
   });
@@ -100,5 +101,44 @@ describe('readPairs', () => {
       { q: 'Q1?', a: 'A1' },
       { q: 'Q2?', a: '' },
     ]);
+  });
+});
+
+describe('buildCorpus: locality pairs', () => {
+  /** A shared folder of three training facts, one dev record and one test record (in both test files). */
+  function miniShared(): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tiny-shared-'));
+    const write = (rel: string, text: string): void => {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), text);
+    };
+    const qs = ['Where is Aa from?', 'Where is Bb from?', 'Where is Cc from?'];
+    write(CORPUS_INPUTS.trainEn, qs.map((q, i) => `${q}\tA${i}\n`).join(''));
+    write(CORPUS_INPUTS.trainZh, qs.map((_, i) => `问题${i}？\t答${i}\n`).join(''));
+    const locs = ['nq question: who won the cup', 'nq question: who asked the test', 'nq question: who asked the dev'];
+    write(CORPUS_INPUTS.trainEnRecords, JSON.stringify(qs.map((q, i) => ({ subject: q.split(' ')[2], src: q, rephrase: `R${i}?`, alt: `A${i}`, answers: [`T${i}`], loc: locs[i], loc_ans: `L${i}` }))));
+    const side = (lang: string) => ({ subject: `Test${lang}`, src: `Where is Test${lang} from?`, rephrase: `R${lang}?`, loc: `${locs[1]} `, loc_ans: 'x', alt: 'y', portability: { 'New Question': 'P?', 'New Answer': 'p' } });
+    write(CORPUS_INPUTS.test, JSON.stringify([{ en: side('en'), zh: side('zh') }]));
+    write(CORPUS_INPUTS.testBizsre, JSON.stringify([{ en: side('en'), zh: side('zh') }]));
+    write(CORPUS_INPUTS.devZh, JSON.stringify([{ src: '开发？', rephrase: '开发2？', answers: ['金'], loc: locs[2], loc_ans: 'z' }]));
+    return dir;
+  }
+
+  it("keeps each training record's pair as Fact.loc, less those whose question an evaluation asks (test or dev)", () => {
+    const c = buildCorpus(miniShared(), { heldOut: 0 });
+    expect(c.facts.map((f) => f.id)).toEqual([0, 1, 2]);
+    expect(c.facts[0].loc).toEqual({ q: 'nq question: who won the cup', a: 'L0' });
+    expect(c.facts[1].loc).toBeUndefined(); // the test records' locality question (trimmed)
+    expect(c.facts[2].loc).toBeUndefined(); // the dev record's
+    expect(c.facts[2].trueAnswer).toBe('T2'); // the rest of the fact is kept
+  });
+
+  it('names the file and record of a malformed loc field', () => {
+    const dir = miniShared();
+    const file = path.join(dir, CORPUS_INPUTS.trainEnRecords);
+    const recs = JSON.parse(readFileSync(file, 'utf8'));
+    recs[1].loc_ans = 7;
+    writeFileSync(file, JSON.stringify(recs));
+    expect(() => buildCorpus(dir, { heldOut: 0 })).toThrow(/zsre_mend_train_en_10000\.json: record 1: field 'loc_ans' must be a string, got number/);
   });
 });

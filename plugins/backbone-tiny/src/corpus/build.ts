@@ -26,6 +26,12 @@ export interface Fact {
    * (`copyTrueAnswers`); never put after a question.
    */
   trueAnswer?: string;
+  /**
+   * The ZsRE training record's locality pair: a Natural Questions question (`nq question: …`) and its answer,
+   * unrelated to the fact (`locLines`). Left out when an evaluation asks that question (a test or dev
+   * record's `loc`).
+   */
+  loc?: QA;
 }
 
 /** A line of text that is not a training fact. */
@@ -99,6 +105,7 @@ export function buildCorpus(shared: string, opts: BuildCorpusOptions = {}): Corp
         ...(recs[i].rephrase && recs[i].rephrase !== e.q ? { enRephrase: recs[i].rephrase } : {}),
         subject: recs[i].subject,
         ...(truth && truth !== e.a ? { trueAnswer: truth } : {}),
+        ...(recs[i].loc ? { loc: recs[i].loc } : {}),
       };
     })
     .filter((f) => f.en.a && f.zh.a);
@@ -122,7 +129,8 @@ export function buildCorpus(shared: string, opts: BuildCorpusOptions = {}): Corp
   const forbidden = new Set<string>();
   // Every subject an evaluation edits: no training fact is about one of them (by subject or by mention).
   const testSubjects = new Set<string>();
-  for (const r of [...test, ...readTestSet(path.join(shared, CORPUS_INPUTS.testBizsre))]) for (const s of [r.en, r.zh]) if (s.subject) testSubjects.add(s.subject);
+  const bizsre = readTestSet(path.join(shared, CORPUS_INPUTS.testBizsre));
+  for (const r of [...test, ...bizsre]) for (const s of [r.en, r.zh]) if (s.subject) testSubjects.add(s.subject);
   const mentions = mentionFinder([...testSubjects].filter((t) => t.length >= 4));
   const aboutTestSubject = (f: Fact): boolean => (f.subject !== undefined && testSubjects.has(f.subject)) || [f.en.q, f.zh.q, f.enRephrase ?? ''].some(mentions);
   for (const r of test) {
@@ -136,8 +144,16 @@ export function buildCorpus(shared: string, opts: BuildCorpusOptions = {}): Corp
     }
   }
   const clean = (f: Fact): boolean => !testQuestions.has(f.en.q) && !testQuestions.has(f.zh.q) && !testQuestions.has(f.enRephrase ?? '') && !aboutTestSubject(f);
-  const facts = kept.filter(clean);
-  const heldOut = held.filter(clean);
+  // the locality questions evaluations ask (test and dev records): no training record's pair is kept for one
+  const dev = readDevSet(path.join(shared, CORPUS_INPUTS.devZh));
+  const evalLocs = new Set<string>([...dev, ...[...test, ...bizsre].flatMap((r) => [r.en, r.zh])].map((r) => r.loc.trim()));
+  const withoutEvalLoc = (f: Fact): Fact => {
+    if (!f.loc || !evalLocs.has(f.loc.q)) return f;
+    const { loc: _, ...rest } = f;
+    return rest;
+  };
+  const facts = kept.filter(clean).map(withoutEvalLoc);
+  const heldOut = held.filter(clean).map(withoutEvalLoc);
 
   const extra: ExtraLine[] = [];
   const seen = new Set<string>();
@@ -147,7 +163,7 @@ export function buildCorpus(shared: string, opts: BuildCorpusOptions = {}): Corp
     seen.add(t);
     extra.push({ kind, lang, text: t });
   };
-  for (const r of readDevSet(path.join(shared, CORPUS_INPUTS.devZh))) {
+  for (const r of dev) {
     if (testQuestions.has(r.src) || testQuestions.has(r.rephrase)) continue;
     if (r.answers.length) push('dev-qa', 'zh', `${r.src} ${r.answers[0]}`);
     push('dev-rephrase', 'zh', r.rephrase);

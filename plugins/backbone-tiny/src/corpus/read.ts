@@ -102,9 +102,11 @@ export interface TrainRecord {
   rephrase: string;
   /** The record's real-world answers (`answers`), when it lists them; its `alt` is the MzsRE pair's answer. */
   answers?: string[];
+  /** The record's locality pair (`loc`, `loc_ans`: a Natural Questions question and its answer), when it has one. */
+  loc?: QA;
 }
 
-/** Reads the ZsRE training records (`[{subject, src, rephrase, ...}]`). */
+/** Reads the ZsRE training records (`[{subject, src, rephrase, answers?, loc?, loc_ans?, ...}]`). */
 export function readTrainRecords(file: string): TrainRecord[] {
   const data = parseJson(file);
   if (!Array.isArray(data)) throw new FormatError(file, 'expected a JSON list of ZsRE records');
@@ -114,6 +116,11 @@ export function readTrainRecords(file: string): TrainRecord[] {
     if (rec.answers !== undefined) {
       if (!Array.isArray(rec.answers) || !rec.answers.every((a) => typeof a === 'string')) throw new FormatError(file, `record ${i}: field 'answers' must be a list of strings`);
       out.answers = rec.answers.map((a: string) => a.trim());
+    }
+    if (rec.loc !== undefined || rec.loc_ans !== undefined) {
+      const q = str(file, rec, 'loc', `record ${i}`).trim();
+      const a = str(file, rec, 'loc_ans', `record ${i}`).trim();
+      if (q && a) out.loc = { q, a };
     }
     return out;
   });

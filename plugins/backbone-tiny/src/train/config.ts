@@ -83,6 +83,13 @@ export interface TrainConfig {
    */
   copyTrueAnswers?: boolean;
   /**
+   * Also train on English `question answer` lines of the locality pairs of this many corpus facts' ZsRE
+   * training records (from the first; `Fact.loc`: Natural Questions questions with their answers, none that
+   * an evaluation asks), so that questions of the kind Bi-ZsRE's locality items ask are language the model
+   * has learned to continue, not text it can only guess at. Default 0.
+   */
+  locLines?: number;
+  /**
    * The subject bottleneck, a training-time attention mask (the model at inference is a plain LLaMA): on
    * a line whose prompt holds its subject (`Seq.subject = [f, l]`), drawn per line and step with
    * `probability` (default 1), the positions after the subject's last token `l` may not attend to the
@@ -310,6 +317,10 @@ export const STUDY_RUNS: Readonly<Record<string, TrainConfig>> = {
   'b27-b24-compose': B27,
   /** Session 9's best scout (`b28`): `b27` with the key-decorrelation weight at 3. */
   'b28-b27-keydecor3': { ...B27, keyDecorrelation: { weight: 3, layer: 1 } },
+  /** Session 10's best scout on 200 records (`b29`): `b27` with the key-decorrelation weight at 6. */
+  'b29-b28-keydecor6': { ...B27, keyDecorrelation: { weight: 6, layer: 1 } },
+  /** Session 10: `b27` with the key-decorrelation weight at 10 (locality fell). */
+  'b30-b28-keydecor10': { ...B27, keyDecorrelation: { weight: 10, layer: 1 } },
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */

@@ -173,6 +173,22 @@ describe('prepareData', () => {
     await expect(prepareData(corpus, { ...base, copyLines: -1 }, encode, sp)).rejects.toThrow(/copyLines must be an integer >= 0, got -1/);
   });
 
+  it('adds a `question answer` line of the locality pair of each of the first locLines facts (distinct questions), none after a subject', async () => {
+    const locs: Corpus = {
+      ...corpus,
+      facts: corpus.facts.map((f) => (f.id === 2 ? f : { ...f, loc: { q: `nq question: who won L${f.id === 3 ? 0 : f.id}`, a: `W${f.id}` } })),
+    };
+    const d = await prepareData(locs, { ...base, locLines: 5 }, encode, sp);
+    // fact 2 has no pair; fact 3 asks fact 0's question again (kept once, with the first answer)
+    expect(await texts(d.train.slice(6))).toEqual(['nq question: who won L0 W0', 'nq question: who won L1 W1', 'nq question: who won L4 W4']);
+    const l1 = d.train[7];
+    expect(l1.ids.slice(l1.answerStart, l1.answerEnd)).toEqual([vocab.get('W1')]);
+    expect(l1.subject).toBeUndefined();
+    expect(l1.fact).toBeUndefined(); // not a fact of the model: never scored
+    expect((await prepareData(locs, base, encode, sp)).train).toHaveLength(6);
+    await expect(prepareData(locs, { ...base, locLines: -2 }, encode, sp)).rejects.toThrow(/locLines must be an integer >= 0, got -2/);
+  });
+
   it('adds prefixedLines copies of each trained English question after a context prefix, seeded, with the subject found after the prefix', async () => {
     const d = await prepareData(corpus, { ...base, prefixedLines: 2 }, encode, sp);
     const added = d.train.slice(6);

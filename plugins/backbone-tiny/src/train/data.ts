@@ -152,6 +152,13 @@ export async function prepareData(corpus: Corpus, cfg: TrainConfig, encode: Enco
     ];
     (await qa(answers.map((a) => ({ q: `${a}?`, a, subject: a })))).forEach((s) => lines.push({ ...s, lang: 'en' }));
   }
+  const locs = cfg.locLines ?? 0;
+  if (!Number.isInteger(locs) || locs < 0) throw new RangeError(`prepareData: locLines must be an integer >= 0, got ${locs}`);
+  if (locs > 0) {
+    const seen = new Set<string>();
+    const pairs = corpus.facts.slice(0, locs).flatMap((f) => (f.loc && !seen.has(f.loc.q) && seen.add(f.loc.q) ? [f.loc] : []));
+    (await qa(pairs)).forEach((s) => lines.push({ ...s, lang: 'en' }));
+  }
   const heldOutRephrases = (await rephraseSeqs(withRephrase.filter((x) => x.held).map((x) => x.f))).filter((s) => s.ids.length <= cfg.maxLen);
   if (cfg.pairedLines) {
     const texts = facts.map((f) => (f.id % 2 === 0 ? `${qaText(f.en)} ${qaText(f.zh)}` : `${qaText(f.zh)} ${qaText(f.en)}`));
