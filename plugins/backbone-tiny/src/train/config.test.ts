@@ -30,6 +30,7 @@ describe('the study runs', () => {
     ['b28-b27-keydecor3', 676],
     ['b29-b28-keydecor6', 676],
     ['b30-b28-keydecor10', 676],
+    ['b33-b29-loc2000', 800],
   ])("repeat %s's PyTorch scout: its data set, and its interchange and key-decorrelation options", (name, stepsPerEpoch) => {
     const recipes = JSON.parse(readFileSync(new URL('../../scripts/scout/recipes.json', import.meta.url), 'utf8')) as Record<string, { set: Record<string, unknown>; torch: Record<string, number> }>;
     const { set, torch } = recipes[name];

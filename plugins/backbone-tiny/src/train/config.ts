@@ -321,6 +321,11 @@ export const STUDY_RUNS: Readonly<Record<string, TrainConfig>> = {
   'b29-b28-keydecor6': { ...B27, keyDecorrelation: { weight: 6, layer: 1 } },
   /** Session 10: `b27` with the key-decorrelation weight at 10 (locality fell). */
   'b30-b28-keydecor10': { ...B27, keyDecorrelation: { weight: 10, layer: 1 } },
+  /**
+   * Session 11 (`b33`): `b29` with 2,000 Natural Questions locality pairs of the training records as
+   * `question answer` lines (24 epochs of 800 steps).
+   */
+  'b33-b29-loc2000': { ...B27, keyDecorrelation: { weight: 6, layer: 1 }, locLines: 2000, steps: 24 * 800, evalEvery: 2 * 800 },
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */
