@@ -260,6 +260,9 @@ const B22: TrainConfig = withOverrides(DEFAULT_TRAIN_CONFIG, {
 /** `b27`: `b22` with copy lines of the records' real-world answers (10,816 lines, 676 steps an epoch) and composed copy sources. */
 const B27: TrainConfig = { ...B22, copyTrueAnswers: true, steps: 24 * 676, evalEvery: 2 * 676, interchange: { ...B22.interchange!, compose: 0.5 } };
 
+/** `b29`: `b27` with the key-decorrelation weight at 6. */
+const B29: TrainConfig = { ...B27, keyDecorrelation: { weight: 6, layer: 1 } };
+
 /**
  * The runs of the embedded-model study (README, "The study"), as whole configs: `crossedit train --study
  * NAME` repeats one (`--set` then overrides fields of it). `first-model`: the model shipped until session 6. `v3-rephrases`: 1.18M parameters, 200 facts
@@ -318,14 +321,14 @@ export const STUDY_RUNS: Readonly<Record<string, TrainConfig>> = {
   /** Session 9's best scout (`b28`): `b27` with the key-decorrelation weight at 3. */
   'b28-b27-keydecor3': { ...B27, keyDecorrelation: { weight: 3, layer: 1 } },
   /** Session 10's best scout on 200 records (`b29`): `b27` with the key-decorrelation weight at 6. */
-  'b29-b28-keydecor6': { ...B27, keyDecorrelation: { weight: 6, layer: 1 } },
+  'b29-b28-keydecor6': B29,
   /** Session 10: `b27` with the key-decorrelation weight at 10 (locality fell). */
   'b30-b28-keydecor10': { ...B27, keyDecorrelation: { weight: 10, layer: 1 } },
   /**
    * Session 11 (`b33`): `b29` with 2,000 Natural Questions locality pairs of the training records as
    * `question answer` lines (24 epochs of 800 steps).
    */
-  'b33-b29-loc2000': { ...B27, keyDecorrelation: { weight: 6, layer: 1 }, locLines: 2000, steps: 24 * 800, evalEvery: 2 * 800 },
+  'b33-b29-loc2000': { ...B29, locLines: 2000, steps: 24 * 800, evalEvery: 2 * 800 },
 };
 
 /** The learning rate at a (0-based) step: linear warm-up, then cosine decay to `minLr`. */
